@@ -1,0 +1,66 @@
+"""copfactors: what makes a community of practice (CoP) attain its objectives.
+
+Read and validate CoP survey data against a declared codebook, build driver features, fit
+ordinal and logistic models of objective attainment, explain the drivers, score planned CoPs and
+audit the published table the project comes from.
+
+Public names are loaded lazily so that ``import copfactors`` stays fast and does not import
+heavy libraries (shap, statsmodels, matplotlib) until they are needed.
+
+Examples
+--------
+>>> import copfactors as cf
+>>> table = cf.load_table1()
+>>> table.shape
+(90, 7)
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it
+_LAZY: dict[str, str] = {
+    # schema and io
+    "CODEBOOK": "copfactors.schema",
+    "OBJECTIVES": "copfactors.schema",
+    "validate": "copfactors.schema",
+    "read_survey": "copfactors.io",
+    # datasets
+    "load_table1": "copfactors.datasets",
+    "load_table1_tests": "copfactors.datasets",
+    "load_example_survey": "copfactors.datasets",
+    "make_survey": "copfactors.datasets",
+    # models
+    "OrdinalRegression": "copfactors.models",
+}
+
+_SUBMODULES = {
+    "errors",
+    "schema",
+    "io",
+    "datasets",
+    "models",
+    "report",
+    "cli",
+}
+
+__all__ = sorted([*_LAZY, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        value = getattr(module, name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"copfactors.{name}")
+    raise AttributeError(f"module 'copfactors' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, *_SUBMODULES})

@@ -1,0 +1,114 @@
+"""Exceptions and warnings raised by copfactors.
+
+Every error the library raises on bad input is a :class:`CopFactorsError`, so callers can catch
+one type; the subclasses say what kind of input was wrong and their messages name the file,
+column, row or value at fault and what was expected.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from copfactors.errors import SchemaError
+>>> problems = pd.DataFrame(
+...     {"column": ["gender"], "row": [3], "value": ["x"], "problem": ["not an allowed value"]}
+... )
+>>> err = SchemaError(problems)
+>>> err.problems.loc[0, "column"]
+'gender'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "ConvergenceWarning",
+    "CopFactorsError",
+    "CopFactorsWarning",
+    "DataFormatError",
+    "ModelFormatError",
+    "NotFittedError",
+    "PerfectSeparationWarning",
+    "PlanError",
+    "SchemaError",
+    "SimulatedDataWarning",
+]
+
+
+class CopFactorsError(Exception):
+    """Base class of every error copfactors raises on bad input or misuse."""
+
+
+class SchemaError(CopFactorsError, ValueError):
+    """A survey does not follow the codebook.
+
+    Parameters
+    ----------
+    problems : pandas.DataFrame
+        Every problem found, one per row, with columns ``column``, ``row`` (1-based data row, or
+        missing for a problem of the whole column), ``value`` and ``problem``.
+    source : str, optional
+        The file the survey came from, named in the message.
+    """
+
+    #: Columns of :attr:`problems`.
+    COLUMNS = ("column", "row", "value", "problem")
+
+    def __init__(self, problems: pd.DataFrame, source: str | None = None, max_lines: int = 20):
+        self.problems = problems.reset_index(drop=True)
+        self.source = source
+        n = len(self.problems)
+        where = f" in {source}" if source else ""
+        head = f"{n} problem{'s' if n != 1 else ''} with the survey{where}:"
+        lines = []
+        for rec in self.problems.head(max_lines).itertuples(index=False):
+            row = "" if _isna(rec.row) else f", row {int(rec.row)}"
+            value = "" if _isna(rec.value) else f", value {rec.value!r}"
+            lines.append(f"  - column {rec.column!r}{row}{value}: {rec.problem}")
+        if n > max_lines:
+            lines.append(f"  ... and {n - max_lines} more (see the .problems DataFrame)")
+        super().__init__("\n".join([head, *lines]))
+
+
+def _isna(value: object) -> bool:
+    try:
+        return value is None or value != value  # NaN is the only value unequal to itself
+    except (TypeError, ValueError):
+        return False
+
+
+class DataFormatError(CopFactorsError, ValueError):
+    """A file cannot be read as a survey (extension, encoding, delimiter, corrupt content)."""
+
+
+class ModelFormatError(CopFactorsError, ValueError):
+    """A model file is truncated, edited, foreign, of a newer format or otherwise unreadable."""
+
+
+class NotFittedError(CopFactorsError, ValueError, AttributeError):
+    """A model was used before ``fit``.
+
+    Also a subclass of scikit-learn's expectations (``ValueError`` and ``AttributeError``).
+    """
+
+
+class PlanError(CopFactorsError, ValueError):
+    """A planned CoP description has invalid fields."""
+
+
+class CopFactorsWarning(UserWarning):
+    """Base class of copfactors' warnings."""
+
+
+class ConvergenceWarning(CopFactorsWarning):
+    """An iterative fit stopped before meeting its convergence criterion."""
+
+
+class PerfectSeparationWarning(CopFactorsWarning):
+    """A predictor (quasi-)completely separates outcome levels; its estimate is unreliable."""
+
+
+class SimulatedDataWarning(CopFactorsWarning):
+    """A result rests on simulated, not real, survey data."""
