@@ -1,0 +1,47 @@
+"""The package's top level: lazy imports and the public names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import copfactors
+
+
+def test_import_does_not_load_heavy_libraries():
+    code = (
+        "import sys, copfactors, copfactors.errors; "
+        "heavy = [m for m in ('shap', 'statsmodels', 'matplotlib', 'sklearn') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_cli_help_does_not_load_heavy_libraries():
+    code = (
+        "import sys\n"
+        "from copfactors.cli import app\n"
+        "from typer.testing import CliRunner\n"
+        "r = CliRunner().invoke(app, ['--help'])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "print(','.join(m for m in ('shap', 'statsmodels', 'matplotlib') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("name", copfactors.__all__)
+def test_every_public_name_exists(name):
+    assert getattr(copfactors, name) is not None
+
+
+def test_unknown_attribute_raises():
+    with pytest.raises(AttributeError, match="no_such_thing"):
+        copfactors.no_such_thing  # noqa: B018
+
+
+def test_dir_lists_public_names():
+    assert set(copfactors.__all__) - {"__version__"} <= set(dir(copfactors))
