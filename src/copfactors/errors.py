@@ -28,10 +28,12 @@ __all__ = [
     "CopFactorsError",
     "CopFactorsWarning",
     "DataFormatError",
+    "FeatureError",
     "ModelFormatError",
     "NotFittedError",
     "PerfectSeparationWarning",
     "PlanError",
+    "ScaleError",
     "SchemaError",
     "SimulatedDataWarning",
 ]
@@ -96,6 +98,19 @@ class NotFittedError(CopFactorsError, ValueError, AttributeError):
 
 class PlanError(CopFactorsError, ValueError):
     """A planned CoP description has invalid fields."""
+
+
+class FeatureError(CopFactorsError, ValueError):
+    """Driver features or outcomes cannot be built from the data or options given.
+
+    For example an unknown feature group, a column the fitted builder needs that is missing, or
+    values outside what the codebook allows.
+    """
+
+
+class ScaleError(FeatureError):
+    """A multi-item scale cannot be scored or its reliability computed (too few items, items
+    that are all missing, constant or not numeric)."""
 
 
 class CopFactorsWarning(UserWarning):
