@@ -225,7 +225,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="run statsmodels at every size")
     parser.add_argument("--seed", type=int, default=20240611)
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
-    parser.add_argument("--worker", nargs=3, metavar=("TOOL", "DATA", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", nargs=3, metavar=("TOOL", "DATA", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.worker:
         _worker_main(*args.worker)
