@@ -34,7 +34,7 @@ versions <- function(pkgs) {
 
 write_results <- function(x, name) {
   path <- file.path(results_dir(), name)
-  write_json(x, path, digits = NA, auto_unbox = TRUE, pretty = TRUE)
+  write_json(x, path, digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "null")
   message("wrote ", path)
 }
 

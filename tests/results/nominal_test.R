@@ -73,7 +73,7 @@ write_results(list(
     "the per-cut slope in P(Y <= j) = F(theta_j - x'beta_j) is beta_j = -gamma_j"),
   wine = list(
     call = "nominal_test(clm(rating ~ temp + contact, data = wine))",
-    columns = c(temp = "tempwarm", contact = "contactyes"),
+    columns = list(temp = "tempwarm", contact = "contactyes"),
     table = table_of(nt_w),
     partial = partial_fit(pp_w, "clm(rating ~ temp, nominal = ~contact, data = wine)")
   ),
