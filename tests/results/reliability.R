@@ -76,7 +76,7 @@ for (name in names(sets)) {
     alpha_std = a$total$std.alpha,
     alpha_ci_low = a$feldt$lower.ci[[1]],
     alpha_ci_high = a$feldt$upper.ci[[1]],
-    alpha_ase = a$total$ase,
+    alpha_se = a$total$ase,
     omega_total = o$omega.tot,
     mean = a$total$mean,
     sd = a$total$sd
