@@ -34,6 +34,11 @@ _LAZY: dict[str, str] = {
     "load_table1_tests": "copfactors.datasets",
     "load_example_survey": "copfactors.datasets",
     "make_survey": "copfactors.datasets",
+    # features
+    "CoPFeatureBuilder": "copfactors.features",
+    "attainment": "copfactors.features",
+    "attainment_long": "copfactors.features",
+    "reliability": "copfactors.features",
     # models
     "OrdinalRegression": "copfactors.models",
 }
@@ -43,6 +48,7 @@ _SUBMODULES = {
     "schema",
     "io",
     "datasets",
+    "features",
     "models",
     "report",
     "cli",
