@@ -41,6 +41,10 @@ _LAZY: dict[str, str] = {
     "reliability": "copfactors.features",
     # models
     "OrdinalRegression": "copfactors.models",
+    # replication of Table 1
+    "replicate_table1": "copfactors.replicate",
+    "audit_summary_table": "copfactors.replicate",
+    "group_comparison": "copfactors.replicate",
 }
 
 _SUBMODULES = {
@@ -51,6 +55,7 @@ _SUBMODULES = {
     "features",
     "models",
     "report",
+    "replicate",
     "cli",
 }
 

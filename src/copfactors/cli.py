@@ -58,6 +58,26 @@ def validate(
         raise typer.Exit(code=1)
 
 
+@app.command()
+def replicate(
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text, json, latex or html.")
+    ] = "text",
+    all_checks: Annotated[
+        bool, typer.Option("--all-checks", help="List every audit check, not only the failed.")
+    ] = False,
+) -> None:
+    """Recompute the paper's Table 1 tests and audit its cells (GRIM, GRIMMER, totals)."""
+    from copfactors.replicate import replication_report
+
+    if format not in ("text", "json", "latex", "html"):
+        _fail(ValueError(f"unknown format {format!r}; choose text, json, latex or html"))
+    try:
+        typer.echo(replication_report(format, all_checks=all_checks), nl=False)  # type: ignore[arg-type]
+    except CopFactorsError as err:
+        _fail(err)
+
+
 def main() -> None:
     """Entry point of the ``copfactors`` console script."""
     app()
