@@ -689,13 +689,12 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         complete = np.ones(n, dtype=bool)
         out: dict[str, np.ndarray] = {}
         missing_rows: list[dict[str, Any]] = []
+        built: list[tuple[_Group, dict[str, Any], np.ndarray]] = []
         for g in self._groups:
             spec = self._specs[g.name]
             cols = spec["columns"]
-            read = self._read(g, X, cols)
-            value = self._group_value(g, read)
+            value = self._group_value(g, self._read(g, X, cols))
             miss = self._missing_of(g, value)
-            name = g.name if g.kind == "scale" else cols[0]
             if self.missing == "drop":
                 complete &= ~miss
                 action = "rows dropped" if miss.any() else "none"
@@ -705,28 +704,32 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
                 action = "imputed with the fitted value" if miss.any() else "none"
             missing_rows.append(
                 {
-                    "column": name,
+                    "column": g.name if g.kind == "scale" else cols[0],
                     "n_missing": int(miss.sum()),
                     "action": action,
                     "fill_value": fill if miss.any() else None,
                 }
             )
-            filled = _fill(g, value, fill)
+            built.append((g, spec, _fill(g, value, fill)))
+        for g, spec, filled in built:
             if g.kind == "category":
                 known = {spec["reference"], *(f[len(g.prefix) + 1 :] for f in spec["features"])}
-                unseen = np.array([v is not None and v not in known for v in filled], dtype=bool)
+                # Rows that missing="drop" leaves out cannot be misencoded, so they pass.
+                unseen = complete & np.array(
+                    [v is not None and v not in known for v in filled], dtype=bool
+                )
                 if unseen.any():
                     raise FeatureError(
-                        f"column {cols[0]!r} has level(s) {_values_of(filled[unseen])} that the "
-                        f"training data did not contain (rows {_rows_of(X.index, unseen)}); "
-                        "the fitted features cannot represent them"
+                        f"column {spec['columns'][0]!r} has level(s) "
+                        f"{_values_of(filled[unseen])} that the training data did not contain "
+                        f"(rows {_rows_of(X.index, unseen)}); the fitted features cannot "
+                        "represent them"
                     )
                 for fname in spec["features"]:
                     level = fname[len(g.prefix) + 1 :]
-                    col = np.array(
+                    out[fname] = np.array(
                         [np.nan if v is None else float(v == level) for v in filled], dtype=float
                     )
-                    out[fname] = col
             else:
                 out[spec["features"][0]] = self._numeric_feature(g, filled)
         self.transform_missing_report_ = _missing_frame(missing_rows)
@@ -773,6 +776,8 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         if self.reference_levels_:
             refs = ", ".join(f"{k}={v}" for k, v in self.reference_levels_.items())
             lines.append(f"reference levels: {refs}")
+        if self.hours_log1p and "hours_per_week" in self._specs:
+            lines.append("hours_per_week is log1p(hours per week)")
         for status in ("absent", "all missing", "constant"):
             rows = self.report_[self.report_["status"] == status]
             if len(rows):
