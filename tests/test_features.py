@@ -214,9 +214,13 @@ def test_commitment_items_option_keeps_each_item():
 def test_hours_log1p():
     df = _survey()
     plain = CoPFeatureBuilder().fit_transform(df)["hours_per_week"]
-    logged = CoPFeatureBuilder(hours_log1p=True).fit_transform(df)["hours_per_week"]
+    fb = CoPFeatureBuilder(hours_log1p=True).fit(df)
+    names = fb.get_feature_names_out().tolist()
+    assert "log1p_hours_per_week" in names and "hours_per_week" not in names
+    logged = fb.transform(df)["log1p_hours_per_week"]
     np.testing.assert_allclose(logged.to_numpy(), np.log1p(plain.to_numpy()), rtol=1e-15)
     assert logged.loc["row2"] == 0.0
+    assert "log1p_hours_per_week is log1p(hours_per_week)" in fb.describe()
 
 
 def test_typed_survey_gives_the_same_features_as_a_raw_one():
@@ -435,9 +439,11 @@ def test_bad_parameters_fail_at_fit(params):
         fb.fit(_survey())
 
 
-def test_arrays_are_refused():
+def test_arrays_and_empty_surveys_are_refused():
     with pytest.raises(FeatureError, match="needs a pandas DataFrame"):
         CoPFeatureBuilder().fit(np.ones((3, 2)))
+    with pytest.raises(FeatureError, match="no rows"):
+        CoPFeatureBuilder(missing="impute").fit(_survey().iloc[:0])
 
 
 def test_errors_are_copfactors_and_value_errors():

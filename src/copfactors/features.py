@@ -315,7 +315,8 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
     ``leader_changes``        count
     ``voluntary``             boolean as 0/1
     ``prior_acquaintance``    Likert 1-5
-    ``hours_per_week``        hours, or ``log1p(hours)`` with ``hours_log1p=True``
+    ``hours_per_week``        hours per week (``log1p_hours_per_week``, ``log1p(hours)``, with
+                              ``hours_log1p=True``)
     ``training_received``     boolean as 0/1
     ``org_support``,          Likert 1-5 each
     ``employer_recognition``,
@@ -347,7 +348,8 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         Either way the counts are in :attr:`missing_report_` (fit) and
         :attr:`transform_missing_report_` (last transform).
     hours_log1p : bool, default False
-        Use ``log1p(hours_per_week)`` (still named ``hours_per_week``).
+        Use ``log1p(hours_per_week)``, named ``log1p_hours_per_week`` so that a coefficient
+        table says which scale it is on.
     commitment : {"mean", "items"}, default "mean"
         ``"mean"``: one ``commitment`` feature, the mean of the answered items (missing only when
         no item is answered). ``"items"``: each item as its own feature.
@@ -512,6 +514,8 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         """
         X = _require_frame(X, "CoPFeatureBuilder.fit")
         groups = self._selected_groups()
+        if len(X) == 0:
+            raise FeatureError("CoPFeatureBuilder.fit: the survey has no rows")
         report: list[dict[str, Any]] = []
         missing_rows: list[dict[str, Any]] = []
         present: list[tuple[_Group, tuple[str, ...], dict[str, Any], np.ndarray]] = []
@@ -595,7 +599,8 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
                     if lv != reference
                 }
             else:
-                candidates = {g.name: self._numeric_feature(g, filled)}
+                fname = "log1p_" + g.name if g.kind == "hours" and self.hours_log1p else g.name
+                candidates = {fname: self._numeric_feature(g, filled)}
             built, constant = [], []
             for fname, col in candidates.items():
                 used = col[keep]
@@ -777,7 +782,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
             refs = ", ".join(f"{k}={v}" for k, v in self.reference_levels_.items())
             lines.append(f"reference levels: {refs}")
         if self.hours_log1p and "hours_per_week" in self._specs:
-            lines.append("hours_per_week is log1p(hours per week)")
+            lines.append("log1p_hours_per_week is log1p(hours_per_week)")
         for status in ("absent", "all missing", "constant"):
             rows = self.report_[self.report_["status"] == status]
             if len(rows):
@@ -1066,7 +1071,7 @@ def attainment_long(survey: pd.DataFrame, objectives: Sequence[str] | None = Non
 # ---------------------------------------------------------------------------------------------
 # reliability
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ReliabilityResult:
     """Reliability of a multi-item scale (see :func:`reliability`).
 
@@ -1196,7 +1201,8 @@ def reliability(
     Parameters
     ----------
     items : pandas.DataFrame
-        One numeric column per item (at least two), one row per respondent.
+        One numeric column per item (at least two), one row per respondent. A 2-D NumPy array
+        is accepted too, its items named ``item_1``, ``item_2``, ...
     reverse : list of str, optional
         Items to reverse-key first, as ``low + high - x``.
     scale : (float, float), optional
