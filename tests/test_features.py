@@ -147,14 +147,14 @@ def test_reference_levels_are_the_documented_ones():
         "sponsor": "employer",
         "gender": "man",
         "age_band": "35_49",
-        "schooling": "university",
+        "schooling": "secondary",
         "language": "fr",
     }
     assert fb.reference_levels_ == REFERENCE_LEVELS
     names = fb.get_feature_names_out().tolist()
     assert names[-4:] == [
-        "schooling_secondary",
         "schooling_college",
+        "schooling_university",
         "schooling_graduate",
         "language_en",
     ]
@@ -170,7 +170,7 @@ def test_one_hot_columns_match_the_levels_and_reference_rows_are_zero():
         ("sponsor", "sponsor", "employer"),
         ("gender", "gender", "man"),
         ("age", "age_band", "35_49"),
-        ("schooling", "schooling", "university"),
+        ("schooling", "schooling", "secondary"),
         ("language", "language", "fr"),
     ]:
         dummies = [c for c in X.columns if c.startswith(prefix + "_") and c != "steward_active"]

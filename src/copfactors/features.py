@@ -132,7 +132,7 @@ _GROUPS: tuple[_Group, ...] = (
         "category",
         ("schooling",),
         ("secondary", "college", "university", "graduate"),
-        "university",
+        "secondary",
         "schooling",
         default=False,
     ),
@@ -301,39 +301,30 @@ def _group_names(value: str | Iterable[str] | None, param: str) -> list[str]:
 class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
     """Build the driver columns of a CoP survey, with explicit references and missing policy.
 
-    From the codebook's columns that are present, in this order (the feature group in
-    parentheses is what ``include`` and ``exclude`` name):
+    From the codebook's columns that are present, in this order (feature group, as named by
+    ``include`` and ``exclude``, then the features built):
 
-    ========================  ===================================================================
-    feature(s)                built from
-    ========================  ===================================================================
-    ``commitment``            mean of the answered ``commitment_1..3`` items (scale score; with
-                              ``commitment="items"`` the items themselves)
-    ``steward_active``        Likert 1-5
-    ``steward_designated``,   one-hot of ``steward_type``; reference ``none`` (no steward)
-    ``steward_dedicated``
-    ``leader_changes``        count
-    ``voluntary``             boolean as 0/1
-    ``prior_acquaintance``    Likert 1-5
-    ``hours_per_week``        hours per week (``log1p_hours_per_week``, ``log1p(hours)``, with
-                              ``hours_log1p=True``)
-    ``training_received``     boolean as 0/1
-    ``org_support``,          Likert 1-5 each
-    ``employer_recognition``,
-    ``peer_recognition``,
-    ``tech_mastery``
-    ``sponsor_professional_   one-hot of ``sponsor``; reference ``employer``
-    association``,
-    ``sponsor_inter_
-    organisational``
-    ``gender_woman``          (group ``gender``) reference ``man``
-    ``age_under_35``,         (group ``age_band``) reference ``35_49``, the largest band in the
-    ``age_50_plus``           paper (60 % of respondents)
-    ``schooling_secondary``,  (group ``schooling``, opt-in) reference ``university``
-    ``schooling_college``,
-    ``schooling_graduate``
-    ``language_en``           (group ``language``, opt-in) reference ``fr``
-    ========================  ===================================================================
+    * ``commitment``: ``commitment``, the mean of the answered ``commitment_1..3`` items (with
+      ``commitment="items"``, the items ``commitment_1..3`` themselves);
+    * ``steward_active``: the Likert rating 1-5;
+    * ``steward_type``: ``steward_designated``, ``steward_dedicated``; reference ``none`` (no
+      steward);
+    * ``leader_changes``: the count;
+    * ``voluntary``: 0/1;
+    * ``prior_acquaintance``: the Likert rating;
+    * ``hours_per_week``: hours per week (``log1p_hours_per_week`` with ``hours_log1p=True``);
+    * ``training_received``: 0/1;
+    * ``org_support``, ``employer_recognition``, ``peer_recognition``, ``tech_mastery``: the
+      Likert ratings;
+    * ``sponsor``: ``sponsor_professional_association``, ``sponsor_inter_organisational``;
+      reference ``employer``;
+    * ``gender``: ``gender_woman``; reference ``man``;
+    * ``age_band``: ``age_under_35``, ``age_50_plus``; reference ``35_49``, the largest band
+      in the paper (60 % of respondents);
+    * ``schooling`` (opt-in): ``schooling_college``, ``schooling_university``,
+      ``schooling_graduate``; reference ``secondary``, the lowest level, so each coefficient
+      compares a higher level with it;
+    * ``language`` (opt-in): ``language_en``; reference ``fr``.
 
     The free-text columns ``professional_category`` and ``platform`` are not encoded.
 
