@@ -230,6 +230,21 @@ def test_typed_survey_gives_the_same_features_as_a_raw_one():
     pd.testing.assert_frame_equal(raw, typed)
 
 
+def test_validated_survey_gives_the_same_results():
+    from copfactors.schema import validate
+
+    df = _survey()
+    valid = validate(df)
+    pd.testing.assert_frame_equal(
+        CoPFeatureBuilder(include="all").fit_transform(valid),
+        CoPFeatureBuilder(include="all").fit_transform(df),
+    )
+    pd.testing.assert_series_equal(attainment(valid), attainment(df))
+    assert (
+        attainment_long(valid)["attainment"].tolist() == attainment_long(df)["attainment"].tolist()
+    )
+
+
 def test_index_is_preserved_and_row_order_does_not_matter():
     df = _survey()
     fb = CoPFeatureBuilder().fit(df)
