@@ -199,8 +199,11 @@ def test_commitment_is_the_mean_of_the_answered_items():
     X = CoPFeatureBuilder().fit_transform(df)
     assert X.loc["row0", "commitment"] == pytest.approx(4.5)
     assert X.loc["row1", "commitment"] == pytest.approx((5 + 4 + 4) / 3)
-    partial = CoPFeatureBuilder().fit(df).missing_report_.set_index("column")
+    fb = CoPFeatureBuilder().fit(df)
+    partial = fb.missing_report_.set_index("column")
     assert partial.loc["commitment_2", "n_missing"] == 1
+    fb.transform(df.iloc[:3])
+    assert fb.transform_missing_report_.set_index("column").loc["commitment_2", "n_missing"] == 1
     assert partial.loc["commitment_2", "action"] == "commitment scored from the answered items"
     assert partial.loc["commitment", "n_missing"] == 0
 
@@ -324,6 +327,17 @@ def test_commitment_reliability_is_computed_at_fit():
     expected = reliability(_survey()[["commitment_1", "commitment_2", "commitment_3"]])
     assert rel.alpha == pytest.approx(expected.alpha, abs=1e-12)
     assert "commitment scale: alpha" in fb.describe()
+    items_mode = CoPFeatureBuilder(commitment="items").fit(_survey())
+    assert items_mode.scale_reliability_["commitment"].alpha == pytest.approx(rel.alpha)
+
+
+def test_a_reversed_commitment_item_is_reported_quietly():
+    df = _survey()
+    df["commitment_3"] = 6 - df["commitment_3"]
+    fb = _no_warnings(CoPFeatureBuilder().fit, df)
+    note = fb.report_.set_index("group").loc["commitment", "note"]
+    assert "correlate negatively" in note and "'commitment_3'" in note
+    assert "commitment: " in fb.describe()
 
 
 # --------------------------------------------------------------------------------------------

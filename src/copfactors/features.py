@@ -530,18 +530,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         fills: dict[str, Any] = {}
         for g, cols, read, value in present:
             miss = self._missing_of(g, value)
-            if g.kind == "scale":
-                for c, item in read["items"].items():
-                    partial = np.isnan(item) & ~miss
-                    if partial.any():
-                        missing_rows.append(
-                            {
-                                "column": c,
-                                "n_missing": int(partial.sum()),
-                                "action": "commitment scored from the answered items",
-                                "fill_value": None,
-                            }
-                        )
+            missing_rows.extend(_partial_rows(g, read, miss))
             name = g.name if g.kind == "scale" else cols[0]
             if self.missing == "drop":
                 complete &= ~miss
@@ -610,6 +599,23 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
                     references[g.name] = reference
                 feature_names.extend(built)
 
+        self.scale_reliability_ = {}
+        scale_items = [c for c in _COMMITMENT_ITEMS if c in X.columns]
+        built_items = any(g.kind == "scale" or g.name in _COMMITMENT_ITEMS for g in groups)
+        if built_items and len(scale_items) >= 2:
+            items = X.loc[complete, scale_items] if self.missing == "drop" else X[scale_items]
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", CopFactorsWarning)
+                try:
+                    self.scale_reliability_["commitment"] = reliability(items)
+                    problem = "; ".join(str(w.message) for w in caught)
+                except ScaleError as err:
+                    problem = f"reliability not computed: {err}"
+            if problem:
+                for row in report:
+                    if row["group"] in ("commitment", *scale_items):
+                        row["note"] = f"{row['note']} {problem}".strip()
+                        break
         order = {g.name: i for i, g in enumerate(groups)}
         report.sort(key=lambda r: order[r["group"]])
         self.report_ = pd.DataFrame(
@@ -624,17 +630,6 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self._specs = specs
         self._groups = [g for g in groups if g.name in specs]
-        self.scale_reliability_ = {}
-        if "commitment" in specs and len(specs["commitment"]["columns"]) >= 2:
-            items = X.loc[:, list(specs["commitment"]["columns"])]
-            if self.missing == "drop":
-                items = items.loc[complete]
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", CopFactorsWarning)
-                try:
-                    self.scale_reliability_["commitment"] = reliability(items)
-                except ScaleError:
-                    pass
         self.transform_missing_report_ = _missing_frame([])
         return self
 
@@ -689,8 +684,10 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         for g in self._groups:
             spec = self._specs[g.name]
             cols = spec["columns"]
-            value = self._group_value(g, self._read(g, X, cols))
+            read = self._read(g, X, cols)
+            value = self._group_value(g, read)
             miss = self._missing_of(g, value)
+            missing_rows.extend(_partial_rows(g, read, miss))
             if self.missing == "drop":
                 complete &= ~miss
                 action = "rows dropped" if miss.any() else "none"
@@ -806,6 +803,25 @@ def _report_row(
         "features": ", ".join(features),
         "note": note,
     }
+
+
+def _partial_rows(group: _Group, read: dict[str, Any], miss: np.ndarray) -> list[dict[str, Any]]:
+    """Report rows for scale items left unanswered by respondents who answered another item."""
+    if group.kind != "scale":
+        return []
+    rows = []
+    for c, item in read["items"].items():
+        partial = np.isnan(item) & ~miss
+        if partial.any():
+            rows.append(
+                {
+                    "column": c,
+                    "n_missing": int(partial.sum()),
+                    "action": f"{group.name} scored from the answered items",
+                    "fill_value": None,
+                }
+            )
+    return rows
 
 
 def _missing_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
