@@ -273,11 +273,17 @@ def _detect_encoding(path: Path) -> str:
 def _header_line(path: Path, encoding: str) -> str:
     with path.open("rb") as fh:
         head = fh.read(_CHUNK)
-    line = head.split(b"\n", 1)[0].rstrip(b"\r")
     try:
-        return codecs.decode(line, encoding, errors="replace")
+        text = codecs.decode(head, encoding, errors="replace")
     except LookupError:
         raise DataFormatError(f"{path}: unknown encoding {encoding!r}") from None
+    # like pandas, skip blank lines before the header
+    for line in text.lstrip("\ufeff").splitlines():
+        if line.strip():
+            return line
+    raise DataFormatError(
+        f"{path}: no header line found; expected a CSV table whose first line names the columns"
+    )
 
 
 def _split(header: str, delimiter: str) -> list[str]:
@@ -318,8 +324,6 @@ def _read_csv(
 ) -> pd.DataFrame:
     enc = encoding or _detect_encoding(path)
     header = _header_line(path, enc)
-    if header.startswith("\ufeff"):
-        header = header[1:]
     if delimiter is None:
         delimiter = _sniff_delimiter(path, header)
     if decimal is None:
@@ -425,7 +429,16 @@ def _read_excel(
                 f"{path}: no sheet {sheet!r}; the workbook has {', '.join(map(repr, sheets))}"
             )
         try:
-            return book.parse(sheet, keep_default_na=False, na_values=["", *schema.MISSING_CODES])
+            options = {"keep_default_na": False, "na_values": ["", *schema.MISSING_CODES]}
+            header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
+            # ids and free text keep their text as written ("007" is not 7)
+            as_text = {
+                column: str
+                for column in header
+                if (name := schema.CODEBOOK.match(column)) is not None
+                and schema.CODEBOOK[name].type in ("id", "text")
+            }
+            return pd.read_excel(book, sheet_name=sheet, dtype=as_text, **options)
         except Exception as err:  # openpyxl raises many types on damaged sheets
             raise DataFormatError(f"{path}: cannot read sheet {sheet!r}: {err}") from None
 

@@ -784,18 +784,23 @@ def _cell_problems(name: str, raw: pd.Series, kinds: np.ndarray, var: Variable) 
     return pd.DataFrame(
         {
             "column": name,
-            "row": pd.array(rows + 1, dtype="Int64"),
+            "row": _rows(rows),
             "value": pd.array([_show(x) for x in values], dtype=object),
             "problem": [messages[int(k)] for k in kinds[rows]],
         }
     )
 
 
+def _rows(positions: np.ndarray) -> pd.Series:
+    # Python ints, and None for whole-column problems: SchemaError's message needs plain values
+    return pd.Series((positions + 1).tolist(), dtype=object)
+
+
 def _column_problem(name: str, problem: str, row: int | None = None, value: object = None):
     return pd.DataFrame(
         {
             "column": [name],
-            "row": pd.array([row], dtype="Int64"),
+            "row": pd.Series([row], dtype=object),
             "value": pd.array([_show(value)], dtype=object),
             "problem": [problem],
         }
@@ -806,7 +811,7 @@ def _no_problems() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "column": pd.Series([], dtype=object),
-            "row": pd.array([], dtype="Int64"),
+            "row": pd.Series([], dtype=object),
             "value": pd.Series([], dtype=object),
             "problem": pd.Series([], dtype=object),
         }
@@ -1087,7 +1092,7 @@ def _id_problems(name: str, raw: pd.Series, typed: object, kinds: np.ndarray, va
     dups = pd.DataFrame(
         {
             "column": name,
-            "row": pd.array(dup_rows + 1, dtype="Int64"),
+            "row": _rows(dup_rows),
             "value": pd.array([_show(x) for x in raw.iloc[dup_rows].tolist()], dtype=object),
             "problem": [
                 f"duplicate {name}: {v!r} is on {int(c)} rows; expected each {name} once"
@@ -1182,7 +1187,7 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     if len(df) == 0:
         problems.append(
             _column_problem(
-                _ALL_COLUMNS, "the survey has no data rows; expected one per respondent"
+                _ALL_COLUMNS, "the survey has no data rows; expected one row per respondent"
             )
         )
 
@@ -1210,7 +1215,7 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
         out.isetitem(i, typed)
     problems = [p for p in problems if len(p)]
     if problems:
-        table = pd.concat(problems, ignore_index=True)
+        table = pd.concat(problems, ignore_index=True).astype({"row": object, "value": object})
         raise SchemaError(table, source=source)
     out.columns = pd.Index(new_names)
     out.attrs = {**df.attrs, "unknown_columns": unknown, "empty_columns": empty}

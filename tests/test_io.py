@@ -1,0 +1,493 @@
+"""Tests of copfactors.io: reading CSV, Excel, SPSS and Parquet surveys, and the CLI report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import copfactors
+from copfactors.errors import DataFormatError, SchemaError
+from copfactors.io import problems_table, read_survey, summarize, validation_report
+from copfactors.schema import CODEBOOK, validate
+
+HEADER = "respondent_id,cop_id,gender,professional_category,platform,hours_per_week,imp_quality"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def small_survey() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "respondent_id": ["001", "002", "003", "004"],
+            "cop_id": ["A", "A", "B", "B"],
+            "responded_t1": [True, True, True, True],
+            "responded_t2": [True, False, True, None],
+            "gender": ["woman", "man", None, "woman"],
+            "age_band": ["35_49", "under_35", "50_plus", None],
+            "commitment_1": [5, 4, None, 1],
+            "hours_per_week": [1.0, 0.5, None, 2.25],
+            "leader_changes": [0, 0, 2, 2],
+            "platform": ["Knowledge Forum", "Knowledge Forum", "Lotus Notes", "Lotus Notes"],
+            "att_learning": [4, None, 3, None],
+        }
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# CSV
+
+
+def test_csv_utf8(tmp_path):
+    path = write(
+        tmp_path / "s.csv", f"{HEADER}\n1,A,Woman,infirmière,Forum Café,1.5,4\n2,A,man,,,0,5\n"
+    )
+    out = read_survey(path)
+    assert out["professional_category"].tolist()[0] == "infirmière"
+    assert out["platform"].tolist()[0] == "Forum Café"
+    assert out["hours_per_week"].tolist() == [1.5, 0.0]
+    assert out["imp_quality"].tolist() == [4, 5]
+    assert str(out["respondent_id"].dtype) == "string"
+
+
+def test_csv_utf8_bom(tmp_path):
+    path = write(tmp_path / "s.csv", f"\ufeff{HEADER}\n1,A,femme,éducatrice,Réseau,1,3\n", "utf-8")
+    assert path.read_bytes()[:3] == b"\xef\xbb\xbf"
+    out = read_survey(path)
+    assert out.columns[0] == "respondent_id"
+    assert out["gender"].astype(object).tolist() == ["woman"]
+    assert out["professional_category"].tolist() == ["éducatrice"]
+
+
+def test_csv_latin1_with_accents(tmp_path):
+    text = (
+        f"{HEADER}\n"
+        "1,A,Femme,infirmière en santé,Forum Cœur-Santé,2,4\n"
+        "2,B,homme,ingénieur,Élan,,\n"
+    )
+    path = write(tmp_path / "s.csv", text, "cp1252")
+    with pytest.raises(UnicodeDecodeError):
+        path.read_bytes().decode("utf-8")
+    out = read_survey(path)
+    assert out["professional_category"].tolist() == ["infirmière en santé", "ingénieur"]
+    assert out["platform"].tolist() == ["Forum Cœur-Santé", "Élan"]
+    assert out["gender"].astype(object).tolist() == ["woman", "man"]
+
+
+def test_csv_explicit_encoding(tmp_path):
+    path = write(tmp_path / "s.csv", "respondent_id,cop_id,platform\n1,A,Forum Café\n", "utf-16")
+    with pytest.raises(DataFormatError, match="not a text file"):
+        read_survey(path)
+    assert read_survey(path, encoding="utf-16")["platform"].tolist() == ["Forum Café"]
+
+
+def test_csv_undecodable(tmp_path):
+    path = write(tmp_path / "bad.csv", "respondent_id,cop_id\n1,A")
+    path.write_bytes(path.read_bytes() + b"\x81\x8d\n")
+    with pytest.raises(DataFormatError) as info:
+        read_survey(path)
+    message = str(info.value)
+    assert "bad.csv" in message and "utf-8-sig" in message and "cp1252" in message
+
+
+def test_csv_semicolon_decimal_comma(tmp_path):
+    text = (
+        "respondent_id;cop_id;hours_per_week;imp_quality;platform\n"
+        "1;A;1,5;4;Forum, version 2\n"
+        "2;A;0,25;3;x\n"
+        "3;B;2;5;y\n"
+    )
+    out = read_survey(write(tmp_path / "s.csv", text))
+    assert out["hours_per_week"].tolist() == [1.5, 0.25, 2.0]
+    assert out["platform"].tolist()[0] == "Forum, version 2"
+
+
+def test_csv_semicolon_mixed_decimal_marks_in_hours(tmp_path):
+    text = "respondent_id;cop_id;hours_per_week\n1;A;1,5\n2;A;1.5\n3;A;\n"
+    out = read_survey(write(tmp_path / "s.csv", text))
+    assert out["hours_per_week"].tolist()[:2] == [1.5, 1.5]
+
+
+def test_csv_decimal_comma_in_likert_is_a_problem(tmp_path):
+    text = "respondent_id;cop_id;imp_quality;att_quality\n1;A;3,5;4\n2;A;4;x,5\n"
+    with pytest.raises(SchemaError) as info:
+        read_survey(write(tmp_path / "s.csv", text))
+    problems = info.value.problems
+    assert problems[["column", "row"]].values.tolist() == [["imp_quality", 1], ["att_quality", 2]]
+    assert problems.loc[0, "problem"].startswith("not an integer")
+    assert info.value.source.endswith("s.csv")
+
+
+def test_csv_tab_delimited(tmp_path):
+    out = read_survey(write(tmp_path / "s.csv", "respondent_id\tcop_id\n1\tA\n"))
+    assert out["cop_id"].tolist() == ["A"]
+
+
+def test_csv_delimiter_undecidable(tmp_path):
+    path = write(tmp_path / "odd.csv", "a,b;c\n1,2;3\n")
+    with pytest.raises(DataFormatError) as info:
+        read_survey(path)
+    message = str(info.value)
+    assert "odd.csv" in message and "comma or semicolon" in message and "delimiter=" in message
+    out = read_survey(path, delimiter=";", validate=False)
+    assert list(out.columns) == ["a,b", "c"]
+
+
+def test_csv_no_delimiter_found(tmp_path):
+    with pytest.raises(DataFormatError, match="tried comma, semicolon and tab"):
+        read_survey(write(tmp_path / "s.csv", "respondent_id|cop_id\n1|A\n"))
+
+
+def test_csv_delimiter_chosen_by_codebook_names(tmp_path):
+    text = "respondent_id;cop_id;platform\n1;A;Forum, v2\n"
+    path = write(tmp_path / "s.csv", text)
+    assert read_survey(path)["platform"].tolist() == ["Forum, v2"]
+
+
+def test_csv_text_in_numeric_column(tmp_path):
+    text = 'respondent_id,cop_id,imp_quality,att_quality\n1,A," 3",n/a\n2,A,4,"3,5"\n'
+    with pytest.raises(SchemaError) as info:
+        read_survey(write(tmp_path / "s.csv", text))
+    problems = info.value.problems
+    assert problems[["column", "row", "value"]].values.tolist() == [
+        ["att_quality", 1, "n/a"],
+        ["att_quality", 2, "3,5"],
+    ]
+
+
+def test_csv_ids_keep_leading_zeros(tmp_path):
+    text = "respondent_id,cop_id,platform\n001,7,1.10\n002,7,2\n010,8,x\n"
+    out = read_survey(write(tmp_path / "s.csv", text))
+    assert out["respondent_id"].tolist() == ["001", "002", "010"]
+    assert out["cop_id"].tolist() == ["7", "7", "8"]
+    assert out["platform"].tolist() == ["1.10", "2", "x"]
+
+
+def test_csv_missing_codes(tmp_path):
+    text = "respondent_id,cop_id,imp_quality,hours_per_week,platform\n1,A,9,99,n/a\n2,A,4,1,x\n"
+    path = write(tmp_path / "s.csv", text)
+    with pytest.raises(SchemaError):
+        read_survey(path)
+    out = read_survey(path, missing_codes=[9, 99, "n/a"])
+    assert out["imp_quality"].isna().tolist() == [True, False]
+    assert out["hours_per_week"].isna().tolist() == [True, False]
+    assert out["platform"].isna().tolist() == [True, False]
+    out = read_survey(
+        path, missing_codes={"imp_quality": [9], "Hours_per_week": 99, "platform": ["n/a"]}
+    )
+    assert out["hours_per_week"].isna().tolist() == [True, False]
+    with pytest.raises(TypeError, match="not a string"):
+        read_survey(path, missing_codes="n/a")
+
+
+def test_csv_na_written_by_r_is_missing(tmp_path):
+    out = read_survey(write(tmp_path / "s.csv", "respondent_id,cop_id,imp_quality\n1,A,NA\n"))
+    assert out["imp_quality"].isna().all()
+
+
+def test_csv_repeated_header_is_a_problem(tmp_path):
+    path = write(tmp_path / "s.csv", "respondent_id,cop_id,gender,Gender\n1,A,woman,man\n")
+    with pytest.raises(SchemaError, match="given 2 times"):
+        read_survey(path)
+
+
+def test_csv_ragged_rows(tmp_path):
+    path = write(tmp_path / "rag.csv", "respondent_id,cop_id\n1,A\n2,B,extra,more\n")
+    with pytest.raises(DataFormatError, match=r"rag\.csv.*line 3"):
+        read_survey(path)
+
+
+def test_empty_file(tmp_path):
+    for name in ("empty.csv", "empty.xlsx", "empty.sav", "empty.parquet"):
+        path = tmp_path / name
+        path.write_bytes(b"")
+        with pytest.raises(DataFormatError, match=rf"{name}: the file is empty \(0 bytes\)"):
+            read_survey(path)
+
+
+def test_blank_lines_only(tmp_path):
+    with pytest.raises(DataFormatError, match="no header line"):
+        read_survey(write(tmp_path / "s.csv", "\n\n\n"))
+
+
+def test_header_only_is_a_schema_error(tmp_path):
+    path = write(tmp_path / "s.csv", HEADER + "\n")
+    with pytest.raises(SchemaError) as info:
+        read_survey(path)
+    assert info.value.problems["problem"].tolist() == [
+        "the survey has no data rows; expected one row per respondent"
+    ]
+    raw = read_survey(path, validate=False)
+    assert raw.shape == (0, 7)
+
+
+def test_wrong_extension(tmp_path):
+    for name in ("survey.txt", "survey", "survey.xls", "survey.json"):
+        path = write(tmp_path / name, f"{HEADER}\n1,A,woman,x,y,1,4\n")
+        with pytest.raises(DataFormatError) as info:
+            read_survey(path)
+        assert name in str(info.value) and ".csv, .xlsx" in str(info.value)
+    with pytest.raises(DataFormatError, match=r"save old \.xls workbooks as \.xlsx"):
+        read_survey(tmp_path / "survey.xls")
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(DataFormatError, match="nope.csv: no such file"):
+        read_survey(tmp_path / "nope.csv")
+    (tmp_path / "folder.csv").mkdir()
+    with pytest.raises(DataFormatError, match="is a folder"):
+        read_survey(tmp_path / "folder.csv")
+
+
+def test_options_for_another_format_are_refused(tmp_path):
+    path = tmp_path / "s.parquet"
+    small_survey().to_parquet(path)
+    with pytest.raises(ValueError, match="CSV files only"):
+        read_survey(path, delimiter=";")
+    with pytest.raises(ValueError, match="Excel files only"):
+        read_survey(path, sheet=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Excel, SPSS, Parquet
+
+
+def test_excel_sheets(tmp_path):
+    path = tmp_path / "s.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"note": ["read me"]}).to_excel(writer, sheet_name="about", index=False)
+        small_survey().to_excel(writer, sheet_name="data", index=False)
+    with pytest.raises(SchemaError, match="required column is missing"):
+        read_survey(path)
+    out = read_survey(path, sheet="data")
+    pd.testing.assert_frame_equal(out, validate(small_survey()))
+    assert read_survey(path, sheet=1).shape == out.shape
+    with pytest.raises(DataFormatError, match="no sheet 'other'; the workbook has 'about', 'data'"):
+        read_survey(path, sheet="other")
+    with pytest.raises(DataFormatError, match="no sheet 5"):
+        read_survey(path, sheet=5)
+
+
+def test_excel_corrupt(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a workbook")
+    with pytest.raises(DataFormatError, match=r"broken\.xlsx: cannot open as an Excel workbook"):
+        read_survey(path)
+
+
+def write_spss(path: Path) -> Path:
+    df = pd.DataFrame(
+        {
+            "respondent_id": [1.0, 2.0, 3.0, 4.0, 5.0],
+            "cop_id": ["A", "A", "B", "B", "B"],
+            "gender": [1.0, 2.0, 9.0, np.nan, 1.0],
+            "language": [1.0, 2.0, 1.0, 2.0, 8.0],
+            "voluntary": [1.0, 2.0, 1.0, 2.0, 1.0],
+            "training_received": [1.0, 0.0, 0.0, 1.0, 0.0],
+            "professional_category": [1.0, 2.0, 1.0, 2.0, 1.0],
+            "commitment_1": [3.0, 99.0, 5.0, 1.0, 97.0],
+            "att_quality": [1.0, 2.0, 5.0, 4.0, 9.0],
+            "platform": ["Forum", "Forum", "zz", "Notes", "Notes"],
+        }
+    )
+    pyreadstat.write_sav(
+        df,
+        str(path),
+        variable_value_labels={
+            "gender": {1: "Femme", 2: "Man", 9: "No answer"},
+            "language": {1: "Français", 2: "English"},
+            "voluntary": {1: "Oui", 2: "Non"},
+            "training_received": {1: "Received", 0: "Not received"},
+            "professional_category": {1: "Infirmière", 2: "Ingénieur"},
+            "att_quality": {1: "Not attained at all", 5: "Perfectly attained"},
+        },
+        missing_ranges={
+            "gender": [9],
+            "language": [8],
+            "commitment_1": [{"lo": 90, "hi": 99}],
+            "att_quality": [9],
+            "platform": ["zz"],
+        },
+    )
+    return path
+
+
+def test_spss_labels_and_user_missing(tmp_path):
+    out = read_survey(write_spss(tmp_path / "s.sav"))
+    assert out["respondent_id"].tolist() == ["1", "2", "3", "4", "5"]
+    gender = out["gender"].astype(object)
+    assert gender.tolist()[:2] == ["woman", "man"] and gender.isna().tolist()[2:4] == [True, True]
+    assert out["language"].astype(object).tolist()[:4] == ["fr", "en", "fr", "en"]
+    assert pd.isna(out["language"].iloc[4])
+    assert out["voluntary"].tolist() == [True, False, True, False, True]
+    # labels that are not yes/no words leave the 0/1 codes, which are unambiguous
+    assert out["training_received"].tolist() == [True, False, False, True, False]
+    assert out["professional_category"].tolist() == ["Infirmière", "Ingénieur"] * 2 + ["Infirmière"]
+    assert out["commitment_1"].isna().tolist() == [False, True, False, False, True]
+    assert out["att_quality"].tolist()[:4] == [1, 2, 5, 4] and pd.isna(out["att_quality"].iloc[4])
+    assert out["platform"].isna().tolist() == [False, False, True, False, False]
+
+
+def test_spss_unlabelled_code_is_a_problem(tmp_path):
+    df = pd.DataFrame({"respondent_id": [1.0, 2.0], "cop_id": [1.0, 1.0], "gender": [1.0, 3.0]})
+    path = tmp_path / "s.sav"
+    pyreadstat.write_sav(df, str(path), variable_value_labels={"gender": {1: "Woman", 3: "Other"}})
+    with pytest.raises(SchemaError) as info:
+        read_survey(path)
+    assert info.value.problems[["column", "row", "value"]].values.tolist() == [
+        ["gender", 2, "Other"]
+    ]
+
+
+def test_spss_corrupt(tmp_path):
+    path = tmp_path / "broken.sav"
+    path.write_bytes(b"$FL2 not really spss" * 10)
+    with pytest.raises(DataFormatError, match=r"broken\.sav: cannot read as an SPSS file"):
+        read_survey(path)
+
+
+def test_parquet(tmp_path):
+    path = tmp_path / "s.parquet"
+    small_survey().to_parquet(path)
+    pd.testing.assert_frame_equal(read_survey(path), validate(small_survey()))
+
+
+def test_parquet_corrupt(tmp_path):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"PAR1 not really parquet")
+    with pytest.raises(DataFormatError, match=r"broken\.parquet: cannot read as a Parquet file"):
+        read_survey(path)
+
+
+def test_top_level_name():
+    assert copfactors.read_survey is read_survey
+
+
+# --------------------------------------------------------------------------------------------
+# round trips
+
+_TEXT = st.text(alphabet=list("abcéèçôÉ XYZ-',;\"019"), min_size=1, max_size=8)
+_IDS = st.text(alphabet=list("abcXYZé0123456789_-"), min_size=1, max_size=6)
+
+
+def _column(var, n: int) -> st.SearchStrategy:
+    if var.type == "boolean":
+        value = st.booleans()
+    elif var.type == "category":
+        value = st.sampled_from(var.categories)
+    elif var.type == "likert":
+        value = st.integers(1, 5)
+    elif var.type == "integer":
+        value = st.integers(0, 12)
+    elif var.type == "float":
+        value = st.integers(0, 160).map(lambda k: k / 4)
+    else:
+        value = _TEXT
+    return st.lists(st.one_of(st.none(), value), min_size=n, max_size=n)
+
+
+@st.composite
+def valid_surveys(draw):
+    n = draw(st.integers(1, 12))
+    ids = draw(st.lists(_IDS.filter(lambda s: s != "NA"), min_size=n, max_size=n, unique=True))
+    data: dict[str, object] = {
+        "respondent_id": ids,
+        "cop_id": draw(st.lists(st.sampled_from(["A", "B", "007", "7"]), min_size=n, max_size=n)),
+    }
+    others = [v for v in CODEBOOK if v.type != "id"]
+    chosen = draw(st.lists(st.sampled_from(others), unique=True, min_size=1, max_size=12))
+    for var in sorted(chosen, key=lambda v: CODEBOOK.names.index(v.name)):
+        data[var.name] = draw(_column(var, n))
+    return validate(pd.DataFrame(data))
+
+
+def _write(survey: pd.DataFrame, path: Path, how: str) -> None:
+    if how == "csv":
+        survey.to_csv(path, index=False)
+    elif how == "csv-semicolon":
+        survey.to_csv(path, index=False, sep=";", decimal=",", encoding="cp1252")
+    elif how == "xlsx":
+        survey.to_excel(path, index=False)
+    else:
+        survey.to_parquet(path, index=False)
+
+
+@pytest.mark.parametrize(
+    ("how", "suffix"),
+    [("csv", ".csv"), ("csv-semicolon", ".csv"), ("xlsx", ".xlsx"), ("parquet", ".parquet")],
+)
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(survey=valid_surveys())
+def test_valid_surveys_round_trip(tmp_path, how, suffix, survey):
+    path = tmp_path / f"survey{suffix}"
+    _write(survey, path, how)
+    pd.testing.assert_frame_equal(read_survey(path), survey)
+
+
+# --------------------------------------------------------------------------------------------
+# the report behind the ``validate`` command
+
+
+def test_validation_report_success(tmp_path):
+    path = tmp_path / "survey.csv"
+    small_survey().assign(foo=1).to_csv(path, index=False)
+    text, ok = validation_report(path)
+    assert ok
+    assert text == (
+        "survey.csv: 4 respondents, 2 CoPs, T1 4 / T2 2, 11 columns recognised, 1 unknown (foo)"
+    )
+
+
+def test_validation_report_problems(tmp_path):
+    path = tmp_path / "survey.csv"
+    small_survey().assign(gender=["woman", "robot", None, "man"], commitment_1=[1, 2, 7, 0]).to_csv(
+        path, index=False
+    )
+    text, ok = validation_report(path)
+    assert not ok
+    lines = text.splitlines()
+    assert lines[0] == "survey.csv: 3 problems"
+    assert lines[1].split() == ["column", "row", "value", "problem"]
+    assert lines[2].split()[:3] == ["gender", "2", "'robot'"]
+    assert "commitment_1" in lines[3] and "'7'" in lines[3] and "out of range" in lines[3]
+    assert "Traceback" not in text
+
+
+def test_validation_report_unreadable_file_raises(tmp_path):
+    with pytest.raises(DataFormatError):
+        validation_report(tmp_path / "missing.csv")
+
+
+def test_summary_and_problem_table_helpers():
+    survey = validate(small_survey().drop(columns=["responded_t2"]).assign(platform=None))
+    assert summarize(survey, "x.parquet") == (
+        "x.parquet: 4 respondents, 2 CoPs, T1 4 / T2 n/a, 10 columns recognised, 0 unknown, "
+        "1 empty (platform)"
+    )
+    table = pd.DataFrame(
+        {
+            "column": ["cop_id"],
+            "row": [None],
+            "value": [None],
+            "problem": ["column is entirely empty"],
+        }
+    )
+    assert problems_table(table).splitlines()[1].split() == [
+        "cop_id",
+        "column",
+        "is",
+        "entirely",
+        "empty",
+    ]
