@@ -34,6 +34,9 @@ _LAZY: dict[str, str] = {
     "load_table1_tests": "copfactors.datasets",
     "load_example_survey": "copfactors.datasets",
     "make_survey": "copfactors.datasets",
+    "calibration_report": "copfactors.datasets",
+    "simulation_design": "copfactors.datasets",
+    "GENERATING_MODEL": "copfactors.datasets",
     # features
     "CoPFeatureBuilder": "copfactors.features",
     "attainment": "copfactors.features",
