@@ -28,6 +28,10 @@ _LAZY: dict[str, str] = {
     "CODEBOOK": "copfactors.schema",
     "OBJECTIVES": "copfactors.schema",
     "validate": "copfactors.schema",
+    "OBJECTIVE_LABELS": "copfactors.schema",
+    "Codebook": "copfactors.schema",
+    "Variable": "copfactors.schema",
+    "describe_columns": "copfactors.schema",
     "read_survey": "copfactors.io",
     # datasets
     "load_table1": "copfactors.datasets",
