@@ -828,3 +828,48 @@ def test_constant_item_and_too_few_rows():
         reliability(_survey()[["commitment_1", "commitment_2"]], reverse=["commitment_9"])
     with pytest.raises(ScaleError, match="DataFrame"):
         reliability([[1, 2], [3, 4]])
+
+
+# --------------------------------------------------------------------------------------------
+# on simulated surveys (copfactors.datasets)
+# --------------------------------------------------------------------------------------------
+def test_features_match_the_simulators_design():
+    from copfactors.datasets import make_survey, simulation_design
+
+    survey = make_survey(seed=5, mode="parametric", n_respondents=240, n_cops=6, t2_rate=0.8)
+    X = CoPFeatureBuilder(include="all").fit_transform(survey)
+    design = simulation_design(survey)
+    assert set(X.columns) == set(design.columns)
+    pd.testing.assert_frame_equal(X, design[X.columns.tolist()], check_names=False)
+
+
+def test_attainment_of_a_parametric_survey_is_the_simulated_level():
+    from copfactors.datasets import make_survey
+
+    survey = make_survey(seed=6, mode="parametric", n_respondents=200, t2_rate=0.7)
+    y = attainment(survey)
+    t2 = survey["responded_t2"].to_numpy(dtype=bool)
+    assert y[~t2].isna().all()
+    assert y[t2].tolist() == survey.loc[t2, "att_learning"].tolist()
+    long = attainment_long(survey)
+    assert len(long) == 15 * int(t2.sum())
+    assert list(long["objective"].cat.categories) == list(OBJECTIVE_SLUGS)
+
+
+def test_calibrated_survey_missing_values_are_counted():
+    from copfactors.datasets import make_survey
+
+    survey = make_survey(seed=0)
+    drop = CoPFeatureBuilder().fit(survey)
+    impute = CoPFeatureBuilder(missing="impute").fit(survey)
+    for fb in (drop, impute):
+        rep = fb.missing_report_.set_index("column")
+        for column in ("gender", "age_band", "hours_per_week"):
+            assert rep.loc[column, "n_missing"] == survey[column].isna().sum()
+    assert drop.n_rows_dropped_ == len(survey) - len(drop.transform(survey))
+    assert len(impute.transform(survey)) == len(survey)
+    att = [f"att_{s}" for s in OBJECTIVE_SLUGS]
+    t2 = survey["responded_t2"].to_numpy(dtype=bool)
+    assert len(attainment_long(survey)) == int(survey.loc[t2, att].notna().sum().sum())
+    rel = impute.scale_reliability_["commitment"]
+    assert 0 < rel.alpha < 1 and rel.summary.loc[0, "k"] == 3
