@@ -933,13 +933,16 @@ def test_group_comparison_rejects_bad_input(survey):
 def test_rendering_keeps_the_papers_layout(survey):
     res = group_comparison(survey)
     wide = res.wide()
-    assert list(wide.index) == list(dict.fromkeys(res.table["label"]))
-    assert [g for g in dict.fromkeys(c[0] for c in wide.columns)] == [
-        "test",
-        "man",
-        "woman",
-        "total",
-    ]
+    assert wide["objective"].tolist() == list(dict.fromkeys(res.table["label"]))
+    groups = [c.split()[0] for c in wide.columns[2:]]
+    assert list(dict.fromkeys(groups)) == ["man", "woman", "total"]
+    letter = {"importance": "A", "attainment": "B"}
+    rows = {rec["objective"]: rec for rec in wide.to_dict("records")}
+    for cell in res.table.itertuples():
+        shown = rows[cell.label]
+        key = f"{cell.group} {letter[cell.measure]}"
+        assert shown[f"{key} N"] == cell.n
+        np.testing.assert_allclose([shown[f"{key} mean"], shown[f"{key} SD"]], [cell.mean, cell.sd])
     text = res.to_text()
     assert LEGEND in text
     for display in res.tests["display"]:
@@ -992,6 +995,16 @@ def test_cli_replicate_all_checks_and_bad_format(audit):
 def test_report_rejects_unknown_format():
     with pytest.raises(CopFactorsError, match="unknown format"):
         replication_report("pdf")  # type: ignore[arg-type]
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import copfactors.replicate as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 10
+    assert result.failed == 0
 
 
 def test_public_names():

@@ -25,9 +25,9 @@ Examples
 --------
 >>> from copfactors.replicate import replicate_table1
 >>> rep = replicate_table1()
->>> rep.loc[rep["df_points_to"] == "welch", ["objective", "measure", "df_reported"]]
-            objective     measure  df_reported
-14  information_sharing  importance        94.58
+>>> welch = rep[rep["df_points_to"] == "welch"]
+>>> welch[["objective", "measure", "df_reported"]].values.tolist()
+[['information_sharing', 'importance', 94.58]]
 """
 
 from __future__ import annotations
@@ -387,8 +387,10 @@ def replicate_table1(
     >>> rep.shape[0]
     30
     >>> row = rep.iloc[0]
-    >>> (row["objective"], row["df_points_to"], round(row["t_student"], 3), bool(row["reproduced"]))
-    ('innovation', 'student', -3.326, True)
+    >>> row["objective"], row["df_points_to"], round(float(row["t_student"]), 3)
+    ('innovation', 'student', -3.326)
+    >>> bool(row["reproduced"])
+    True
     """
     from statsmodels.stats.multitest import multipletests
 
@@ -986,48 +988,45 @@ class GroupComparison:
     groups: tuple[str, ...]
 
     def wide(self) -> pd.DataFrame:
-        """Table 1's layout as a formatted DataFrame (strings), one row per objective.
+        """Table 1's layout: one row per objective, the tests, then mean, N, SD per group.
+
+        Columns are ``objective`` (the label), ``tests`` (for example
+        ``"A t(142) = -3.32***; B n-s"``, A being importance and B attainment as in the
+        paper's legend) and, for each group followed by ``total`` and each measure letter,
+        ``"<group> <letter> mean"``, ``"<group> <letter> N"`` and ``"<group> <letter> SD"``.
 
         Examples
         --------
         >>> from copfactors.replicate import _example_survey
         >>> res = group_comparison(_example_survey(), objectives=["innovation"])
-        >>> res.wide().columns[0]
-        ('test', '', '')
+        >>> res.wide().columns[:5].tolist()
+        ['objective', 'tests', 'man A mean', 'man A N', 'man A SD']
         """
         measures = list(dict.fromkeys(self.table["measure"]))
         letters = _measure_letters(measures)
-        groups = [*self.groups, "total"]
         rows = []
-        index = []
         for objective in dict.fromkeys(self.table["objective"]):
             sub = self.table[self.table["objective"] == objective]
-            index.append(sub["label"].iloc[0])
             tests = self.tests[self.tests["objective"] == objective]
-            test_text = "; ".join(
-                f"{letters[m]} {tests.loc[tests['measure'] == m, 'display'].iloc[0]}"
-                for m in measures
-                if (tests["measure"] == m).any()
-            )
-            row: dict[tuple[str, str, str], str] = {("test", "", ""): test_text}
-            for g in groups:
+            row: dict[str, Any] = {
+                "objective": sub["label"].iloc[0],
+                "tests": "; ".join(
+                    f"{letters[m]} {tests.loc[tests['measure'] == m, 'display'].iloc[0]}"
+                    for m in measures
+                    if (tests["measure"] == m).any()
+                ),
+            }
+            for g in [*self.groups, "total"]:
                 for m in measures:
                     cell = sub[(sub["group"] == g) & (sub["measure"] == m)]
-                    name = f"{m} {letters[m]}"
-                    if len(cell) == 1:
-                        c = cell.iloc[0]
-                        row[(g, name, "mean")] = _fmt_number(c["mean"], 2)
-                        row[(g, name, "N")] = str(int(c["n"]))
-                        row[(g, name, "SD")] = _fmt_number(c["sd"], 2)
-                    else:
-                        for stat in ("mean", "N", "SD"):
-                            row[(g, name, stat)] = ""
+                    found = len(cell) == 1
+                    row[f"{g} {letters[m]} mean"] = cell["mean"].iloc[0] if found else math.nan
+                    row[f"{g} {letters[m]} N"] = int(cell["n"].iloc[0]) if found else 0
+                    row[f"{g} {letters[m]} SD"] = cell["sd"].iloc[0] if found else math.nan
             rows.append(row)
-        frame = pd.DataFrame(rows, index=pd.Index(index, name="objective"))
-        frame.columns = pd.MultiIndex.from_tuples(frame.columns)
-        return frame
+        return pd.DataFrame(rows)
 
-    def _notes(self) -> str:
+    def _notes(self) -> list[str]:
         letters = _measure_letters(list(dict.fromkeys(self.table["measure"])))
         keys = "; ".join(f"{v} = {k}" for k, v in letters.items())
         if len(self.groups) == 2:
@@ -1037,10 +1036,22 @@ class GroupComparison:
             )
         else:
             how = "one-way ANOVA F test (Welch's ANOVA when Levene's test rejects equal variances)"
-        return f"{keys}. {how}. {LEGEND}"
+        return [f"{keys}.", f"{how}.", LEGEND]
 
-    def _title(self) -> str:
-        return f"Importance and attainment of objectives, by {self.by}"
+    def _render(self, style: str) -> str:
+        wide = self.wide()
+        two_decimals = {
+            c: (lambda v: "" if pd.isna(v) else f"{v:.2f}")
+            for c in wide.columns
+            if c.endswith((" mean", " SD"))
+        }
+        return _render(
+            wide,
+            style,
+            f"Importance and attainment of objectives, by {self.by}",
+            self._notes(),
+            formatters=two_decimals,
+        )
 
     def to_text(self) -> str:
         """Render as plain text.
@@ -1052,10 +1063,10 @@ class GroupComparison:
         >>> "n-s = not significant" in text
         True
         """
-        return _render(self.wide(), "text", self._title(), self._notes(), index=True)
+        return self._render("text")
 
     def to_html(self) -> str:
-        """Render as an HTML fragment.
+        """Render as an HTML fragment (one ``<table>``).
 
         Examples
         --------
@@ -1063,10 +1074,10 @@ class GroupComparison:
         >>> group_comparison(_example_survey(), objectives=["innovation"]).to_html()[:6]
         '<table'
         """
-        return _render(self.wide(), "html", self._title(), self._notes(), index=True)
+        return self._render("html")
 
     def to_latex(self) -> str:
-        """Render as a LaTeX table.
+        """Render as a LaTeX ``tabular``.
 
         Examples
         --------
@@ -1074,7 +1085,7 @@ class GroupComparison:
         >>> "tabular" in group_comparison(_example_survey(), objectives=["innovation"]).to_latex()
         True
         """
-        return _render(self.wide(), "latex", self._title(), self._notes(), index=True)
+        return self._render("latex")
 
 
 def _measure_letters(measures: list[str]) -> dict[str, str]:
@@ -1082,10 +1093,6 @@ def _measure_letters(measures: list[str]) -> dict[str, str]:
     for i, m in enumerate(measures):
         letters[m] = _MEASURE_LETTER.get(m, chr(ord("A") + i))
     return letters
-
-
-def _fmt_number(x: float, d: int) -> str:
-    return "" if pd.isna(x) else f"{x:.{d}f}"
 
 
 def _levels(series: pd.Series, by: str, groups: Sequence[Any] | None) -> tuple[Any, ...]:
@@ -1352,34 +1359,22 @@ def _example_survey(n: int = 120, seed: int = 7) -> pd.DataFrame:
 # --------------------------------------------------------------------------------------------
 
 
-def _render(frame: pd.DataFrame, style: str, title: str, notes: str, *, index: bool = False) -> str:
-    """Minimal text / HTML / LaTeX rendering of a formatted (string) table."""
-    if style == "text":
-        body = frame.to_string(index=index)
-        return f"{title}\n\n{body}\n\n{notes}\n"
-    if style == "html":
-        import html
+def _render(
+    frame: pd.DataFrame,
+    style: str,
+    title: str,
+    notes: list[str],
+    formatters: dict[str, Any] | None = None,
+) -> str:
+    """Render through the shared renderer; LaTeX gets ``$\\le$`` for the legend's signs."""
+    from copfactors.report import render_table
 
-        body = frame.to_html(index=index, escape=True, border=0, na_rep="")
-        return f"{body}\n<p><b>{html.escape(title)}</b>. {html.escape(notes)}</p>\n"
+    if style not in ("text", "html", "latex"):
+        raise CopFactorsError(f"unknown format {style!r}; choose text, html or latex")
+    out = render_table(frame, title=title, style=style, notes=notes, formatters=formatters)
     if style == "latex":
-        latex_notes = (
-            notes.replace("\\", "\\textbackslash{}")
-            .replace("_", "\\_")
-            .replace("%", "\\%")
-            .replace("&", "\\&")
-            .replace("≤", "$\\le$")
-        )
-        body = frame.to_latex(
-            index=index,
-            escape=True,
-            caption=title,
-            multicolumn=True,
-            multicolumn_format="c",
-            na_rep="",
-        )
-        return f"{body}% {title}\n{latex_notes}\n"
-    raise CopFactorsError(f"unknown format {style!r}; choose text, html or latex")
+        out = out.replace("≤", "$\\le$")
+    return out + "\n"
 
 
 def _replication_display(rep: pd.DataFrame) -> pd.DataFrame:
@@ -1455,14 +1450,14 @@ def replication_report(
         _replication_display(rep),
         fmt,
         "Table 1 recomputed from its summary statistics (t = men - women)",
-        f"{LEGEND}. t range: over means and SDs within +/- 0.005 of the printed values.",
+        [LEGEND, "t range: over means and SDs within +/- 0.005 of the printed values."],
     )
     which = "All checks" if all_checks else "Failed checks"
     second = _render(
         shown.assign(passed=shown["passed"].map({True: "yes", False: "NO"})),
         fmt,
         f"Consistency audit of Table 1's cells. {which}",
-        f"Checks: {summary}.",
+        [f"Checks: {summary}."],
     )
     return first + "\n" + second
 
