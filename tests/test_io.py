@@ -126,6 +126,24 @@ def test_csv_decimal_comma_in_likert_is_a_problem(tmp_path):
     assert info.value.source.endswith("s.csv")
 
 
+def test_csv_comment_lines_before_header(tmp_path):
+    text = (
+        "# simulated data, seed 1\n\n#another note; with, delimiters\n"
+        "respondent_id,cop_id,platform\n1,A,C#\n"
+    )
+    out = read_survey(write(tmp_path / "s.csv", text))
+    assert out[["respondent_id", "platform"]].values.tolist() == [["1", "C#"]]
+
+
+def test_example_survey_file_reads():
+    from importlib import resources
+
+    path = resources.files("copfactors.datasets").joinpath("data/example_survey.csv")
+    survey = read_survey(Path(str(path)))
+    assert len(survey) == 180
+    assert survey.attrs["unknown_columns"] == []
+
+
 def test_csv_tab_delimited(tmp_path):
     out = read_survey(write(tmp_path / "s.csv", "respondent_id\tcop_id\n1\tA\n"))
     assert out["cop_id"].tolist() == ["A"]

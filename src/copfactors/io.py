@@ -10,7 +10,8 @@ What is read how
 - **CSV** (``.csv``): encoding UTF-8 (with or without BOM), else cp1252 (Windows Latin-1, which
   covers French accents); delimiter comma, semicolon or tab, found from the header line;
   decimal comma by default in semicolon-delimited files (``1,5`` hours is 1.5; ``3,5`` in a
-  Likert column is reported as not an integer). Only empty cells and ``NA`` are missing.
+  Likert column is reported as not an integer). Only empty cells and ``NA`` are missing. Blank
+  lines and lines starting with ``#`` before the header (a provenance note, say) are skipped.
 - **Excel** (``.xlsx``, ``.xlsm``): the first sheet, or ``sheet=``.
 - **SPSS** (``.sav``, ``.zsav``): user-missing codes declared in the file (discrete values and
   ranges, such as 9 or 99) are missing; value labels of category, boolean and free-text columns
@@ -270,17 +271,18 @@ def _detect_encoding(path: Path) -> str:
     )
 
 
-def _header_line(path: Path, encoding: str) -> str:
+def _header_line(path: Path, encoding: str) -> tuple[str, int]:
+    """The header line, and how many blank or ``#`` comment lines come before it."""
     with path.open("rb") as fh:
         head = fh.read(_CHUNK)
     try:
         text = codecs.decode(head, encoding, errors="replace")
     except LookupError:
         raise DataFormatError(f"{path}: unknown encoding {encoding!r}") from None
-    # like pandas, skip blank lines before the header
-    for line in text.lstrip("\ufeff").splitlines():
-        if line.strip():
-            return line
+    for k, line in enumerate(text.lstrip("\ufeff").split("\n")):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return line.rstrip("\r"), k
     raise DataFormatError(
         f"{path}: no header line found; expected a CSV table whose first line names the columns"
     )
@@ -323,7 +325,7 @@ def _read_csv(
     codes_for: Callable[[object], list[object]],
 ) -> pd.DataFrame:
     enc = encoding or _detect_encoding(path)
-    header = _header_line(path, enc)
+    header, skip = _header_line(path, enc)
     if delimiter is None:
         delimiter = _sniff_delimiter(path, header)
     if decimal is None:
@@ -340,6 +342,7 @@ def _read_csv(
         "encoding": enc,
         "keep_default_na": False,
         "na_values": na_values,
+        "skiprows": skip,
     }
     df = _parse_csv(path, options)
     # ids and free text must keep their text as written ("007" is not 7): read again as text
