@@ -884,6 +884,16 @@ def test_group_order_sets_the_sign(survey):
     np.testing.assert_array_equal(np.sign(t.to_numpy()), np.sign(difference.to_numpy()))
 
 
+def test_gender_order_is_men_first_even_for_categoricals(survey):
+    data = survey.assign(
+        gender=pd.Categorical(survey["gender"], categories=["woman", "man"]),
+        age_band=pd.Categorical(survey["age_band"], categories=["50_plus", "35_49", "under_35"]),
+    )
+    assert group_comparison(data, objectives=["quality"]).groups == ("man", "woman")
+    res = group_comparison(data, by="age_band", objectives=["quality"])
+    assert res.groups == ("under_35", "35_49", "50_plus")
+
+
 def test_any_categorical_column(survey):
     data = survey.assign(
         site=pd.Categorical(

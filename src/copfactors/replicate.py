@@ -1105,11 +1105,13 @@ def _levels(series: pd.Series, by: str, groups: Sequence[Any] | None) -> tuple[A
                 [(by, None, g, "requested group has no respondents") for g in absent], "the survey"
             )
         return groups
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        return tuple(c for c in series.cat.categories if c in set(present))
+    # the paper's order (men first, so t = men - women; youngest first) wins over a
+    # categorical's own order
     known = _KNOWN_LEVELS.get(by)
     if known is not None and set(present) <= set(known):
         return tuple(g for g in known if g in set(present))
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return tuple(c for c in series.cat.categories if c in set(present))
     try:
         return tuple(sorted(present))
     except TypeError:
