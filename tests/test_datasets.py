@@ -345,6 +345,11 @@ def test_generating_model_documents_the_claims():
     assert 0 <= GENERATING_MODEL["prior_acquaintance"] < GENERATING_MODEL["commitment"] / 4
 
 
+def test_simulation_design_names_missing_columns(survey):
+    with pytest.raises(CopFactorsError, match="steward_active, steward_type"):
+        simulation_design(survey.drop(columns=["steward_active", "steward_type"]))
+
+
 def test_calibrated_generation_is_fast():
     start = time.perf_counter()
     make_survey(seed=11)

@@ -223,6 +223,11 @@ def simulation_design(survey: pd.DataFrame) -> pd.DataFrame:
         employer) are indicators, missing where the demographic is missing; the other columns
         are the survey's own (booleans as 0/1).
 
+    Raises
+    ------
+    CopFactorsError
+        If a column the design needs is absent.
+
     Examples
     --------
     >>> from copfactors.datasets import make_survey, simulation_design
@@ -230,6 +235,19 @@ def simulation_design(survey: pd.DataFrame) -> pd.DataFrame:
     >>> X.shape
     (50, 22)
     """
+
+    needed = [
+        *(f"commitment_{i}" for i in (1, 2, 3)),
+        "steward_active", "steward_type", "leader_changes", "voluntary", "prior_acquaintance",
+        "hours_per_week", "training_received", "org_support", "tech_mastery",
+        "employer_recognition", "peer_recognition", "gender", "age_band", "schooling",
+        "language", "sponsor",
+    ]  # fmt: skip
+    missing = [c for c in needed if c not in survey.columns]
+    if missing:
+        raise CopFactorsError(
+            f"the survey lacks column(s) needed for the design: {', '.join(missing)}"
+        )
 
     def num(name: str) -> pd.Series:
         return pd.to_numeric(survey[name].astype("Float64"), errors="coerce").astype(float)
