@@ -894,6 +894,21 @@ def test_gender_order_is_men_first_even_for_categoricals(survey):
     assert res.groups == ("under_35", "35_49", "50_plus")
 
 
+def test_example_survey_gives_tables_layout():
+    survey = copfactors.load_example_survey()
+    res = group_comparison(survey)
+    expected = survey["gender"].dropna().astype(str)
+    assert res.groups == ("man", "woman") and set(expected) == {"man", "woman"}
+    for rec in res.tests.itertuples():
+        column = PREFIX[rec.measure] + rec.objective
+        x = survey[column].astype(float)
+        men, women = x[survey["gender"] == "man"].dropna(), x[survey["gender"] == "woman"].dropna()
+        expected_t = stats.ttest_ind(men, women, equal_var=rec.test == "student").statistic
+        np.testing.assert_allclose(rec.t, expected_t, rtol=1e-10)
+        levene = stats.levene(men, women, center="mean").pvalue
+        assert rec.test == ("welch" if levene < 0.05 else "student")
+
+
 def test_any_categorical_column(survey):
     data = survey.assign(
         site=pd.Categorical(

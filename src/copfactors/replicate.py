@@ -37,7 +37,6 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -59,24 +58,6 @@ __all__ = [
 #: The paper's legend for the significance marks.
 LEGEND = "*** p ≤ 0.001 ** p ≤ 0.01 * p ≤ 0.05; n-s = not significant"
 
-# The 15 objectives in the order of Table 1 (the codebook's slugs).
-_OBJECTIVES: tuple[str, ...] = (
-    "innovation",
-    "client_relations",
-    "quality",
-    "excellence",
-    "rationalisation",
-    "competencies",
-    "efficiency",
-    "information_sharing",
-    "problem_solving",
-    "delocalised_resources",
-    "reduce_workforce",
-    "working_time",
-    "reduce_duplication",
-    "creativity",
-    "learning",
-)
 _MEASURE_PREFIX = {"importance": "imp_", "attainment": "att_"}
 # Letters of the paper's legend: A is importance, B attainment.
 _MEASURE_LETTER = {"importance": "A", "attainment": "B"}
@@ -152,38 +133,28 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str], source: str) -
         )
 
 
-def _packaged_csv(name: str) -> pd.DataFrame:
-    path = Path(__file__).parent / "datasets" / "data" / name
-    return pd.read_csv(path, comment="#")
-
-
 def _default_table() -> pd.DataFrame:
-    try:
-        from copfactors.datasets import load_table1
-    except ImportError:
-        return _packaged_csv("table1.csv")
+    from copfactors.datasets import load_table1
+
     return load_table1()
 
 
 def _default_tests() -> pd.DataFrame:
-    try:
-        from copfactors.datasets import load_table1_tests
-    except ImportError:
-        return _packaged_csv("table1_tests.csv")
+    from copfactors.datasets import load_table1_tests
+
     return load_table1_tests()
 
 
 def _objective_order() -> tuple[str, ...]:
-    try:
-        from copfactors.schema import OBJECTIVES
-    except ImportError:
-        return _OBJECTIVES
+    from copfactors.schema import OBJECTIVES
+
     return tuple(OBJECTIVES)
 
 
 def _objective_labels() -> dict[str, str]:
-    table = _default_table()
-    return dict(zip(table["objective"], table["label"], strict=False))
+    from copfactors.schema import OBJECTIVE_LABELS
+
+    return dict(OBJECTIVE_LABELS)
 
 
 def _printed_decimals(value: float, default: int) -> int:
