@@ -1453,7 +1453,8 @@ def _md_table(frame: pd.DataFrame) -> str:
     cols = [str(c) for c in frame.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     for row in frame.itertuples(index=False):
-        cells = [str(v).replace("|", "\\|") for v in row]
+        # escape the stars too, so that Markdown does not read them as emphasis
+        cells = [str(v).replace("|", "\\|").replace("*", "\\*") for v in row]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -1614,7 +1615,7 @@ def _markdown(rep: pd.DataFrame, audit: pd.DataFrame) -> str:
         "own rounding (+/- 0.005)."
     )
     add(
-        "- Stars follow the paper: *** p <= .001, ** p <= .01, * p <= .05, n-s otherwise. "
+        "- Stars follow the paper: `***` p <= .001, `**` p <= .01, `*` p <= .05, n-s otherwise. "
         "Holm and Benjamini-Hochberg (BH) adjusted p-values run over all "
         f"{len(rep)} tests, using the test the df points to (Student for n-s pairs)."
     )
@@ -1707,7 +1708,8 @@ def _markdown(rep: pd.DataFrame, audit: pd.DataFrame) -> str:
             now = r.stars_recomputed or "n-s"
             reach = "reachable" if r.stars_possible else "not reachable"
             add(
-                f"- {_name(r)}: printed {printed}, recomputed p = {r.p_recomputed:.4f} ({now}); "
+                f"- {_name(r)}: printed `{printed}`, recomputed p = {r.p_recomputed:.4f} "
+                f"(`{now}`); "
                 f"with the inputs in their rounding intervals p ranges over "
                 f"[{r.p_min:.4f}, {r.p_max:.4f}], so the printed level is {reach}."
             )
