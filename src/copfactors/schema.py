@@ -907,7 +907,8 @@ def _fast_numeric(s: pd.Series, var: Variable) -> object | None:
     dtype = s.dtype
     if not (isinstance(dtype, np.dtype) and dtype.kind in "iuf") or len(s) == 0:
         return None
-    values = s.to_numpy()
+    # float16 and float32 cannot hold the bounds compared against below
+    values = s.to_numpy(dtype=np.float64) if dtype.kind == "f" else s.to_numpy()
     lo = var.minimum if var.minimum is not None else -np.inf
     hi = var.maximum if var.maximum is not None else (_MAX_COUNT if var.type == "integer" else None)
     if dtype.kind in "iu":
@@ -1034,7 +1035,7 @@ def _as_text(s: pd.Series, var: Variable) -> pd.Series:
     """Column as pandas string dtype, stripped, with missing codes and empty text as NA."""
     dtype = s.dtype
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
-        values = s.to_numpy()
+        values = s.to_numpy(dtype=np.float64)
         known = values[~np.isnan(values)]
         if np.all(np.abs(known) < _MAX_COUNT) and np.all(np.floor(known) == known):
             # ids stored as whole floats (e.g. by SPSS or Excel) are integers: 12.0 -> "12"
@@ -1325,6 +1326,19 @@ def codebook_markdown() -> str:
         + ", ".join(f"`{t}`/`{f}`" for t, f in zip(TRUE_WORDS, FALSE_WORDS, strict=True))
         + " in any case, categories in any case or by their English or French label.",
         "- A header-only file (no data rows) is a schema problem.",
+        "",
+        "## Types after validation",
+        "",
+        "| type | pandas dtype | accepted input |",
+        "|---|---|---|",
+        "| id | string | text, or whole numbers (`12.0` becomes `12`); spaces stripped |",
+        "| boolean | boolean | the words above, in any case; `True`/`False`; 1/0 |",
+        "| likert | Int64 | integers in range, as numbers or text; whole floats |",
+        "| integer | Int64 | integers in range, as numbers or text; whole floats |",
+        "| float | float64 | numbers with a decimal point (decimal commas: see `read_survey`) |",
+        "| category | category | code or English or French label, in any case, accents optional,"
+        " spaces or hyphens for underscores |",
+        "| text | string | any text; spaces stripped |",
         "",
         "## Variables",
         "",
