@@ -1,0 +1,252 @@
+"""Diagnostics of cumulative link fits: separation, nominal (LR) tests and Brant's test.
+
+Examples
+--------
+>>> import numpy as np
+>>> from copfactors.models import OrdinalRegression
+>>> rng = np.random.default_rng(0)
+>>> x = rng.normal(size=(300, 2))
+>>> y = np.digitize(x.sum(axis=1) + rng.logistic(size=300), [-1.0, 1.0])
+>>> model = OrdinalRegression().fit(x, y)
+>>> model.brant_test().columns.tolist()
+['term', 'chi2', 'df', 'p']
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy.special import chdtrc, expit
+from threadpoolctl import threadpool_limits
+
+from copfactors.errors import ConvergenceWarning
+from copfactors.models import _solver
+from copfactors.models._links import get_link
+from copfactors.models._validation import ModelInputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from copfactors.models._ordinal import OrdinalRegression
+
+__all__ = ["brant_test", "detect_separation", "nominal_test"]
+
+# A coefficient beyond this many units per standard deviation of its predictor (an odds ratio
+# above e^8 ~ 3000 per SD on the logit scale) only arises when the estimate is running off to
+# infinity.
+_DIVERGENT_PER_SD = 8.0
+
+
+def _ordered_separation(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Columns whose values are weakly monotone in the outcome level (either direction).
+
+    Then ``beta -> +-infinity`` along that column with suitably growing thresholds increases the
+    likelihood without bound: (quasi-)complete separation of a cumulative link model.
+    """
+    increasing = np.all(hi[:-1] <= lo[1:], axis=0)
+    decreasing = np.all(lo[:-1] >= hi[1:], axis=0)
+    return increasing | decreasing
+
+
+def _cut_separation(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Columns that separate ``Y <= j`` from ``Y > j`` at some cut ``j`` (either direction).
+
+    Enough for a nominal (threshold-specific) effect to diverge at that cut.
+    """
+    K = lo.shape[0]
+    out = np.zeros(lo.shape[1], dtype=bool)
+    for j in range(K - 1):
+        below_lo, below_hi = lo[: j + 1].min(axis=0), hi[: j + 1].max(axis=0)
+        above_lo, above_hi = lo[j + 1 :].min(axis=0), hi[j + 1 :].max(axis=0)
+        out |= (below_hi <= above_lo) | (below_lo >= above_hi)
+    return out
+
+
+def detect_separation(
+    model: OrdinalRegression,
+    sd: np.ndarray,
+    ranges: tuple[np.ndarray, np.ndarray],
+    loc_idx: list[int],
+    nominal_idx: list[int],
+    names: list[str],
+) -> list[str]:
+    """Names of predictors that (quasi-)completely separate outcome levels.
+
+    Two signals, either suffices: the data (a location predictor weakly monotone in the
+    outcome level; a nominal predictor separating the levels at some cut) and the estimates (a
+    coefficient larger than 8 per standard deviation of its predictor, which catches
+    separation by a combination of predictors).
+    """
+    lo, hi = ranges
+    flagged: set[int] = set()
+    ordered = _ordered_separation(lo, hi)
+    flagged.update(j for j in loc_idx if ordered[j])
+    if nominal_idx:
+        per_cut = _cut_separation(lo, hi)
+        flagged.update(j for j in nominal_idx if per_cut[j])
+    for name, j in zip(model.coef_.index, loc_idx, strict=True):
+        if abs(model.coef_[name]) * sd[j] > _DIVERGENT_PER_SD:
+            flagged.add(j)
+    for name, j in zip(model.nominal_coef_.columns, nominal_idx, strict=True):
+        if np.max(np.abs(model.nominal_coef_[name].to_numpy())) * sd[j] > _DIVERGENT_PER_SD:
+            flagged.add(j)
+    return [names[j] for j in sorted(flagged)]
+
+
+def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
+    """Likelihood-ratio test of each location predictor made nominal (see the method)."""
+    from copfactors.models._ordinal import _design
+
+    data = model._data
+    link = get_link(model.link)
+    names = model._display_names(data.X.shape[1])
+    J = len(model.thresholds_)
+    K = J + 1
+    n_params = len(model.params_)
+    rows = []
+    for j in model._loc_idx:
+        nominal = [*model._nominal_idx, j]
+        loc = [i for i in model._loc_idx if i != j]
+        design = _design(data, loc, nominal)
+        # start at this model's fit: nominal effects -beta_j at every cut reproduce it exactly
+        beta = model.coef_
+        start = np.concatenate(
+            [
+                model.thresholds_.to_numpy(),
+                model.nominal_coef_.to_numpy().T.ravel(),
+                np.full(J, -beta[names[j]]),
+                beta[[names[i] for i in loc]].to_numpy(),
+            ]
+        )
+        with threadpool_limits(limits=1, user_api="blas"):
+            res = _solver.newton(
+                design, link, start, max_iter=int(model.max_iter), tol=float(model.tol)
+            )
+        if not res.converged:
+            warnings.warn(
+                f"nominal_test: the refit with {names[j]!r} nominal did not converge "
+                f"({res.message})",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        df = K - 2
+        stat = 2.0 * (res.loglik - model.loglik_)
+        rows.append(
+            {
+                "term": names[j],
+                "df": df,
+                "loglik": res.loglik,
+                "aic": -2.0 * res.loglik + 2.0 * (n_params + df),
+                "lr_stat": stat,
+                "p": float(chdtrc(df, max(stat, 0.0))) if df > 0 else float("nan"),
+                "converged": bool(res.converged),
+            }
+        )
+    columns = ["term", "df", "loglik", "aic", "lr_stat", "p", "converged"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def brant_test(model: OrdinalRegression) -> pd.DataFrame:
+    """Brant's Wald test of parallel slopes, following R's ``brant`` package (see the method).
+
+    The ``K - 1`` binary logits ``1(Y > m)`` are fitted on ``[1, X]``; ``beta_m`` are their
+    slopes. The covariance of ``(beta_1, ..., beta_{K-1})`` has diagonal blocks equal to each
+    fit's covariance and off-diagonal blocks (Brant 1990, eq. 2.4) built from the fitted
+    probabilities ``pi_m``:
+    ``[(X'W_m X)^-1 X'W_ml X (X'W_l X)^-1]`` without the intercept, with
+    ``W_m = diag(pi_m (1 - pi_m))`` and ``W_ml = diag(pi_l - pi_m pi_l)`` for ``m < l``.
+    As in the R package, the block for ``(l, m)`` is the same matrix as for ``(m, l)`` (not its
+    transpose). The statistic is ``(D b)' (D V D')^-1 (D b)`` with ``D`` contrasting
+    ``beta_1`` with each later ``beta_m``; per predictor the same with its rows of ``D`` only.
+    Frequency weights multiply the ``W`` matrices (the R package ignores weights).
+    """
+    if model.link != "logit":
+        raise ModelInputError(
+            f"brant_test is defined for the logit link (proportional odds), not {model.link!r}; "
+            "use nominal_test() for a likelihood-ratio check of any link"
+        )
+    if model._nominal_idx:
+        raise ModelInputError(
+            "brant_test tests the proportional-odds model; this model has nominal effects "
+            f"{list(model.nominal_coef_.columns)!r}. Fit it without nominal= first"
+        )
+    J = len(model.classes_)
+    if J < 3:
+        raise ModelInputError(
+            "brant_test needs at least 3 outcome levels: with 2 there is a single binary model "
+            "and nothing to compare"
+        )
+    data = model._data
+    X, starts, w = data.X, data.starts, data.w
+    n, p = X.shape
+    names = list(model.coef_.index)
+    link = get_link("logit")
+    Xd = np.column_stack([np.ones(n), X])
+    slopes = np.empty((J - 1, p))
+    var_hat = []
+    pi_hat = np.empty((J - 1, n))
+    with threadpool_limits(limits=1, user_api="blas"):
+        for m in range(1, J):
+            # rows are sorted by level, so Y > m - 1 (0-based codes >= m) is the tail block
+            design = _solver.Design(X, None, w, np.array([0, starts[m], n], dtype=np.int64))
+            res = _solver.newton(
+                design,
+                link,
+                _solver.start_values(design, link),
+                max_iter=int(model.max_iter),
+                tol=float(model.tol),
+            )
+            if not res.converged:
+                warnings.warn(
+                    f"brant_test: the binary logit for Y > {model.classes_[m - 1]!r} did not "
+                    f"converge ({res.message}); the test is unreliable",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+            theta, beta = res.params[0], res.params[1:]
+            slopes[m - 1] = beta
+            cov, _ = _solver.covariance(res.info)
+            var_hat.append(cov[1:, 1:])
+            # glm's fitted P(Y > m): intercept -theta, slopes beta
+            pi_hat[m - 1] = expit(X @ beta - theta)
+
+        def xwx(v: np.ndarray) -> np.ndarray:
+            if w is not None:
+                v = v * w
+            return (Xd * v[:, None]).T @ Xd
+
+        size = (J - 1) * p
+        var_beta = np.empty((size, size))
+        inv_w = [np.linalg.inv(xwx(pi * (1.0 - pi))) for pi in pi_hat]
+        for m in range(J - 2):
+            for el in range(m + 1, J - 1):
+                w_ml = pi_hat[el] - pi_hat[m] * pi_hat[el]
+                block = (inv_w[m] @ xwx(w_ml) @ inv_w[el])[1:, 1:]
+                var_beta[m * p : (m + 1) * p, el * p : (el + 1) * p] = block
+                var_beta[el * p : (el + 1) * p, m * p : (m + 1) * p] = block
+        for m in range(J - 1):
+            var_beta[m * p : (m + 1) * p, m * p : (m + 1) * p] = var_hat[m]
+
+    beta_star = slopes.ravel()
+    eye = np.eye(p)
+    D = np.zeros(((J - 2) * p, size))
+    for i in range(J - 2):
+        D[i * p : (i + 1) * p, :p] = eye
+        D[i * p : (i + 1) * p, (i + 1) * p : (i + 2) * p] = -eye
+
+    def wald(Dm: np.ndarray, b: np.ndarray, V: np.ndarray) -> float:
+        d = Dm @ b
+        return float(d @ np.linalg.solve(Dm @ V @ Dm.T, d))
+
+    rows = []
+    stat = wald(D, beta_star, var_beta)
+    df = (J - 2) * p
+    rows.append({"term": "omnibus", "chi2": stat, "df": df, "p": float(chdtrc(df, stat))})
+    for k in range(p):
+        s = np.arange(k, size, p)
+        Ds = D[:, s]
+        Ds = Ds[np.any(Ds != 0, axis=1)]
+        stat = wald(Ds, beta_star[s], var_beta[np.ix_(s, s)])
+        rows.append({"term": names[k], "chi2": stat, "df": J - 2, "p": float(chdtrc(J - 2, stat))})
+    return pd.DataFrame(rows, columns=["term", "chi2", "df", "p"])

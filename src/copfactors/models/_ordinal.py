@@ -1,0 +1,923 @@
+"""Cumulative link (ordinal) regression: the estimator and its inference."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import chdtrc, ndtr, ndtri
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import validate_data
+from threadpoolctl import threadpool_limits
+
+from copfactors.errors import (
+    ConvergenceWarning,
+    CopFactorsWarning,
+    PerfectSeparationWarning,
+)
+from copfactors.models import _solver
+from copfactors.models._diagnostics import detect_separation
+from copfactors.models._links import LINKS, get_link
+from copfactors.models._validation import (
+    ModelInputError,
+    ModelNotFittedError,
+    check_collinearity,
+    check_finite,
+    check_groups,
+    check_sample_weight,
+    encode_outcome,
+    level_ranges,
+    non_numeric_columns,
+)
+
+__all__ = ["OrdinalRegression"]
+
+_COV_TYPES = ("nonrobust", "robust", "cluster")
+_SUMMARY_COLUMNS = [
+    "term",
+    "kind",
+    "coef",
+    "se",
+    "z",
+    "p",
+    "ci_low",
+    "ci_high",
+    "odds_ratio",
+    "or_ci_low",
+    "or_ci_high",
+]
+
+
+@dataclass
+class _TrainingData:
+    """The fitted rows, sorted by outcome level, kept for refits (nominal and Brant tests)."""
+
+    X: np.ndarray  # (n, p_all) all predictor columns in X's column order
+    starts: np.ndarray
+    w: np.ndarray | None
+
+
+def _p_phrase(p_text: str) -> str:
+    return f"p {p_text[0]} {p_text[1:]}" if p_text.startswith("<") else f"p = {p_text}"
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    return str(value)
+
+
+class OrdinalRegression(ClassifierMixin, BaseEstimator):
+    """Cumulative link model for an ordinal outcome (proportional odds for the logit link).
+
+    The model is ``P(Y <= j | x) = F(theta_j - x'beta)`` for levels ``j = 1..K-1``, the
+    parameterisation of R's ``ordinal::clm`` and ``MASS::polr``, so a positive coefficient
+    moves the outcome to higher levels and the estimates have R's signs. With ``K = 2`` it is
+    binary logistic (probit, cloglog) regression with intercept ``-theta_1``: the library's
+    logistic model.
+
+    Fitting is by Newton-Raphson with analytic derivatives and step-halving (see
+    ``copfactors.models._solver`` for why the library solves this itself); it takes well under
+    a second for a million rows.
+
+    Parameters
+    ----------
+    link : {"logit", "probit", "cloglog"}, default "logit"
+        Inverse of the distribution ``F``.
+    cov_type : {"nonrobust", "robust", "cluster"}, default "nonrobust"
+        Covariance of the estimates. ``"nonrobust"``: inverse observed information.
+        ``"robust"``: HC0 sandwich ``B M B`` with ``B`` the inverse observed information and
+        ``M`` the sum of the outer products of the per-row scores (each multiplied by its
+        weight), as R's ``sandwich::sandwich`` on a ``clm``/``polr`` fit. ``"cluster"``: the
+        same with ``M`` the sum over clusters of the outer products of the cluster score sums,
+        times ``G / (G - 1)`` for ``G`` clusters and nothing else, as R's
+        ``sandwich::vcovCL(fit, cluster = groups)`` with its defaults ``type = "HC0"``,
+        ``cadjust = TRUE``. (statsmodels' default cluster correction adds ``(N - 1) / (N - k)``;
+        with ``use_correction=False`` it omits ``G / (G - 1)`` too.)
+    alpha : float, default 0.05
+        Confidence intervals are at level ``1 - alpha``.
+    max_iter : int, default 100
+        Maximum Newton iterations.
+    tol : float, default 1e-8
+        Convergence tolerance on the largest absolute gradient divided by the number of
+        observations (sum of weights), and on the relative log-likelihood change the next
+        Newton step promises.
+    nominal : list of str, optional
+        Predictors with threshold-specific effects (partial proportional odds), as R's
+        ``clm(..., nominal = ~ w)``: ``P(Y <= j | x, w) = F(theta_j + w'gamma_j - x'beta)``.
+        As in R, a nominal effect ``gamma_j`` is added to the threshold, so it has the opposite
+        sign of a location coefficient: the per-cut slope is ``-gamma_j``. The effects are in
+        :attr:`nominal_coef_` and named ``"j|j+1.w"`` in :meth:`summary`. For arrays, name
+        columns ``"x0"``, ``"x1"``, ... or give their integer positions.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (K,)
+        Outcome levels, lowest first.
+    thresholds_ : pandas.Series
+        Thresholds ``theta_j`` (with nominal effects: their intercepts), indexed ``"1|2"``,
+        ``"2|3"``, ... from the level labels.
+    coef_ : pandas.Series
+        Location coefficients ``beta`` indexed by predictor name (nominal predictors excluded).
+    nominal_coef_ : pandas.DataFrame
+        Nominal effects ``gamma_j``: one row per threshold, one column per nominal predictor
+        (no columns without nominal predictors).
+    params_ : pandas.Series
+        All estimates in the order of :attr:`cov_`: thresholds, nominal effects
+        (``"1|2.w"``, grouped by predictor as in R), coefficients.
+    cov_ : pandas.DataFrame
+        Covariance of :attr:`params_` (thresholds first) of type ``cov_type``.
+    se_ : pandas.Series
+        Standard errors, the square roots of the diagonal of :attr:`cov_`.
+    feature_names_in_ : ndarray of str
+        Column names, set only when ``X`` was a DataFrame.
+    n_features_in_ : int
+        Number of predictor columns.
+    n_iter_ : int
+        Newton iterations taken.
+    converged_ : bool
+        Whether the convergence criterion was met.
+    loglik_, loglik_null_ : float
+        Log-likelihood of the model and of the thresholds-only model.
+    nobs_ : float
+        Number of observations: the sum of the weights (R's ``clm`` uses it for BIC).
+    df_model_ : int
+        Number of estimated effects (parameters beyond the ``K - 1`` thresholds).
+    aic_, bic_ : float
+        ``-2 loglik + 2 k`` and ``-2 loglik + log(nobs) k`` with ``k`` all parameters.
+    r2_mcfadden_, r2_nagelkerke_ : float
+        Pseudo R-squared (see :meth:`pseudo_r2`).
+    separation_ : list of str
+        Predictors flagged for (quasi-)complete separation (empty if none).
+    n_clusters_ : int or None
+        Number of clusters for ``cov_type="cluster"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from copfactors.models import OrdinalRegression
+    >>> rng = np.random.default_rng(1)
+    >>> X = pd.DataFrame({"hours_per_week": rng.gamma(2.0, 1.5, 400),
+    ...                   "steward_present": rng.integers(0, 2, 400)})
+    >>> latent = 0.4 * X.hours_per_week + 0.8 * X.steward_present + rng.logistic(size=400)
+    >>> y = pd.Categorical.from_codes(np.digitize(latent, [0.5, 1.5, 2.5]),
+    ...                               ["none", "some", "most", "all"], ordered=True)
+    >>> model = OrdinalRegression().fit(X, y)
+    >>> model.thresholds_.index.tolist()
+    ['none|some', 'some|most', 'most|all']
+    >>> bool(model.coef_["steward_present"] > 0)
+    True
+    >>> model.predict_proba(X.head(2)).sum(axis=1).round(12).tolist()
+    [1.0, 1.0]
+    """
+
+    def __init__(
+        self,
+        link: str = "logit",
+        cov_type: str = "nonrobust",
+        alpha: float = 0.05,
+        max_iter: int = 100,
+        tol: float = 1e-8,
+        nominal: list[str] | None = None,
+    ) -> None:
+        self.link = link
+        self.cov_type = cov_type
+        self.alpha = alpha
+        self.max_iter = max_iter
+        self.tol = tol
+        self.nominal = nominal
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # ordinal: the toy data of the generic classifier checks have no order to exploit
+        tags.classifier_tags.poor_score = True
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self) -> None:
+        if self.link not in LINKS:
+            raise ModelInputError(f"link must be one of {sorted(LINKS)}, got {self.link!r}")
+        if self.cov_type not in _COV_TYPES:
+            raise ModelInputError(f"cov_type must be one of {_COV_TYPES}, got {self.cov_type!r}")
+        if not isinstance(self.alpha, float | int) or not 0 < self.alpha < 1:
+            raise ModelInputError(f"alpha must be in (0, 1), got {self.alpha!r}")
+        if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int | np.integer):
+            raise ModelInputError(f"max_iter must be an integer, got {self.max_iter!r}")
+        if self.max_iter < 0:
+            raise ModelInputError(f"max_iter must be >= 0, got {self.max_iter!r}")
+        if not isinstance(self.tol, float | int) or not self.tol > 0:
+            raise ModelInputError(f"tol must be positive, got {self.tol!r}")
+
+    def _validate_X(self, X: Any, *, reset: bool) -> np.ndarray:
+        if isinstance(X, pd.DataFrame):
+            if not reset and hasattr(self, "feature_names_in_"):
+                columns = [str(c) for c in X.columns]
+                expected = [str(c) for c in self.feature_names_in_]
+                missing = [c for c in expected if c not in columns]
+                extra = [c for c in columns if c not in expected]
+                if missing or extra:
+                    parts = []
+                    if missing:
+                        parts.append(f"missing column(s) {missing!r}")
+                    if extra:
+                        parts.append(f"unexpected column(s) {extra!r}")
+                    raise ModelInputError(
+                        f"The feature names should match those that were passed during fit: "
+                        f"{' and '.join(parts)}; the model was fitted on {expected!r}"
+                    )
+                if columns != expected:
+                    # match by name, never by position
+                    X = X.loc[:, list(self.feature_names_in_)]
+            bad = non_numeric_columns(X)
+            if bad:
+                raise ModelInputError(
+                    f"predictor column(s) {bad!r} are not numeric; encode them first (for example "
+                    "with copfactors' feature builder or pandas.get_dummies)"
+                )
+        try:
+            arr = validate_data(
+                self,
+                X,
+                reset=reset,
+                dtype=np.float64,
+                ensure_all_finite=False,
+                ensure_min_samples=1,
+            )
+        except ModelInputError:
+            raise
+        except ValueError as exc:
+            raise ModelInputError(str(exc)) from exc
+        check_finite(arr, self._display_names(arr.shape[1]))
+        return arr
+
+    def _display_names(self, p: int) -> list[str]:
+        if hasattr(self, "feature_names_in_"):
+            return [str(c) for c in self.feature_names_in_]
+        return [f"x{j}" for j in range(p)]
+
+    def _resolve_nominal(self, names: list[str]) -> list[int]:
+        nominal = self.nominal
+        if nominal is None:
+            return []
+        if isinstance(nominal, str | int | np.integer):
+            nominal = [nominal]
+        idx: list[int] = []
+        for item in nominal:
+            if isinstance(item, str):
+                if item not in names:
+                    raise ModelInputError(
+                        f"nominal predictor {item!r} is not a column of X (columns: {names!r})"
+                    )
+                j = names.index(item)
+            elif isinstance(item, int | np.integer) and not isinstance(item, bool):
+                if not 0 <= int(item) < len(names):
+                    raise ModelInputError(
+                        f"nominal column position {item!r} is out of range for {len(names)} columns"
+                    )
+                j = int(item)
+            else:
+                raise ModelInputError(f"nominal must list column names, got {item!r}")
+            if j in idx:
+                raise ModelInputError(f"nominal predictor {names[j]!r} is listed twice")
+            idx.append(j)
+        return idx
+
+    # ------------------------------------------------------------------ fitting
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        groups: Any = None,
+        sample_weight: Any = None,
+    ) -> OrdinalRegression:
+        """Fit the model by maximum likelihood.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n, p)
+            Numeric (or boolean) predictors; no missing or infinite values.
+        y : array-like of shape (n,)
+            Ordinal outcome: an ordered pandas Categorical (every category must occur),
+            integers, booleans, or whole-number floats. Text labels without an explicit order
+            are refused, never sorted alphabetically.
+        groups : array-like of shape (n,), optional
+            Cluster labels for ``cov_type="cluster"`` (e.g. the CoP of each respondent).
+        sample_weight : array-like of shape (n,), optional
+            Frequency weights: the log-likelihood is ``sum w_i log p_i`` and the number of
+            observations is ``sum w_i``. Rows of weight zero are dropped.
+
+        Returns
+        -------
+        OrdinalRegression
+            The fitted estimator.
+
+        Raises
+        ------
+        ModelInputError
+            On missing or infinite values, constant or collinear predictors, non-numeric
+            columns, an outcome without order, an outcome level no row takes, fewer than two
+            levels, bad weights or groups, or invalid parameters.
+
+        Warns
+        -----
+        ConvergenceWarning
+            If Newton-Raphson did not meet the criterion (``converged_`` is then False).
+        PerfectSeparationWarning
+            If a predictor (quasi-)completely separates outcome levels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
+        >>> OrdinalRegression().fit(x, y).converged_
+        True
+        """
+        # The work is tall, thin matrix products on blocks of rows: BLAS threads only add
+        # contention there (parallelism comes from threads over the blocks instead).
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(X, y, groups, sample_weight)
+
+    def _fit(self, X: Any, y: Any, groups: Any, sample_weight: Any) -> OrdinalRegression:
+        self._check_params()
+        for attr in ("feature_names_in_", "n_features_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        X_arr = self._validate_X(X, reset=True)
+        names = self._display_names(X_arr.shape[1])
+        n = X_arr.shape[0]
+        enc = encode_outcome(y)
+        if enc.codes.shape[0] != n:
+            raise ModelInputError(
+                f"X has {n} rows but y has {enc.codes.shape[0]}: they must describe the same rows"
+            )
+        w = check_sample_weight(sample_weight, n)
+        if groups is not None:
+            g_codes, n_groups = check_groups(groups, n)
+        else:
+            g_codes, n_groups = None, 0
+        if self.cov_type == "cluster" and groups is None:
+            raise ModelInputError('cov_type="cluster" needs groups: pass fit(X, y, groups=...)')
+        if groups is not None and self.cov_type != "cluster":
+            warnings.warn(
+                f"groups were given but cov_type={self.cov_type!r}: the standard errors ignore "
+                'the clustering; use OrdinalRegression(cov_type="cluster") for cluster-robust '
+                "standard errors",
+                CopFactorsWarning,
+                stacklevel=3,
+            )
+        codes, classes, scores = enc.codes, enc.classes, enc.scores
+        if w is not None and not np.all(w > 0):
+            keep = w > 0
+            X_arr, codes, w = X_arr[keep], codes[keep], w[keep]
+            if g_codes is not None:
+                g_codes, n_groups = check_groups(g_codes[keep], int(keep.sum()))
+            used = np.bincount(codes, minlength=len(classes)) > 0
+            if not used.all():
+                if enc.categorical:
+                    empty = [classes[i] for i in np.flatnonzero(~used)]
+                    raise ModelInputError(
+                        f"y has outcome level(s) {empty!r} whose rows all have weight zero"
+                    )
+                codes = np.cumsum(used)[codes] - 1
+                classes, scores = classes[used], scores[used]
+                if len(classes) < 2:
+                    raise ModelInputError(
+                        "y contains only 1 class among the rows of positive weight"
+                    )
+        if self.cov_type == "cluster" and n_groups < 2:
+            raise ModelInputError(
+                f"cov_type='cluster' needs at least 2 clusters in groups, got {n_groups}"
+            )
+        nominal_idx = self._resolve_nominal(names)
+
+        K = len(classes)
+        # integer codes of a small type sort by radix, in linear time
+        order = np.argsort(codes.astype(np.int16 if K < 32000 else np.int64), kind="stable")
+        starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=K))]).astype(np.int64)
+        if not X_arr.flags.c_contiguous:
+            # gathering rows from a row-major copy is faster than from column-major data
+            X_arr = np.ascontiguousarray(X_arr)
+        X_sorted = np.take(X_arr, order, axis=0)
+        w_sorted = None if w is None else np.ascontiguousarray(w[order])
+        g_sorted = None if g_codes is None else g_codes[order]
+        del X_arr
+        ranges = level_ranges(X_sorted, starts)
+        sd = check_collinearity(X_sorted, names, w_sorted, ranges)
+        data = _TrainingData(X_sorted, starts, w_sorted)
+        loc_idx = [j for j in range(len(names)) if j not in nominal_idx]
+        design = _design(data, loc_idx, nominal_idx)
+        link = get_link(self.link)
+
+        res = _solver.newton(
+            design,
+            link,
+            _solver.start_values(design, link),
+            max_iter=int(self.max_iter),
+            tol=float(self.tol),
+        )
+        cov, pd_info = _solver.covariance(res.info)
+        if self.cov_type != "nonrobust":
+            S = _solver.scores(design, link, res.params)
+            if self.cov_type == "cluster":
+                S = _solver.cluster_sums(S, g_sorted, n_groups)
+                meat = (S.T @ S) * (n_groups / (n_groups - 1.0))
+            else:
+                meat = S.T @ S
+            cov = cov @ meat @ cov
+            del S
+
+        thr_names = [f"{_label(a)}|{_label(b)}" for a, b in itertools.pairwise(classes)]
+        loc_names = [names[j] for j in loc_idx]
+        nom_names = [names[j] for j in nominal_idx]
+        param_names = thr_names + [f"{t}.{v}" for v in nom_names for t in thr_names] + loc_names
+        J = K - 1
+        params = res.params
+        self.classes_ = classes
+        self._class_scores = scores
+        self._nominal_idx = nominal_idx
+        self._loc_idx = loc_idx
+        self._data = data
+        self.thresholds_ = pd.Series(params[:J].copy(), index=thr_names, name="threshold")
+        self.nominal_coef_ = pd.DataFrame(
+            params[J : J * (1 + len(nominal_idx))].reshape(len(nominal_idx), J).T.copy(),
+            index=thr_names,
+            columns=nom_names,
+        )
+        self.coef_ = pd.Series(
+            params[J * (1 + len(nominal_idx)) :].copy(), index=loc_names, name="coef"
+        )
+        self.params_ = pd.Series(params.copy(), index=param_names, name="estimate")
+        self.cov_ = pd.DataFrame(cov, index=param_names, columns=param_names)
+        self.se_ = pd.Series(np.sqrt(np.maximum(np.diag(cov), 0.0)), index=param_names, name="se")
+        self.n_iter_ = int(res.n_iter)
+        self.converged_ = bool(res.converged)
+        self.max_abs_gradient_ = float(res.max_abs_grad)
+        self.loglik_ = float(res.loglik)
+        self.nobs_ = float(design.total_weight)
+        self.n_clusters_ = int(n_groups) if self.cov_type == "cluster" else None
+        lw = design.level_weights()
+        self.loglik_null_ = float(np.sum(lw * np.log(lw / lw.sum())))
+        k = len(param_names)
+        self.df_model_ = int(k - J)
+        self.aic_ = -2.0 * self.loglik_ + 2.0 * k
+        self.bic_ = -2.0 * self.loglik_ + math.log(self.nobs_) * k
+        self.r2_mcfadden_ = self.pseudo_r2("mcfadden")
+        self.r2_nagelkerke_ = self.pseudo_r2("nagelkerke")
+        self._convergence_message = res.message
+        self._info_positive_definite = pd_info
+
+        if not res.converged:
+            warnings.warn(
+                f"OrdinalRegression did not converge ({res.message}) after {res.n_iter} "
+                f"iterations; largest absolute gradient {res.max_abs_grad:.3g}. Estimates and "
+                "standard errors are unreliable; see converged_",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self.separation_ = detect_separation(self, sd, ranges, loc_idx, nominal_idx, names)
+        if self.separation_:
+            warnings.warn(
+                f"(quasi-)complete separation: predictor(s) {self.separation_!r} (nearly) "
+                "perfectly separate outcome levels, so their maximum likelihood estimates "
+                "diverge; their coefficients, standard errors and tests are unreliable. "
+                "Consider merging levels, dropping or recoding the predictor(s)",
+                PerfectSeparationWarning,
+                stacklevel=3,
+            )
+        return self
+
+    # ------------------------------------------------------------------ prediction
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "thresholds_"):
+            raise ModelNotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with "
+                "appropriate arguments before using this estimator."
+            )
+
+    def _cumulative(self, X: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Cumulative probabilities ``P(Y <= j)`` (n x K-1) and the linear predictor."""
+        self._check_fitted()
+        arr = self._validate_X(X, reset=False)
+        xb = arr[:, self._loc_idx] @ self.coef_.to_numpy()
+        cuts = np.broadcast_to(self.thresholds_.to_numpy(), (arr.shape[0], len(self.thresholds_)))
+        if self._nominal_idx:
+            cuts = cuts + arr[:, self._nominal_idx] @ self.nominal_coef_.to_numpy().T
+        return get_link(self.link).cdf(cuts - xb[:, None]), xb
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probability of each outcome level.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n, p)
+            Predictors; DataFrame columns are matched by name (missing or unexpected columns
+            raise, reordered columns are reordered).
+
+        Returns
+        -------
+        ndarray of shape (n, K)
+            Rows sum to 1; columns follow :attr:`classes_`.
+
+        Warns
+        -----
+        CopFactorsWarning
+            For a model with nominal effects, if the cut points cross for some rows (negative
+            probabilities, set to zero and the row renormalised).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(200, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=200), [-1.0, 1.0])
+        >>> OrdinalRegression().fit(x, y).predict_proba(x[:3]).shape
+        (3, 3)
+        """
+        cum, _ = self._cumulative(X)
+        n = cum.shape[0]
+        full = np.concatenate([np.zeros((n, 1)), cum, np.ones((n, 1))], axis=1)
+        proba = np.diff(full, axis=1)
+        if self._nominal_idx and (proba < 0).any():
+            bad = int((proba < 0).any(axis=1).sum())
+            warnings.warn(
+                f"the nominal effects make the cut points cross for {bad} row(s): their "
+                "negative probabilities were set to zero and the rows renormalised",
+                CopFactorsWarning,
+                stacklevel=2,
+            )
+            proba = np.clip(proba, 0.0, None)
+            proba /= proba.sum(axis=1, keepdims=True)
+        return proba
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable outcome level of each row (labels from :attr:`classes_`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> x = np.array([[-3.0], [-1.0], [0.0], [1.0], [3.0], [-2.0], [2.0], [0.5]])
+        >>> y = np.array([1, 1, 2, 2, 3, 2, 3, 1])
+        >>> OrdinalRegression().fit(x, y).predict([[-5.0], [5.0]]).tolist()
+        [1, 3]
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def predict_expected(self, X: Any) -> np.ndarray:
+        """Expected outcome score ``sum_k score_k P(Y = k)``.
+
+        The scores are the level labels when they are numbers (integers, booleans, numeric
+        categories), else ``1..K``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> x = np.array([[-3.0], [-1.0], [0.0], [1.0], [3.0], [-2.0], [2.0], [0.5]])
+        >>> y = np.array([1, 1, 2, 2, 3, 2, 3, 1])
+        >>> e = OrdinalRegression().fit(x, y).predict_expected([[0.0]])
+        >>> bool(1 < e[0] < 3)
+        True
+        """
+        proba = self.predict_proba(X)
+        return proba @ self._class_scores
+
+    def predict_linear(self, X: Any) -> np.ndarray:
+        """Linear predictor ``x'beta`` of the location effects (nominal effects excluded).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> x = np.array([[-3.0], [-1.0], [0.0], [1.0], [3.0], [-2.0], [2.0], [0.5]])
+        >>> y = np.array([1, 1, 2, 2, 3, 2, 3, 1])
+        >>> m = OrdinalRegression().fit(x, y)
+        >>> bool(np.allclose(m.predict_linear(x), x[:, 0] * m.coef_.iloc[0]))
+        True
+        """
+        return self._cumulative(X)[1]
+
+    # ------------------------------------------------------------------ inference
+    def pseudo_r2(self, kind: str = "mcfadden") -> float:
+        """Pseudo R-squared of the fit against the thresholds-only model.
+
+        Parameters
+        ----------
+        kind : {"mcfadden", "nagelkerke"}
+            ``"mcfadden"``: ``1 - loglik / loglik_null``. ``"nagelkerke"``: Cox-Snell
+            ``1 - exp(2 (loglik_null - loglik) / N)`` divided by its maximum
+            ``1 - exp(2 loglik_null / N)``, with ``N`` = :attr:`nobs_`.
+
+        Returns
+        -------
+        float
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
+        >>> r2 = OrdinalRegression().fit(x, y).pseudo_r2("nagelkerke")
+        >>> bool(0 < r2 < 1)
+        True
+        """
+        self._check_fitted()
+        ll, ll0, n = self.loglik_, self.loglik_null_, self.nobs_
+        if kind == "mcfadden":
+            return float(1.0 - ll / ll0)
+        if kind == "nagelkerke":
+            cox_snell = -math.expm1(2.0 * (ll0 - ll) / n)
+            return float(cox_snell / -math.expm1(2.0 * ll0 / n))
+        raise ModelInputError(f'kind must be "mcfadden" or "nagelkerke", got {kind!r}')
+
+    def lr_test(self) -> pd.Series:
+        """Likelihood-ratio test of the model against the thresholds-only (null) model.
+
+        Returns
+        -------
+        pandas.Series
+            ``chi2`` (``2 (loglik - loglik_null)``), ``df`` (number of effects) and ``p``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
+        >>> test = OrdinalRegression().fit(x, y).lr_test()
+        >>> int(test["df"]), bool(test["p"] < 0.001)
+        (1, True)
+        """
+        self._check_fitted()
+        stat = max(2.0 * (self.loglik_ - self.loglik_null_), 0.0)
+        df = self.df_model_
+        p = float(chdtrc(df, stat)) if df > 0 else float("nan")
+        return pd.Series({"chi2": stat, "df": df, "p": p}, name="lr_test", dtype=object)
+
+    def summary(self) -> pd.DataFrame:
+        """Tidy table of estimates: one row per threshold, nominal effect and coefficient.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term``, ``kind`` (``"threshold"``, ``"nominal"`` or ``"coef"``),
+            ``coef``, ``se``, ``z``, ``p`` (two-sided Wald), ``ci_low``, ``ci_high`` (Wald, level
+            ``1 - alpha``), ``odds_ratio``, ``or_ci_low``, ``or_ci_high`` (``exp`` of the
+            coefficient and its CI for the logit link's coefficients; NaN otherwise). ``attrs``
+            holds ``link``, ``cov_type``, ``alpha``, ``nobs``, ``converged``, ``separation``
+            (flagged predictors) and ``notes``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
+        >>> OrdinalRegression().fit(x, y).summary()["kind"].tolist()
+        ['threshold', 'threshold', 'coef']
+        """
+        self._check_fitted()
+        est = self.params_.to_numpy()
+        se = self.se_.to_numpy()
+        J = len(self.thresholds_)
+        n_nom = self.nominal_coef_.size
+        kinds = ["threshold"] * J + ["nominal"] * n_nom + ["coef"] * len(self.coef_)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = est / se
+        p = 2.0 * ndtr(-np.abs(z))
+        crit = float(ndtri(1.0 - self.alpha / 2.0))
+        lo, hi = est - crit * se, est + crit * se
+        is_coef = np.array([k == "coef" for k in kinds])
+        use_or = is_coef & (self.link == "logit")
+        with np.errstate(over="ignore"):
+            odds = np.where(use_or, np.exp(est), np.nan)
+            or_lo = np.where(use_or, np.exp(lo), np.nan)
+            or_hi = np.where(use_or, np.exp(hi), np.nan)
+        table = pd.DataFrame(
+            {
+                "term": self.params_.index.to_list(),
+                "kind": kinds,
+                "coef": est,
+                "se": se,
+                "z": z,
+                "p": p,
+                "ci_low": lo,
+                "ci_high": hi,
+                "odds_ratio": odds,
+                "or_ci_low": or_lo,
+                "or_ci_high": or_hi,
+            },
+            columns=_SUMMARY_COLUMNS,
+        )
+        table.attrs = {
+            "link": self.link,
+            "cov_type": self.cov_type,
+            "alpha": self.alpha,
+            "nobs": self.nobs_,
+            "converged": self.converged_,
+            "separation": list(self.separation_),
+            "notes": self._notes(),
+        }
+        return table
+
+    def _notes(self) -> list[str]:
+        notes = []
+        if not self.converged_:
+            notes.append(
+                f"the fit did not converge ({self._convergence_message}); estimates are unreliable"
+            )
+        if self.separation_:
+            notes.append(
+                f"(quasi-)complete separation by {', '.join(self.separation_)}: their estimates "
+                "diverge and their standard errors and tests are unreliable"
+            )
+        if not self._info_positive_definite:
+            notes.append(
+                "the information matrix is singular; a pseudo-inverse was used for the covariance"
+            )
+        if self.cov_type == "cluster":
+            notes.append(
+                f"cluster-robust (HC0) covariance over {self.n_clusters_} clusters, scaled by "
+                "G/(G-1)"
+            )
+        elif self.cov_type == "robust":
+            notes.append("robust (HC0 sandwich) covariance")
+        if self.nominal_coef_.shape[1]:
+            notes.append(
+                "nominal effects 'j|j+1.w' enter the thresholds, P(Y <= j) = "
+                "F(theta_j + w'gamma_j - x'beta), as in R's clm: the per-cut slope is -gamma_j"
+            )
+        return notes
+
+    def print_summary(self, style: str = "text", digits: int = 4) -> str:
+        """Print the estimates with the fit statistics and return the rendered string.
+
+        Parameters
+        ----------
+        style : {"text", "html", "latex"}
+            Output format (rendered by :func:`copfactors.report.render_table`).
+        digits : int, default 4
+            Decimals shown.
+
+        Returns
+        -------
+        str
+            The rendered summary (also printed).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
+        >>> text = OrdinalRegression().fit(x, y).print_summary()  # doctest: +ELLIPSIS
+        Ordinal regression (cumulative logit)
+        ...
+        >>> "McFadden" in text
+        True
+        """
+        from copfactors import report
+
+        table = self.summary()
+        if self.link != "logit":
+            table = table.drop(columns=["odds_ratio", "or_ci_low", "or_ci_high"])
+        level = f"{100 * (1 - self.alpha):g}%"
+        table = table.rename(
+            columns={
+                "ci_low": f"{level} CI low",
+                "ci_high": f"{level} CI high",
+                "or_ci_low": "OR CI low",
+                "or_ci_high": "OR CI high",
+            }
+        )
+        lr = self.lr_test()
+        levels = " < ".join(_label(c) for c in self.classes_)
+        if len(levels) > 60:
+            levels = levels[:57] + "..."
+        rows = len(self._data.X)
+        obs = f"{self.nobs_:g}" if self.nobs_ == rows else f"{self.nobs_:g} (weighted, {rows} rows)"
+        cov = self.cov_type
+        if self.cov_type == "cluster":
+            cov += f" ({self.n_clusters_} clusters)"
+        conv = (
+            f"converged in {self.n_iter_} iterations"
+            if self.converged_
+            else f"NOT converged after {self.n_iter_} iterations"
+        )
+        header = {
+            "Observations": obs,
+            "Outcome levels": f"{len(self.classes_)} ({levels})",
+            "Link": self.link,
+            "Covariance": cov,
+            "Log-likelihood": f"{self.loglik_:.{digits}f}",
+            "AIC": f"{self.aic_:.{digits}f}",
+            "BIC": f"{self.bic_:.{digits}f}",
+            "McFadden R2": f"{self.r2_mcfadden_:.{digits}f}",
+            "Nagelkerke R2": f"{self.r2_nagelkerke_:.{digits}f}",
+            "LR test vs null": f"chi2 = {lr['chi2']:.{digits}f} on {lr['df']} df, "
+            + _p_phrase(report.format_p(lr["p"], digits)),
+            "Convergence": f"{conv} (max |gradient| = {self.max_abs_gradient_:.2e})",
+        }
+        title = f"Ordinal regression (cumulative {self.link})"
+        if len(self.classes_) == 2:
+            title = f"Binary regression ({self.link}; threshold = -intercept)"
+        text = report.render_table(
+            table,
+            title=title,
+            header=header,
+            style=style,
+            digits=digits,
+            notes=table.attrs.get("notes", self._notes()),
+        )
+        print(text)
+        return text
+
+    # ------------------------------------------------------------------ tests of the model
+    def nominal_test(self) -> pd.DataFrame:
+        """Likelihood-ratio tests of the proportional-odds assumption, one per predictor.
+
+        For each location predictor the model is refitted with that predictor nominal
+        (threshold-specific effects, ``K - 2`` extra parameters), as R's
+        ``ordinal::nominal_test``, and compared with this model.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term``, ``df`` (extra parameters), ``loglik`` and ``aic`` (of the refit),
+            ``lr_stat`` (``2 (loglik_refit - loglik_)``), ``p`` and ``converged`` (of the
+            refit). ``p`` is NaN when ``df`` is 0 (binary outcome).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 2))
+        >>> y = np.digitize(x.sum(axis=1) + rng.logistic(size=300), [-1.0, 1.0])
+        >>> OrdinalRegression().fit(x, y).nominal_test()["term"].tolist()
+        ['x0', 'x1']
+        """
+        from copfactors.models._diagnostics import nominal_test
+
+        self._check_fitted()
+        return nominal_test(self)
+
+    def brant_test(self) -> pd.DataFrame:
+        """Brant's (1990) Wald test of the proportional-odds assumption.
+
+        Fits the ``K - 1`` binary logistic regressions of ``1(Y > j)`` on the predictors and
+        tests whether their slopes are equal, jointly (row ``"omnibus"``, ``(K - 2) p`` degrees
+        of freedom) and per predictor (``K - 2`` each), following the algorithm of R's
+        ``brant`` package (Schlegel and Steenbergen). Needs the logit link and a model without
+        nominal effects.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``term`` (``"omnibus"``, then each predictor), ``chi2``, ``df``, ``p``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 2))
+        >>> y = np.digitize(x.sum(axis=1) + rng.logistic(size=300), [-1.0, 1.0])
+        >>> OrdinalRegression().fit(x, y).brant_test()["term"].tolist()
+        ['omnibus', 'x0', 'x1']
+        """
+        from copfactors.models._diagnostics import brant_test
+
+        self._check_fitted()
+        return brant_test(self)
+
+
+def _design(data: _TrainingData, loc_idx: list[int], nominal_idx: list[int]) -> _solver.Design:
+    """Solver design from the sorted training rows with the given column split."""
+    X = data.X
+    if nominal_idx:
+        Xloc = np.ascontiguousarray(X[:, loc_idx])
+        Z = np.ascontiguousarray(X[:, nominal_idx])
+    else:
+        Xloc, Z = X, None
+    return _solver.Design(Xloc, Z, data.w, data.starts)
