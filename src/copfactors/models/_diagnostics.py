@@ -147,7 +147,7 @@ def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def brant_test(model: OrdinalRegression) -> pd.DataFrame:
+def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataFrame:
     """Brant's Wald test of parallel slopes, following R's ``brant`` package (see the method).
 
     The ``K - 1`` binary logits ``1(Y > m)`` are fitted on ``[1, X]``; ``beta_m`` are their
@@ -156,9 +156,13 @@ def brant_test(model: OrdinalRegression) -> pd.DataFrame:
     probabilities ``pi_m``:
     ``[(X'W_m X)^-1 X'W_ml X (X'W_l X)^-1]`` without the intercept, with
     ``W_m = diag(pi_m (1 - pi_m))`` and ``W_ml = diag(pi_l - pi_m pi_l)`` for ``m < l``.
-    As in the R package, the block for ``(l, m)`` is the same matrix as for ``(m, l)`` (not its
-    transpose). The statistic is ``(D b)' (D V D')^-1 (D b)`` with ``D`` contrasting
-    ``beta_1`` with each later ``beta_m``; per predictor the same with its rows of ``D`` only.
+    As in R's ``brant`` package (0.3-0), the block for ``(l, m)`` is the same matrix as the
+    block for ``(m, l)``, not its transpose; ``symmetric=True`` uses the transpose, as in
+    Brant's paper. Only the omnibus statistic is affected (each predictor's statistic uses the
+    diagonal elements of the blocks), and only slightly.
+
+    The statistic is ``(D b)' (D V D')^-1 (D b)`` with ``D`` contrasting ``beta_1`` with each
+    later ``beta_m``; per predictor the same with its rows of ``D`` only.
     Frequency weights multiply the ``W`` matrices (the R package ignores weights).
     """
     if model.link != "logit":
@@ -224,7 +228,9 @@ def brant_test(model: OrdinalRegression) -> pd.DataFrame:
                 w_ml = pi_hat[el] - pi_hat[m] * pi_hat[el]
                 block = (inv_w[m] @ xwx(w_ml) @ inv_w[el])[1:, 1:]
                 var_beta[m * p : (m + 1) * p, el * p : (el + 1) * p] = block
-                var_beta[el * p : (el + 1) * p, m * p : (m + 1) * p] = block
+                var_beta[el * p : (el + 1) * p, m * p : (m + 1) * p] = (
+                    block.T if symmetric else block
+                )
         for m in range(J - 1):
             var_beta[m * p : (m + 1) * p, m * p : (m + 1) * p] = var_hat[m]
 
