@@ -12,7 +12,7 @@ import itertools
 import json
 import math
 import random
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -352,13 +352,13 @@ def test_replicate_rejects_bad_tables():
 
 
 def _rounds_to(value: Fraction, printed: float, decimals: int = 2) -> bool:
-    """Does ``value`` print as ``printed`` under round-half-up or round-half-to-even?"""
-    q = Decimal(1).scaleb(-decimals)
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    target = Decimal(str(printed)).quantize(q)
-    return any(
-        exact.quantize(q, rounding=mode) == target for mode in (ROUND_HALF_UP, ROUND_HALF_EVEN)
-    )
+    """Is ``value`` within half a unit of ``printed`` (exact arithmetic, edges included)?
+
+    An exact tie can print either way (the audit does not assume a rounding rule), so the
+    edges count.
+    """
+    half = Fraction(1, 2 * 10**decimals)
+    return abs(value - Fraction(Decimal(str(printed)))) <= half
 
 
 def _grim_brute(mean: float, n: int, lo: int = 1, hi: int = 5) -> bool:
@@ -445,7 +445,7 @@ def test_grim_matches_brute_force_on_table1(audit):
         assert passed == _grim_brute(row.mean, int(row.n)), row
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(
     n=st.integers(1, 120),
     hundredths=st.integers(100, 500),
@@ -472,7 +472,7 @@ def test_grim_matches_brute_force(n, hundredths, lo, width):
 _SMALL_N = {n: _count_vectors(n) for n in range(2, 10)}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(n=st.integers(2, 9), hundredths=st.integers(100, 500), sd_hundredths=st.integers(0, 230))
 def test_grimmer_is_exact_against_enumeration(n, hundredths, sd_hundredths):
     mean, sd = hundredths / 100, sd_hundredths / 100
@@ -484,7 +484,7 @@ def test_grimmer_is_exact_against_enumeration(n, hundredths, sd_hundredths):
     assert grimmer == _brute_exists(mean, sd, n)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.lists(st.integers(1, 5), min_size=2, max_size=40))
 def test_real_answer_sets_pass_grim_and_grimmer(answers):
     x = np.array(answers, dtype=float)
@@ -734,7 +734,7 @@ def test_pooled_sd_range_with_three_overlapping_groups():
     np.testing.assert_allclose([opt_lo, opt_hi], [lo, hi], atol=1e-8)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(
     st.lists(st.lists(st.integers(1, 5), min_size=2, max_size=30), min_size=2, max_size=3),
 )

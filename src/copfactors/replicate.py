@@ -498,8 +498,9 @@ def replicate_table1(
 def _grim_sums(mean: float, n: int, lo: int, hi: int, h: float) -> list[int]:
     """Integer sums S of n answers in [lo, hi] whose mean S/n rounds to ``mean``.
 
-    "Rounds to" means |S/n - mean| <= h (half a unit of the last decimal), edges included, so
-    a mean exactly half-way is accepted under both round-half-up and round-half-to-even.
+    "Rounds to" means |S/n - mean| <= h (half a unit of the last decimal), edges included: a
+    mean exactly half-way between two printed values is accepted for both, whatever rounding
+    rule (half up, half to even, or the binary value's rounding) the software used.
     """
     tol = h + _EPS
     first = max(math.ceil(n * (mean - tol)), n * lo)
@@ -801,8 +802,10 @@ def audit_summary_table(
 
     ``grim``
         (Brown & Heathers 2017) Some integer sum S of N answers in
-        [N * scale_min, N * scale_max] has S / N within half a unit of the printed mean (the
-        edge counts, so both round-half conventions are accepted).
+        [N * scale_min, N * scale_max] has S / N within half a unit of the printed mean. The
+        edge counts: a mean exactly half-way between two printed values is accepted for both,
+        since the audit does not assume a rounding rule (half up, half to even, or the rounding
+        of the binary floating-point value all occur).
     ``grimmer``
         (Anaya 2016; Allard 2018) For some GRIM-consistent sum S, some integer sum of squares
         Q gives a sample SD (ddof=1), sqrt((N Q - S**2) / (N (N - 1))), within half a unit of
