@@ -172,9 +172,14 @@ class CheckWineInference:
         assert_allclose(summary["ci_high"], ci["high"], atol=atol_ci)
 
     def test_summary_odds_ratios(self):
+        # exp(coef) and exp(Wald CI) are odds ratios for the logit link only; NaN otherwise
         summary = self.model.summary().set_index("term").loc[WINE_COLUMNS]
         ci = pd.DataFrame(self.ref["wald_ci"]).set_index("term").loc[WINE_COLUMNS]
         coef = pd.Series(self.ref["coef"])[WINE_COLUMNS]
+        columns = ["odds_ratio", "or_ci_low", "or_ci_high"]
+        if self.link != "logit":
+            assert summary[columns].isna().all().all()
+            return
         assert_allclose(summary["odds_ratio"], np.exp(coef), rtol=1e-3)
         assert_allclose(summary["or_ci_low"], np.exp(ci["low"]), rtol=1e-3)
         assert_allclose(summary["or_ci_high"], np.exp(ci["high"]), rtol=1e-3)
@@ -391,8 +396,14 @@ class BinarySetup(CheckOrdinalFit):
         )
 
     def test_threshold_names(self):
-        # R calls the single threshold "FALSE|TRUE"; only its count is fixed here
+        # R calls the single threshold "FALSE|TRUE" (R's spelling of booleans); only the count
+        # is fixed here
         assert len(self.model.thresholds_) == 1
+
+    def test_cov_labels(self):
+        names = [self.model.thresholds_.index[0], *self.ref["coef"]]
+        assert list(self.model.cov_.index) == names
+        assert list(self.model.cov_.columns) == names
 
 
 def glm_to_threshold_order(block: dict) -> np.ndarray:
@@ -516,8 +527,25 @@ class CheckPartialProportionalOdds:
 
     def test_common_slopes(self):
         ref = reference("nominal_test.json")[self.data_key]["partial"]["beta"]
-        got = self.model.coef_[list(ref)]
-        assert_allclose(got, list(ref.values()), atol=ATOL_PARAMS)
+        assert list(self.model.coef_.index) == list(ref)
+        assert_allclose(self.model.coef_, list(ref.values()), atol=ATOL_PARAMS)
+
+    def test_threshold_intercepts(self):
+        # R: fit$alpha["j|j+1.(Intercept)"]
+        alpha = reference("nominal_test.json")[self.data_key]["partial"]["alpha"]
+        expected = [v for k, v in alpha.items() if k.endswith(".(Intercept)")]
+        assert_allclose(self.model.thresholds_, expected, atol=ATOL_PARAMS)
+
+    def test_nominal_effects_in_r_sign_convention(self):
+        # R: fit$alpha["j|j+1.w"] is gamma_j in F(theta_j + w'gamma_j - x'beta)
+        partial = reference("nominal_test.json")[self.data_key]["partial"]
+        (name,) = self.model.nominal_coef_.columns
+        keys = [k for k in partial["alpha"] if k.endswith(f".{name}")]
+        assert_allclose(
+            self.model.nominal_coef_[name], [partial["alpha"][k] for k in keys], atol=ATOL_PARAMS
+        )
+        se = self.model.summary().set_index("term")["se"]
+        assert_allclose(se[keys], [partial["se"][k] for k in keys], rtol=RTOL_SE)
 
 
 class TestPartialOddsWine(CheckPartialProportionalOdds):
@@ -541,65 +569,99 @@ class TestPartialOddsClustered(CheckPartialProportionalOdds):
 
 
 # ---------------------------------------------------------------------------------------------
-# Brant (1990) test, Biometrics 46:1171-1178; reference values from tests/results/brant_wine.R
+# Brant (1990) test, Biometrics 46:1171-1178; reference values from tests/results/brant_wine.R.
+# brant.json holds two versions of the omnibus statistic: "table" as R's brant::brant() 0.3-0
+# computes it (it repeats the (m, l) block of the joint covariance of the stacked slopes at
+# (l, m) instead of transposing it), which brant_test() reproduces, and "table_symmetric" with
+# Brant's symmetric covariance, brant_test(symmetric=True). The per-predictor rows agree.
 
 
-def check_brant(model, ref_table: dict, rtol: float = 1e-4) -> None:
+def check_brant(got: pd.DataFrame, ref_table: dict, rtol: float = 1e-6) -> None:
     expected = pd.DataFrame(ref_table).set_index("term")
-    got = model.brant_test().set_index("term").loc[expected.index]
+    got = got.set_index("term").loc[expected.index]
     assert_allclose(got["df"], expected["df"])
     assert_allclose(got["chi2"], expected["chi2"], rtol=rtol)
-    assert_allclose(got["p"], expected["p"], rtol=10 * rtol, atol=1e-8)
+    assert_allclose(got["p"], expected["p"], rtol=10 * rtol, atol=1e-10)
 
 
-class TestBrant:
-    def test_clustered(self):
+class CheckBrant:
+    model: OrdinalRegression
+    ref: dict
+
+    def test_as_r_brant_package(self):
+        check_brant(self.model.brant_test(), self.ref["table"])
+
+    def test_symmetric_covariance(self):
+        check_brant(self.model.brant_test(symmetric=True), self.ref["table_symmetric"])
+
+    def test_terms(self):
+        got = self.model.brant_test()
+        assert got.columns.tolist() == ["term", "chi2", "df", "p"]
+        assert got["term"].tolist() == ["omnibus", *self.model.coef_.index]
+
+
+class TestBrantClustered(CheckBrant):
+    # R: brant_wine.R on attainment ~ hours_per_week + steward_present + members
+    @classmethod
+    def setup_class(cls):
         X, y, _ = clustered_data()
-        model = OrdinalRegression().fit(X, y)
-        check_brant(model, reference("brant.json")["clustered"]["table"])
+        cls.model = OrdinalRegression().fit(X, y)
+        cls.ref = reference("brant.json")["clustered"]
 
-    def test_housing_frequency_weights(self):
-        # R: the test on housing rows repeated Freq times (equal to the Freq-weighted form)
+
+class TestBrantHousingFrequencyWeights(CheckBrant):
+    # R: brant_wine.R on housing rows repeated Freq times (equal to the Freq-weighted form)
+    @classmethod
+    def setup_class(cls):
         housing = dataset("housing.csv")
         y = ordered(housing["Sat_label"], ["Low", "Medium", "High"])
-        model = OrdinalRegression().fit(housing[HOUSING_COLUMNS], y, sample_weight=housing["Freq"])
-        check_brant(model, reference("brant.json")["housing"]["table"])
+        cls.model = OrdinalRegression().fit(
+            housing[HOUSING_COLUMNS], y, sample_weight=housing["Freq"]
+        )
+        cls.ref = reference("brant.json")["housing"]
 
-    def test_survey_r(self):
+
+class TestBrantSurvey(CheckBrant):
+    # R: survey <- MASS::survey (complete cases); polr(Smoke ~ Sex + Height); brant(model1)
+    @classmethod
+    def setup_class(cls):
         survey = dataset("survey_smoke.csv")
         y = ordered(survey["Smoke_label"], ["Never", "Occas", "Regul", "Heavy"])
-        model = OrdinalRegression().fit(survey[["SexMale", "Height"]], y)
-        check_brant(model, reference("brant.json")["survey"]["table"])
+        cls.model = OrdinalRegression().fit(survey[["SexMale", "Height"]], y)
+        cls.ref = reference("brant.json")["survey"]
 
-    def test_survey_published(self):
-        # brant 0.3-0 documentation (rdrr.io/cran/brant/man/brant.html):
-        #   polr(Smoke ~ Sex + Height, data = survey); brant(model1)
+    @pytest.mark.parametrize("symmetric", [False, True])
+    def test_published_output(self, symmetric):
+        # brant 0.3-0 documentation (rdrr.io/cran/brant/man/brant.html), printed to 2 decimals:
         #   Omnibus 3.28 4 0.51 | SexMale 1.58 2 0.45 | Height 0.02 2 0.99
-        published = reference("brant.json")["survey"]["published"]
-        survey = dataset("survey_smoke.csv")
-        y = ordered(survey["Smoke_label"], ["Never", "Occas", "Regul", "Heavy"])
-        model = OrdinalRegression().fit(survey[["SexMale", "Height"]], y)
-        got = model.brant_test().set_index("term").loc[published["term"]]
+        published = self.ref["published"]
+        got = self.model.brant_test(symmetric=symmetric).set_index("term")
+        got = got.loc[published["term"]]
         assert_allclose(got["chi2"], published["chi2"], atol=0.005)
         assert_allclose(got["df"], published["df"])
         assert_allclose(got["p"], published["p"], atol=0.005)
+
+    def test_published_polr_fit(self):
         # the polr fit printed with it; polr stops short of the optimum on this badly scaled
         # problem (its thresholds are 1e-3 above clm's 6.3103, 6.9214, 7.8791), hence atol
-        assert_allclose(model.coef_, list(published["polr_coef"].values()), atol=2e-4)
-        assert_allclose(model.thresholds_, list(published["polr_thresholds"].values()), atol=2e-3)
-        assert_allclose(-2 * model.loglik_, published["polr_residual_deviance"], atol=5e-4)
+        published = self.ref["published"]
+        assert_allclose(self.model.coef_, list(published["polr_coef"].values()), atol=2e-4)
+        assert_allclose(
+            self.model.thresholds_, list(published["polr_thresholds"].values()), atol=2e-3
+        )
+        assert_allclose(-2 * self.model.loglik_, published["polr_residual_deviance"], atol=5e-4)
 
-    def test_wine_contact(self):
-        # No warm wine is rated 1 and no cold wine 5: the binary fits for y > 1 and y > 4 are
-        # separated in tempwarm, so only the contactyes row is well defined (see brant_wine.R).
-        ref = reference("brant.json")["wine"]
-        assert ref["separated_cuts"] == [1, 4]
-        X, y, _ = wine_data()
-        model = OrdinalRegression().fit(X, y)
-        table = pd.DataFrame(ref["table"])
-        check_brant(model, table[table["term"] == "contactyes"].to_dict("list"), rtol=1e-3)
-        got = model.brant_test().set_index("term")
-        assert got.loc["omnibus", "df"] == 6
+
+def test_brant_wine_contact_row():
+    # No warm wine is rated 1 and no cold wine 5: the binary fits for y > 1 and y > 4 are
+    # separated in tempwarm, so only the contactyes row is well defined (see brant_wine.R).
+    ref = reference("brant.json")["wine"]
+    assert ref["separated_cuts"] == [1, 4]
+    X, y, _ = wine_data()
+    got = OrdinalRegression().fit(X, y).brant_test()
+    table = pd.DataFrame(ref["table"])
+    check_brant(got, table[table["term"] == "contactyes"].to_dict("list"), rtol=1e-3)
+    assert got.set_index("term").loc["omnibus", "df"] == 6
 
 
 # ---------------------------------------------------------------------------------------------
@@ -653,7 +715,8 @@ def test_matches_statsmodels_ordered_model(link, distr):
 
     X, y = _random_ordinal(seed=7)
     sm_model = OrderedModel(ordered(y, [1, 2, 3, 4]), X, distr=distr)
-    sm = sm_model.fit(method="bfgs", disp=False, maxiter=2000, gtol=1e-10)
+    sm = sm_model.fit(method="newton", disp=False, maxiter=200, tol=1e-12)
+    assert sm.mle_retvals["converged"]
     ours = OrdinalRegression(link=link).fit(X, y)
     k = X.shape[1]
     thresholds = sm_model.transform_threshold_params(sm.params.to_numpy())[1:-1]

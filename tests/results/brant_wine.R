@@ -17,6 +17,14 @@
 #   3. omnibus Wald statistic of H0: beta_1 = ... = beta_{J-1}, with contrasts D b
 #      (row block i compares beta_1 with beta_{i+1}):  X2 = (Db)'(D V D')^{-1}(Db),
 #      df = (J-2) K; and the same per coefficient k using only its J-1 slopes, df = J-2.
+#
+# Two versions of the joint covariance V, and so of the omnibus statistic, are stored:
+#   table            as brant::brant() computes it (brant 0.3-0, R/brant.R): the block for
+#                    (l, m), l > m, is set to the SAME matrix as the block for (m, l), not to
+#                    its transpose, so V is not symmetric when there are 2+ predictors;
+#   table_symmetric  Brant (1990): Cov(beta_l, beta_m) = Cov(beta_m, beta_l)', V symmetric.
+# The per-coefficient statistics use 1 x 1 blocks and are identical in both; the omnibus
+# statistics differ slightly (0.004% on survey, 0.02% on housing, 0.3% on clustered).
 # Frequency weights (housing) are handled by repeating rows; the weighted form (glm weights,
 # W matrices multiplied by the weights) is checked to give the same numbers.
 #
@@ -25,7 +33,8 @@
 #              No warm wine is rated 1 and no cold wine 5, so the binary fits for y > 1 and
 #              y > 4 are quasi-separated in tempwarm (slopes near 28 when glm stops): the
 #              omnibus and tempwarm statistics are limits that depend on where the fit stops
-#              (1.524459 with glm's default epsilon, 1.524477 with 1e-12); contactyes is stable.
+#              (symmetric omnibus 1.524459 with glm's default epsilon, 1.524477 with 1e-12);
+#              contactyes is stable.
 #              brant::brant() warns about empty cells in this case; separated_cuts records it.
 #   clustered  clustered.csv (simulated, ordinal_clustered.R), attainment ~ hours_per_week +
 #              steward_present + members
@@ -36,8 +45,9 @@
 #                  Omnibus 3.28 df 4 p 0.51; SexMale 1.58 df 2 p 0.45; Height 0.02 df 2 p 0.99
 #              and is checked below to 2 decimals. survey_smoke.csv holds those 208 rows.
 #
-# Writes brant.json (per dataset: the table with rows omnibus and each coefficient, term /
-# chi2 / df / p, plus the per-cut binary slopes and their joint covariance) and survey_smoke.csv.
+# Writes brant.json (per dataset: `table` and `table_symmetric` with rows omnibus and each
+# coefficient, term / chi2 / df / p, plus the per-cut binary slopes and their symmetric joint
+# covariance) and survey_smoke.csv.
 #
 # Run: Rscript tests/results/brant_wine.R
 
@@ -70,15 +80,16 @@ brant_test <- function(y, X, w = rep(1, length(y))) {
   pi_hat <- sapply(fits, function(f) f$fitted.values)
   info <- lapply(cuts, function(m) crossprod(Xi, Xi * (w * pi_hat[, m] * (1 - pi_hat[, m]))))
   inv <- lapply(info, solve)
-  V <- matrix(0, (J - 1) * K, (J - 1) * K)
+  V <- V_pkg <- matrix(0, (J - 1) * K, (J - 1) * K)
   blk <- function(m) ((m - 1) * K + 1):(m * K)
   for (m in cuts) {
-    V[blk(m), blk(m)] <- inv[[m]][-1, -1]
+    V[blk(m), blk(m)] <- V_pkg[blk(m), blk(m)] <- inv[[m]][-1, -1]
     for (l in cuts[cuts > m]) {
       cross <- crossprod(Xi, Xi * (w * (pi_hat[, l] - pi_hat[, m] * pi_hat[, l])))
       C <- (inv[[m]] %*% cross %*% inv[[l]])[-1, -1, drop = FALSE]
-      V[blk(m), blk(l)] <- C
+      V[blk(m), blk(l)] <- V_pkg[blk(m), blk(l)] <- C
       V[blk(l), blk(m)] <- t(C)
+      V_pkg[blk(l), blk(m)] <- C # as brant::brant()
     }
   }
   b <- as.vector(t(slopes)) # beta_1', beta_2', ...
@@ -88,13 +99,18 @@ brant_test <- function(y, X, w = rep(1, length(y))) {
     d <- Dm %*% bm
     as.numeric(t(d) %*% solve(Dm %*% Vm %*% t(Dm), d))
   }
-  chi2 <- wald(D, b, V)
-  df <- (J - 2) * K
-  for (k in seq_len(K)) {
-    s <- seq(k, (J - 1) * K, by = K)
-    chi2 <- c(chi2, wald(contrast, b[s], V[s, s]))
-    df <- c(df, J - 2)
+  statistics <- function(V) {
+    chi2 <- wald(D, b, V)
+    for (k in seq_len(K)) {
+      s <- seq(k, (J - 1) * K, by = K)
+      chi2 <- c(chi2, wald(contrast, b[s], V[s, s]))
+    }
+    chi2
   }
+  chi2 <- statistics(V_pkg)
+  chi2_sym <- statistics(V)
+  stopifnot(isTRUE(all.equal(chi2[-1], chi2_sym[-1], tolerance = 1e-12)))
+  df <- c((J - 2) * K, rep(J - 2, K))
   # Cuts where some category-by-covariate pattern is empty give (quasi-)separated binary fits:
   # slopes drift to +-infinity and the omnibus statistic is only defined as a limit.
   eps <- 1e-8
@@ -104,6 +120,9 @@ brant_test <- function(y, X, w = rep(1, length(y))) {
   rownames(V) <- colnames(V) <- paste0(rep(paste0("y>", cuts), each = K), ":", rep(colnames(X), J - 1))
   list(
     table = list(term = names_, chi2 = chi2, df = df, p = pchisq(chi2, df, lower.tail = FALSE)),
+    table_symmetric = list(
+      term = names_, chi2 = chi2_sym, df = df, p = pchisq(chi2_sym, df, lower.tail = FALSE)
+    ),
     binary_slopes = list(cut = rownames(slopes), columns = colnames(slopes), matrix = unname(slopes)),
     slopes_vcov = mat(V),
     separated_cuts = I(separated)
@@ -113,6 +132,7 @@ brant_test <- function(y, X, w = rep(1, length(y))) {
 print_table <- function(res, label) {
   cat("\nBrant test,", label, "\n")
   print(data.frame(res$table), digits = 6)
+  cat("omnibus with the symmetric covariance:", format(res$table_symmetric$chi2[1], digits = 8), "\n")
 }
 
 out <- list()
@@ -139,6 +159,7 @@ out$housing <- brant_test(as.integer(housing$Sat)[rows], Xh[rows, , drop = FALSE
 out$housing$call <- "polr(Sat ~ Infl + Type + Cont, weights = Freq, data = housing); Brant test on rows repeated Freq times"
 hw <- brant_test(as.integer(housing$Sat), Xh, w = housing$Freq)
 stopifnot(isTRUE(all.equal(hw$table$chi2, out$housing$table$chi2, tolerance = 1e-8)))
+stopifnot(isTRUE(all.equal(hw$table_symmetric$chi2, out$housing$table_symmetric$chi2, tolerance = 1e-8)))
 print_table(out$housing, "housing (Freq weights)")
 
 # survey: the brant package's documented example
@@ -151,9 +172,12 @@ out$survey <- brant_test(as.integer(survey$Smoke), Xs)
 out$survey$call <- "polr(Smoke ~ Sex + Height, data = survey, Hess = TRUE); brant(model1)"
 print_table(out$survey, "survey")
 published <- list(chi2 = c(3.28, 1.58, 0.02), df = c(4, 2, 2), p = c(0.51, 0.45, 0.99))
+# both versions print the published numbers
 stopifnot(all(round(out$survey$table$chi2, 2) == published$chi2))
+stopifnot(all(round(out$survey$table_symmetric$chi2, 2) == published$chi2))
 stopifnot(all(out$survey$table$df == published$df))
 stopifnot(all(round(out$survey$table$p, 2) == published$p))
+stopifnot(all(round(out$survey$table_symmetric$p, 2) == published$p))
 psurv <- polr(Smoke ~ Sex + Height, data = survey, Hess = TRUE)
 print(summary(psurv))
 out$survey$published <- c(
