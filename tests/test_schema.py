@@ -185,6 +185,17 @@ def test_validate_does_not_change_input():
     pd.testing.assert_frame_equal(raw, before)
 
 
+def test_output_is_a_copy():
+    raw = valid_survey(5)
+    before = raw.copy()
+    out = validate(raw)
+    out.loc[0, "imp_quality"] = 5 if before.loc[0, "imp_quality"] != 5 else 4
+    out.loc[0, "hours_per_week"] = before.loc[0, "hours_per_week"] + 1
+    out.loc[0, "voluntary"] = not before.loc[0, "voluntary"]
+    out.loc[0, "respondent_id"] = "changed"
+    pd.testing.assert_frame_equal(raw, before)
+
+
 def test_messy_but_unambiguous_values_accepted():
     raw = pd.DataFrame(
         {

@@ -898,7 +898,7 @@ def _numbers(s: pd.Series, var: Variable) -> tuple[np.ndarray, np.ndarray]:
     return uvalues[codes], ukinds[codes]
 
 
-def _fast_numeric(s: pd.Series, var: Variable) -> object | None:
+def _fast_numeric(s: pd.Series, var: Variable) -> pd.Series | np.ndarray | object | None:
     """The typed column if a numpy int or float column is valid throughout, else None.
 
     A few whole-array reductions instead of one mask per check: the common case of a clean
@@ -916,7 +916,8 @@ def _fast_numeric(s: pd.Series, var: Variable) -> object | None:
             return None
         if var.type == "float":
             return values.astype(np.float64)
-        return pd.arrays.IntegerArray(values.astype(np.int64), np.zeros(len(values), bool))
+        # a Series, not an array: pandas then shares the data copy-on-write instead of copying
+        return s.astype("Int64")
     with np.errstate(invalid="ignore"):
         vmin, vmax = np.fmin.reduce(values), np.fmax.reduce(values)
         if np.isnan(vmin):  # all missing
