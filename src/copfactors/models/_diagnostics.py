@@ -73,10 +73,11 @@ def detect_separation(
 ) -> list[str]:
     """Names of predictors that (quasi-)completely separate outcome levels.
 
-    Two signals, either suffices: the data (a location predictor weakly monotone in the
-    outcome level; a nominal predictor separating the levels at some cut) and the estimates (a
+    Two signals. The data: a location predictor weakly monotone in the outcome level, or a
+    nominal predictor separating the levels at some cut. Failing that, the estimates: a
     coefficient larger than 8 per standard deviation of its predictor, which catches
-    separation by a combination of predictors).
+    separation by a combination of predictors. (When the data name a predictor, the other
+    estimates also drift as the fit runs off to infinity; they are not named.)
     """
     lo, hi = ranges
     flagged: set[int] = set()
@@ -85,12 +86,14 @@ def detect_separation(
     if nominal_idx:
         per_cut = _cut_separation(lo, hi)
         flagged.update(j for j in nominal_idx if per_cut[j])
-    for name, j in zip(model.coef_.index, loc_idx, strict=True):
-        if abs(model.coef_[name]) * sd[j] > _DIVERGENT_PER_SD:
-            flagged.add(j)
-    for name, j in zip(model.nominal_coef_.columns, nominal_idx, strict=True):
-        if np.max(np.abs(model.nominal_coef_[name].to_numpy())) * sd[j] > _DIVERGENT_PER_SD:
-            flagged.add(j)
+    if not flagged:
+        for name, j in zip(model.coef_.index, loc_idx, strict=True):
+            if abs(model.coef_[name]) * sd[j] > _DIVERGENT_PER_SD:
+                flagged.add(j)
+        for name, j in zip(model.nominal_coef_.columns, nominal_idx, strict=True):
+            gamma = model.nominal_coef_[name].to_numpy()
+            if np.max(np.abs(gamma)) * sd[j] > _DIVERGENT_PER_SD:
+                flagged.add(j)
     return [names[j] for j in sorted(flagged)]
 
 
@@ -202,9 +205,10 @@ def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataF
                 tol=float(model.tol),
             )
             if not res.converged:
+                level = model.classes_[m - 1 : m].tolist()[0]
                 warnings.warn(
-                    f"brant_test: the binary logit for Y > {model.classes_[m - 1]!r} did not "
-                    f"converge ({res.message}); the test is unreliable",
+                    f"brant_test: the binary logit for Y > {level!r} did not converge "
+                    f"({res.message}); the test is unreliable",
                     ConvergenceWarning,
                     stacklevel=3,
                 )

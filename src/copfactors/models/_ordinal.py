@@ -387,7 +387,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             used = np.bincount(codes, minlength=len(classes)) > 0
             if not used.all():
                 if enc.categorical:
-                    empty = [classes[i] for i in np.flatnonzero(~used)]
+                    empty = classes[~used].tolist()
                     raise ModelInputError(
                         f"y has outcome level(s) {empty!r} whose rows all have weight zero"
                     )

@@ -111,7 +111,7 @@ def _from_categorical(cat: pd.Categorical, name: str) -> OutcomeEncoding:
         cat = cat.reorder_categories(categories[order], ordered=True)
         categories = cat.categories
     counts = np.bincount(cat.codes, minlength=len(categories))
-    unused = [categories[i] for i in np.flatnonzero(counts == 0)]
+    unused = categories[counts == 0].tolist()
     if unused:
         raise ModelInputError(
             f"{name} has outcome level(s) that no row takes: {unused!r}. A threshold next to an "
@@ -260,7 +260,7 @@ def _refuse_text(arr: np.ndarray, name: str) -> None:
 
 def _check_levels(enc: OutcomeEncoding, name: str) -> OutcomeEncoding:
     if len(enc.classes) < 2:
-        label = enc.classes[0] if len(enc.classes) else None
+        label = enc.classes[:1].tolist()[0] if len(enc.classes) else None
         raise ModelInputError(
             f"{name} contains only 1 class (level {label!r}); at least 2 outcome levels are "
             "needed to fit an ordinal or binary model"
