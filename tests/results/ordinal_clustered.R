@@ -27,7 +27,7 @@
 source(file.path(local({
   a <- commandArgs(FALSE); f <- sub("^--file=", "", a[grep("^--file=", a)])
   if (length(f) == 1L) dirname(normalizePath(f)) else getwd()
-}), "helpers.R"))
+}), "ordinal_helpers.R"))
 suppressPackageStartupMessages({
   library(ordinal)
   library(MASS)

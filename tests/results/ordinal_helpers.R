@@ -1,4 +1,5 @@
-# Shared helpers for the reference scripts in tests/results/.
+# Shared helpers for the ordinal-model reference scripts in tests/results/ (ordinal_*.R,
+# nominal_test.R, brant_wine.R).
 #
 # Every script sources this file, fits models with R's reference implementations and writes
 # the numbers it printed as JSON (full double precision) beside itself, so that the Python
