@@ -79,6 +79,11 @@ def escape_latex(text: str) -> str:
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
 
 
+def _one_line(text: Any) -> str:
+    """Text with its line breaks (any of Unicode's) turned into spaces."""
+    return " ".join(str(text).splitlines())
+
+
 def _is_missing(value: Any) -> bool:
     if value is None:
         return True
@@ -341,8 +346,12 @@ def render_table(
     """
     if style not in STYLES:
         raise ValueError(f"style must be one of {STYLES}, got {style!r}")
-    header = dict(header or {})
-    notes = [str(n) for n in (notes or [])]
     columns, cells, numeric = _format_cells(df, digits, float_format, formatters)
+    # a line break inside a cell would break the text layout and end a LaTeX row or paragraph
+    title = None if title is None else _one_line(title)
+    header = {_one_line(k): _one_line(v) for k, v in (header or {}).items()}
+    notes = [_one_line(n) for n in (notes or [])]
+    columns = [_one_line(c) for c in columns]
+    cells = [[_one_line(v) for v in row] for row in cells]
     render = {"text": _render_text, "html": _render_html, "latex": _render_latex}[style]
     return render(title, header, columns, cells, numeric, notes)
