@@ -278,6 +278,22 @@ def test_index_is_kept():
     assert validate(raw).index.tolist() == [10, 20, 30]
 
 
+def test_threaded_checks_give_the_same_result(monkeypatch):
+    from copfactors import schema
+
+    raw = valid_survey(30, seed=11)
+    bad = raw.assign(gender=["robot"] + ["woman"] * 29, imp_quality=[0] + [3] * 29)
+    serial = validate(raw)
+    with pytest.raises(SchemaError) as serial_error:
+        validate(bad)
+    monkeypatch.setattr(schema, "_PARALLEL_CELLS", 0)
+    monkeypatch.setattr(schema, "_cpu_count", lambda: 4)
+    pd.testing.assert_frame_equal(validate(raw), serial)
+    with pytest.raises(SchemaError) as threaded_error:
+        validate(bad)
+    pd.testing.assert_frame_equal(threaded_error.value.problems, serial_error.value.problems)
+
+
 def test_row_order_does_not_matter():
     raw = valid_survey(20, seed=3)
     order = np.random.default_rng(5).permutation(len(raw))

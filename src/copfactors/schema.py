@@ -41,9 +41,11 @@ from __future__ import annotations
 import decimal
 import math
 import numbers
+import os
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -928,10 +930,13 @@ def _fast_numeric(s: pd.Series, var: Variable) -> pd.Series | np.ndarray | objec
             return None
         if var.type == "float":
             return values.astype(np.float64)
-        if np.any(values - np.floor(values) > 0):
-            return None
+        # the bounds are finite here, so the cast is exact for whole numbers
         missing = np.isnan(values)
-        return pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int64), missing)
+        filled = np.where(missing, 0.0, values)
+        ints = filled.astype(np.int64)
+        if not np.array_equal(ints, filled):
+            return None
+        return pd.arrays.IntegerArray(ints, missing)
 
 
 def _check_numeric(s: pd.Series, var: Variable) -> tuple[object, np.ndarray | None]:
@@ -1061,12 +1066,42 @@ def _check_text(s: pd.Series, var: Variable) -> tuple[object, np.ndarray]:
     return _as_text(s, var).array, np.zeros(len(s), np.int8)
 
 
+def _duplicated(text: pd.Series) -> np.ndarray:
+    """Which values occur more than once (like ``duplicated(keep=False)``).
+
+    Sorting with pyarrow and comparing neighbours is several times faster than hashing a
+    million distinct strings.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(text.array)
+    except (TypeError, ValueError, pa.ArrowException):  # pragma: no cover - non-Arrow storage
+        return text.duplicated(keep=False).to_numpy(dtype=bool)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n = len(arr)
+    if n < 2:
+        return np.zeros(n, dtype=bool)
+    order = pc.sort_indices(arr).to_numpy()
+    ordered = arr.take(order)
+    same = pc.fill_null(pc.equal(ordered[1:], ordered[:-1]), False)
+    same = same.to_numpy(zero_copy_only=False)
+    dup_sorted = np.zeros(n, dtype=bool)
+    dup_sorted[1:] |= same
+    dup_sorted[:-1] |= same
+    dup = np.empty(n, dtype=bool)
+    dup[order] = dup_sorted
+    return dup
+
+
 def _check_id(s: pd.Series, var: Variable) -> tuple[object, np.ndarray]:
     text = _as_text(s, var)
     missing = text.isna().to_numpy()
     kinds = np.where(missing, _MISSING_ID, _OK).astype(np.int8)
     if var.unique:
-        dup = text.duplicated(keep=False).to_numpy() & ~missing
+        dup = _duplicated(text) & ~missing
         kinds[dup] = _DUPLICATE_ID
     return text.array, kinds
 
@@ -1080,6 +1115,31 @@ _CHECKERS = {
     "category": _check_category,
     "text": _check_text,
 }
+
+
+# Below this many cells, checking the columns one after the other is quicker than threads.
+_PARALLEL_CELLS = 2_000_000
+
+
+def _run_checks(tasks: list[tuple[int, Variable, pd.Series]], n_rows: int) -> list[tuple]:
+    """Check every column; on large tables, in threads (numpy and pyarrow release the GIL)."""
+
+    def check(task: tuple[int, Variable, pd.Series]) -> tuple:
+        _, var, raw = task
+        return _CHECKERS[var.type](raw, var)
+
+    workers = min(len(tasks), _cpu_count(), 8)
+    if workers < 2 or n_rows * len(tasks) < _PARALLEL_CELLS:
+        return [check(task) for task in tasks]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(check, tasks))
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
 
 
 def _id_problems(name: str, raw: pd.Series, typed: object, kinds: np.ndarray, var: Variable):
@@ -1197,23 +1257,22 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     new_names: list[object] = []
     unknown: list[str] = []
     empty: list[str] = []
+    tasks: list[tuple[int, Variable, pd.Series]] = []
     for i, (raw_name, name) in enumerate(zip(names, matched, strict=True)):
         if name is None:
             new_names.append(raw_name)
             unknown.append(str(raw_name))
             continue
         new_names.append(name)
-        if len(seen[name]) > 1:
-            continue
-        var = CODEBOOK[name]
-        raw = df.iloc[:, i]
-        typed, kinds = _CHECKERS[var.type](raw, var)
+        if len(seen[name]) == 1:
+            tasks.append((i, CODEBOOK[name], df.iloc[:, i]))
+    for (i, var, raw), (typed, kinds) in zip(tasks, _run_checks(tasks, len(df)), strict=True):
         if var.type == "id":
-            problems.append(_id_problems(name, raw, typed, kinds, var))
+            problems.append(_id_problems(var.name, raw, typed, kinds, var))
         elif kinds is not None and kinds.any():
-            problems.append(_cell_problems(name, raw, kinds, var))
+            problems.append(_cell_problems(var.name, raw, kinds, var))
         elif len(df) and bool(pd.isna(typed).all()):
-            empty.append(name)
+            empty.append(var.name)
         out.isetitem(i, typed)
     problems = [p for p in problems if len(p)]
     if problems:
