@@ -145,6 +145,76 @@ def test_binary_cluster_is_statsmodels_uncorrected_times_g_over_g_minus_1(binary
 
 
 # ---------------------------------------------------------------------------------------------
+# the solver's analytic derivatives and its large-data paths
+
+
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+def test_analytic_derivatives_match_finite_differences(link):
+    from copfactors.models import _solver
+    from copfactors.models._links import get_link
+    from copfactors.models._ordinal import _design
+
+    rng = np.random.default_rng(40)
+    n = 200
+    X = pd.DataFrame(
+        {"hours": rng.normal(size=n), "steward": rng.integers(0, 2, n), "size": rng.normal(size=n)}
+    )
+    y = np.digitize(X["hours"] - 0.5 * X["steward"] + rng.logistic(size=n), [-1, 0, 1])
+    w = rng.integers(1, 4, n).astype(float)
+    model = OrdinalRegression(link=link, nominal=["steward"]).fit(X, y, sample_weight=w)
+    design = _design(model._data, model._loc_idx, model._nominal_idx)
+    F = get_link(link)
+    params = model.params_.to_numpy()
+    _, grad, info = _solver.derivatives(design, F, params, ordered=False)
+    scores = _solver.scores(design, F, params)
+    assert_allclose(scores.sum(axis=0), grad, atol=1e-10)
+    h = 1e-6
+    for k in range(len(params)):
+        step = np.zeros(len(params))
+        step[k] = h
+        up, _, _ = _solver.row_terms(design, F, params + step)
+        down, _, _ = _solver.row_terms(design, F, params - step)
+        numeric = design.w * (np.log(up) - np.log(down)) / (2 * h)
+        assert_allclose(scores[:, k], numeric, atol=1e-7)
+        g_up = _solver.derivatives(design, F, params + 100 * step, ordered=False)[1]
+        g_down = _solver.derivatives(design, F, params - 100 * step, ordered=False)[1]
+        assert_allclose(-(g_up - g_down) / (200 * h), info[:, k], rtol=1e-6, atol=1e-6)
+
+
+def test_large_data_paths_reach_the_same_optimum(monkeypatch):
+    # 250,000 x 8 predictors: above the thresholds for threads over blocks of rows and for the
+    # subsample start; neither may change the result beyond the convergence tolerance
+    from copfactors.models import _solver
+
+    rng = np.random.default_rng(41)
+    n, p = 250_000, 8
+    X = rng.normal(size=(n, p))
+    y = np.digitize(X @ rng.normal(scale=0.4, size=p) + rng.logistic(size=n), [-1.5, 0.0, 1.5])
+    fast = OrdinalRegression().fit(X, y)
+    monkeypatch.setattr(_solver, "_SUBSAMPLE_MIN_ROWS", 10**12)
+    monkeypatch.setattr(_solver, "_PARALLEL_MIN_CELLS", 10**12)
+    plain = OrdinalRegression().fit(X, y)
+    assert fast.converged_ and plain.converged_
+    assert fast.n_iter_ < plain.n_iter_
+    assert_allclose(fast.params_, plain.params_, rtol=0, atol=1e-7)
+    assert_allclose(fast.se_, plain.se_, rtol=1e-6)
+    assert_allclose(fast.loglik_, plain.loglik_, rtol=1e-12)
+
+
+def test_threads_do_not_change_results(monkeypatch):
+    from copfactors.models import _solver
+
+    rng = np.random.default_rng(42)
+    X = rng.normal(size=(300_000, 7))
+    y = np.digitize(X @ rng.normal(scale=0.4, size=7) + rng.logistic(size=300_000), [-1, 1])
+    threaded = OrdinalRegression().fit(X, y)
+    monkeypatch.setattr(_solver.os, "cpu_count", lambda: 1)
+    sequential = OrdinalRegression().fit(X, y)
+    assert_array_equal(threaded.params_.to_numpy(), sequential.params_.to_numpy())
+    assert_array_equal(threaded.cov_.to_numpy(), sequential.cov_.to_numpy())
+
+
+# ---------------------------------------------------------------------------------------------
 # weights
 
 
