@@ -51,3 +51,17 @@ def test_schema_error_message_is_capped_but_table_is_full():
     err = errors.SchemaError(problems, max_lines=5)
     assert len(err.problems) == 50
     assert "and 45 more" in str(err)
+
+
+def test_schema_error_message_accepts_pandas_na_rows():
+    problems = pd.DataFrame(
+        {
+            "column": ["cop_id", "gender"],
+            "row": pd.array([pd.NA, 4], dtype="Int64"),
+            "value": [pd.NA, "x"],
+            "problem": ["column is empty", "not allowed"],
+        }
+    )
+    text = str(errors.SchemaError(problems))
+    assert "column 'cop_id': column is empty" in text
+    assert "column 'gender', row 4, value 'x': not allowed" in text

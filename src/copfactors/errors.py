@@ -75,8 +75,10 @@ class SchemaError(CopFactorsError, ValueError):
 
 
 def _isna(value: object) -> bool:
+    if value is None or type(value).__name__ == "NAType":  # pandas.NA without importing pandas
+        return True
     try:
-        return value is None or value != value  # NaN is the only value unequal to itself
+        return bool(value != value)  # NaN is the only value unequal to itself
     except (TypeError, ValueError):
         return False
 
