@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from scipy.special import chdtrc, expit
-from threadpoolctl import threadpool_limits
 
 from copfactors.errors import ConvergenceWarning
 from copfactors.models import _solver
@@ -99,7 +98,7 @@ def detect_separation(
 
 def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
     """Likelihood-ratio test of each location predictor made nominal (see the method)."""
-    from copfactors.models._ordinal import _design
+    from copfactors.models._ordinal import _design, _single_threaded_blas
 
     data = model._data
     link = get_link(model.link)
@@ -122,7 +121,7 @@ def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
                 beta[[names[i] for i in loc]].to_numpy(),
             ]
         )
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _single_threaded_blas():
             res = _solver.newton(
                 design, link, start, max_iter=int(model.max_iter), tol=float(model.tol)
             )
@@ -168,6 +167,8 @@ def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataF
     later ``beta_m``; per predictor the same with its rows of ``D`` only.
     Frequency weights multiply the ``W`` matrices (the R package ignores weights).
     """
+    from copfactors.models._ordinal import _single_threaded_blas
+
     if model.link != "logit":
         raise ModelInputError(
             f"brant_test is defined for the logit link (proportional odds), not {model.link!r}; "
@@ -193,7 +194,7 @@ def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataF
     slopes = np.empty((J - 1, p))
     var_hat = []
     pi_hat = np.empty((J - 1, n))
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _single_threaded_blas():
         for m in range(1, J):
             # rows are sorted by level, so Y > m - 1 (0-based codes >= m) is the tail block
             design = _solver.Design(X, None, w, np.array([0, starts[m], n], dtype=np.int64))

@@ -13,7 +13,7 @@ import pandas as pd
 from scipy.special import chdtrc, ndtr, ndtri
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import validate_data
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from copfactors.errors import (
     ConvergenceWarning,
@@ -60,6 +60,17 @@ class _TrainingData:
     X: np.ndarray  # (n, p_all) all predictor columns in X's column order
     starts: np.ndarray
     w: np.ndarray | None
+
+
+_BLAS_CONTROLLER: ThreadpoolController | None = None
+
+
+def _single_threaded_blas():
+    """Context manager limiting BLAS to one thread (the library scan is done once)."""
+    global _BLAS_CONTROLLER
+    if _BLAS_CONTROLLER is None:
+        _BLAS_CONTROLLER = ThreadpoolController()
+    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def _p_phrase(p_text: str) -> str:
@@ -347,7 +358,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         """
         # The work is tall, thin matrix products on blocks of rows: BLAS threads only add
         # contention there (parallelism comes from threads over the blocks instead).
-        with threadpool_limits(limits=1, user_api="blas"):
+        with _single_threaded_blas():
             return self._fit(X, y, groups, sample_weight)
 
     def _fit(self, X: Any, y: Any, groups: Any, sample_weight: Any) -> OrdinalRegression:

@@ -530,10 +530,13 @@ def _solve(info: np.ndarray, grad: np.ndarray) -> np.ndarray:
 def _subsample_start(
     design: Design, link: Link, start: np.ndarray, max_iter: int, tol: float, ordered: bool
 ) -> np.ndarray:
-    """Fit on every ``m``-th row (about ``_SUBSAMPLE_ROWS`` rows); ``start`` if that fails."""
+    """Fit on every ``m``-th row (at most ``_SUBSAMPLE_ROWS`` rows, at least 2-fold fewer).
+
+    Returns ``start`` when the subsample misses a level or its fit is invalid on all rows.
+    """
     if design.n < _SUBSAMPLE_MIN_ROWS:
         return start
-    step = design.n // _SUBSAMPLE_ROWS
+    step = max(2, design.n // _SUBSAMPLE_ROWS)
     rows = slice(0, design.n, step)
     codes = np.repeat(np.arange(design.K), design.counts)[rows]
     counts = np.bincount(codes, minlength=design.K)
