@@ -23,7 +23,10 @@ block and each row touches only its two adjacent cut points (``y_i`` and ``y_i -
 cut-point parts of the gradient and Hessian are block sums, the threshold-by-coefficient block
 is one small matrix product per level, and the coefficient block is ``X' diag(w) X``
 accumulated in cache-sized chunks. Per iteration the work is a few passes over ``X`` --
-``O(n p^2)`` -- whatever the number of levels, and no ``n x K`` array is formed.
+``O(n p^2)`` -- whatever the number of levels, and no ``n x K`` array is formed. Large designs
+run their blocks in two threads (NumPy and BLAS release the GIL; the grouping is fixed, so the
+sums do not depend on the number of CPUs) and start from a fit on a systematic subsample, so
+that only the last two or three Newton iterations pass over all rows.
 
 Parameter vector layout: the threshold matrix ``A`` of shape ``(1 + q, K - 1)`` flattened
 row-wise (first the ``K - 1`` threshold intercepts, then the ``K - 1`` effects of each nominal
