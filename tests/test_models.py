@@ -691,6 +691,27 @@ def test_predict_matches_columns_by_name(fitted):
         model.predict(X.assign(extra=1.0))
 
 
+def test_failed_fit_leaves_the_estimator_unchanged(fitted):
+    X, y, _ = fitted
+    model = OrdinalRegression().fit(X, y)
+    before = model.params_.copy()
+    with pytest.raises(ModelInputError, match="constant"):
+        model.fit(X.assign(extra=1.0), y)
+    assert list(model.feature_names_in_) == list(X.columns)
+    assert_array_equal(model.params_, before)
+    assert_allclose(model.predict_proba(X), OrdinalRegression().fit(X, y).predict_proba(X))
+
+
+def test_changing_parameters_after_fit_does_not_change_the_fit(fitted):
+    X, y, model = fitted
+    model = clone(model).fit(X, y)
+    proba = model.predict_proba(X)
+    model.set_params(link="cloglog", cov_type="robust")
+    assert_allclose(model.predict_proba(X), proba)
+    assert model.summary().attrs["link"] == "logit"
+    assert model.summary()["odds_ratio"].notna().any()
+
+
 def test_predict_before_fit():
     model = OrdinalRegression()
     with pytest.raises(NotFittedError):

@@ -101,7 +101,7 @@ def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
     from copfactors.models._ordinal import _design, _single_threaded_blas
 
     data = model._data
-    link = get_link(model.link)
+    link = get_link(model._fit_link)
     names = model._display_names(data.X.shape[1])
     J = len(model.thresholds_)
     K = J + 1
@@ -169,10 +169,10 @@ def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataF
     """
     from copfactors.models._ordinal import _single_threaded_blas
 
-    if model.link != "logit":
+    if model._fit_link != "logit":
         raise ModelInputError(
-            f"brant_test is defined for the logit link (proportional odds), not {model.link!r}; "
-            "use nominal_test() for a likelihood-ratio check of any link"
+            "brant_test is defined for the logit link (proportional odds), not "
+            f"{model._fit_link!r}; use nominal_test() for a likelihood-ratio check of any link"
         )
     if model._nominal_idx:
         raise ModelInputError(

@@ -358,8 +358,15 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         """
         # The work is tall, thin matrix products on blocks of rows: BLAS threads only add
         # contention there (parallelism comes from threads over the blocks instead).
-        with _single_threaded_blas():
-            return self._fit(X, y, groups, sample_weight)
+        before = dict(self.__dict__)
+        try:
+            with _single_threaded_blas():
+                return self._fit(X, y, groups, sample_weight)
+        except Exception:
+            # nothing is left half-written: a failed fit leaves the estimator as it was
+            self.__dict__.clear()
+            self.__dict__.update(before)
+            raise
 
     def _fit(self, X: Any, y: Any, groups: Any, sample_weight: Any) -> OrdinalRegression:
         self._check_params()
@@ -457,6 +464,10 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         J = K - 1
         params = res.params
         self.classes_ = classes
+        # the settings the estimates were made with (set_params after fit must not change
+        # how they are used)
+        self._fit_link = self.link
+        self._fit_cov_type = self.cov_type
         self._class_scores = scores
         self._nominal_idx = nominal_idx
         self._loc_idx = loc_idx
@@ -526,7 +537,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         cuts = np.broadcast_to(self.thresholds_.to_numpy(), (arr.shape[0], len(self.thresholds_)))
         if self._nominal_idx:
             cuts = cuts + arr[:, self._nominal_idx] @ self.nominal_coef_.to_numpy().T
-        return get_link(self.link).cdf(cuts - xb[:, None]), xb
+        return get_link(self._fit_link).cdf(cuts - xb[:, None]), xb
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probability of each outcome level.
@@ -718,7 +729,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         crit = float(ndtri(1.0 - self.alpha / 2.0))
         lo, hi = est - crit * se, est + crit * se
         is_coef = np.array([k == "coef" for k in kinds])
-        use_or = is_coef & (self.link == "logit")
+        use_or = is_coef & (self._fit_link == "logit")
         with np.errstate(over="ignore"):
             odds = np.where(use_or, np.exp(est), np.nan)
             or_lo = np.where(use_or, np.exp(lo), np.nan)
@@ -740,8 +751,8 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             columns=_SUMMARY_COLUMNS,
         )
         table.attrs = {
-            "link": self.link,
-            "cov_type": self.cov_type,
+            "link": self._fit_link,
+            "cov_type": self._fit_cov_type,
             "alpha": self.alpha,
             "nobs": self.nobs_,
             "converged": self.converged_,
@@ -765,12 +776,12 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             notes.append(
                 "the information matrix is singular; a pseudo-inverse was used for the covariance"
             )
-        if self.cov_type == "cluster":
+        if self._fit_cov_type == "cluster":
             notes.append(
                 f"cluster-robust (HC0) covariance over {self.n_clusters_} clusters, scaled by "
                 "G/(G-1)"
             )
-        elif self.cov_type == "robust":
+        elif self._fit_cov_type == "robust":
             notes.append("robust (HC0 sandwich) covariance")
         if self.nominal_coef_.shape[1]:
             notes.append(
@@ -810,7 +821,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         from copfactors import report
 
         table = self.summary()
-        if self.link != "logit":
+        if self._fit_link != "logit":
             table = table.drop(columns=["odds_ratio", "or_ci_low", "or_ci_high"])
         level = f"{100 * (1 - self.alpha):g}%"
         table = table.rename(
@@ -827,8 +838,8 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             levels = levels[:57] + "..."
         rows = len(self._data.X)
         obs = f"{self.nobs_:g}" if self.nobs_ == rows else f"{self.nobs_:g} (weighted, {rows} rows)"
-        cov = self.cov_type
-        if self.cov_type == "cluster":
+        cov = self._fit_cov_type
+        if self._fit_cov_type == "cluster":
             cov += f" ({self.n_clusters_} clusters)"
         conv = (
             f"converged in {self.n_iter_} iterations"
@@ -838,7 +849,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         header = {
             "Observations": obs,
             "Outcome levels": f"{len(self.classes_)} ({levels})",
-            "Link": self.link,
+            "Link": self._fit_link,
             "Covariance": cov,
             "Log-likelihood": f"{self.loglik_:.{digits}f}",
             "AIC": f"{self.aic_:.{digits}f}",
@@ -849,9 +860,9 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             + _p_phrase(report.format_p(lr["p"], digits)),
             "Convergence": f"{conv} (max |gradient| = {self.max_abs_gradient_:.2e})",
         }
-        title = f"Ordinal regression (cumulative {self.link})"
+        title = f"Ordinal regression (cumulative {self._fit_link})"
         if len(self.classes_) == 2:
-            title = f"Binary regression ({self.link}; threshold = -intercept)"
+            title = f"Binary regression ({self._fit_link}; threshold = -intercept)"
         text = report.render_table(
             table,
             title=title,
