@@ -25,6 +25,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy import stats
 
+from copfactors.errors import PerfectSeparationWarning
 from copfactors.models import OrdinalRegression
 
 RESULTS = Path(__file__).parent / "results"
@@ -658,7 +659,13 @@ def test_brant_wine_contact_row():
     ref = reference("brant.json")["wine"]
     assert ref["separated_cuts"] == [1, 4]
     X, y, _ = wine_data()
-    got = OrdinalRegression().fit(X, y).brant_test()
+    model = OrdinalRegression().fit(X, y)
+    with pytest.warns(PerfectSeparationWarning) as record:
+        got = model.brant_test()
+    messages = [str(w.message) for w in record if w.category is PerfectSeparationWarning]
+    assert len(messages) == 2
+    assert "Y > 1 " in messages[0] and "Y > 4 " in messages[1]
+    assert all("numerically 0 or 1" in m for m in messages)
     table = pd.DataFrame(ref["table"])
     check_brant(got, table[table["term"] == "contactyes"].to_dict("list"), rtol=1e-3)
     assert got.set_index("term").loc["omnibus", "df"] == 6

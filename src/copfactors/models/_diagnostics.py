@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import chdtrc, expit
 
-from copfactors.errors import ConvergenceWarning
+from copfactors.errors import ConvergenceWarning, PerfectSeparationWarning
 from copfactors.models import _solver
 from copfactors.models._links import get_link
 from copfactors.models._validation import ModelInputError
@@ -219,6 +219,18 @@ def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataF
             var_hat.append(cov[1:, 1:])
             # glm's fitted P(Y > m): intercept -theta, slopes beta
             pi_hat[m - 1] = expit(X @ beta - theta)
+            # R's glm warns "fitted probabilities numerically 0 or 1 occurred" here; the slopes
+            # of a separated binary fit are arbitrary and so is the test
+            extreme = np.minimum(pi_hat[m - 1], 1.0 - pi_hat[m - 1]) < 1e-8
+            if extreme.any():
+                level = model.classes_[m - 1 : m].tolist()[0]
+                warnings.warn(
+                    f"brant_test: the binary logit for Y > {level!r} has fitted probabilities "
+                    f"numerically 0 or 1 in {int(extreme.sum())} rows (separation); the test "
+                    "is unreliable",
+                    PerfectSeparationWarning,
+                    stacklevel=3,
+                )
 
         def xwx(v: np.ndarray) -> np.ndarray:
             if w is not None:
