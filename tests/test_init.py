@@ -13,7 +13,8 @@ import copfactors
 def test_import_does_not_load_heavy_libraries():
     code = (
         "import sys, copfactors, copfactors.errors; "
-        "heavy = [m for m in ('shap', 'statsmodels', 'matplotlib', 'sklearn') if m in sys.modules]; "
+        "heavy = [m for m in ('shap', 'statsmodels', 'matplotlib', 'sklearn') "
+        "if m in sys.modules]; "
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
