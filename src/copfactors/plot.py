@@ -1,0 +1,753 @@
+"""Figures of copfactors' results, in the user's words.
+
+Every function draws one chart on a matplotlib ``Axes`` and returns it. Pass ``ax=`` to draw
+into a figure of your own; without it a new figure is made (through ``pyplot``, so that it shows
+in a notebook). Drivers are labelled in words with their units (``"Commitment (scale 1-5)"``,
+``"Hours per week on the CoP"``) through :data:`DRIVER_LABELS`, which ``labels=`` extends or
+overrides; long labels are wrapped so that no text overlaps.
+
+* :func:`forest`: odds ratios with confidence intervals (log axis, reference line at 1);
+* :func:`driver_importance`: each driver's share of the explained importance;
+* :func:`shap_beeswarm`: SHAP values of every respondent (``shap.plots.beeswarm``);
+* :func:`importance_vs_attainment`: Table 1's gap, importance against attainment per objective
+  for men and women (a dumbbell chart);
+* :func:`levers`: how much each lever would change a planned CoP's probability of attaining its
+  objectives, with intervals.
+
+matplotlib (and shap for the beeswarm) is imported only when a function is called. When no
+display is available the ``Agg`` backend is selected, so figures can be saved on a server.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from copfactors.plot import forest
+>>> summary = pd.DataFrame(
+...     {"term": ["commitment", "voluntary"], "kind": ["coef", "coef"],
+...      "odds_ratio": [2.1, 1.6], "or_ci_low": [1.4, 0.9], "or_ci_high": [3.2, 2.8]}
+... )
+>>> ax = forest(summary)
+>>> [t.get_text() for t in ax.get_yticklabels()]
+['Commitment (scale 1-5)', 'Voluntary participation (yes vs no)']
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+import sys
+import textwrap
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "DRIVER_LABELS",
+    "GROUP_LABELS",
+    "driver_importance",
+    "driver_label",
+    "figure_png",
+    "forest",
+    "importance_vs_attainment",
+    "levers",
+    "new_axes",
+    "save_figure",
+    "shap_beeswarm",
+]
+
+#: Words (with units or reference level) for the driver columns built by
+#: :class:`copfactors.features.CoPFeatureBuilder` and the lever names of a plan.
+DRIVER_LABELS: dict[str, str] = {
+    "commitment": "Commitment (scale 1-5)",
+    "commitment_1": "Committed to the work (rating 1-5)",
+    "commitment_2": "Motivated by taking part (rating 1-5)",
+    "commitment_3": "Ready to put in personal effort (rating 1-5)",
+    "steward_active": "Steward is active (rating 1-5)",
+    "steward_designated": "Designated steward (vs none)",
+    "steward_dedicated": "Dedicated steward (vs none)",
+    "steward_type": "Steward (none, designated, dedicated)",
+    "leader_changes": "Changes of leader (count)",
+    "voluntary": "Voluntary participation (yes vs no)",
+    "share_voluntary": "Share of volunteers",
+    "prior_acquaintance": "Knew other members before (rating 1-5)",
+    "hours_per_week": "Hours per week on the CoP",
+    "log1p_hours_per_week": "Hours per week on the CoP (log(1 + h))",
+    "training_received": "Training received (yes vs no)",
+    "training_planned": "Training planned (yes vs no)",
+    "org_support": "Organisational support (rating 1-5)",
+    "employer_recognition": "Recognition by the employer (rating 1-5)",
+    "peer_recognition": "Recognition by colleagues (rating 1-5)",
+    "tech_mastery": "Mastery of the platform (rating 1-5)",
+    "sponsor": "Sponsor",
+    "sponsor_professional_association": "Sponsor: professional association (vs employer)",
+    "sponsor_inter_organisational": "Sponsor: inter-organisational (vs employer)",
+    "gender_woman": "Woman (vs man)",
+    "share_women": "Share of women",
+    "age_under_35": "Aged under 35 (vs 35-49)",
+    "age_50_plus": "Aged 50 or over (vs 35-49)",
+    "schooling_college": "Schooling: college (vs secondary)",
+    "schooling_university": "Schooling: university (vs secondary)",
+    "schooling_graduate": "Schooling: graduate (vs secondary)",
+    "language_en": "English-speaking (vs French)",
+    "n_members": "Number of members",
+}
+
+#: Words for the group levels of Table 1 and of :func:`copfactors.replicate.group_comparison`.
+GROUP_LABELS: dict[str, str] = {
+    "man": "Men",
+    "men": "Men",
+    "woman": "Women",
+    "women": "Women",
+    "total": "All",
+    "under_35": "Under 35",
+    "35_49": "35-49",
+    "50_plus": "50 or over",
+}
+
+# Colour-blind-safe pairs (Okabe-Ito) used throughout.
+_BLUE = "#0072B2"
+_ORANGE = "#D55E00"
+_GREEN = "#009E73"
+_GREY = "#7f7f7f"
+_LABEL_WIDTH = 34
+
+
+def driver_label(name: str, labels: Mapping[str, str] | None = None) -> str:
+    """A driver's name in words, with its unit or reference level.
+
+    Parameters
+    ----------
+    name : str
+        Column name of a driver (``"commitment"``) or lever.
+    labels : mapping, optional
+        Extra or overriding labels, looked up first.
+
+    Returns
+    -------
+    str
+        The label; an unknown name is returned with underscores as spaces, capitalised.
+
+    Examples
+    --------
+    >>> driver_label("hours_per_week")
+    'Hours per week on the CoP'
+    >>> driver_label("my_own_scale"), driver_label("x", {"x": "Extra"})
+    ('My own scale', 'Extra')
+    """
+    if labels and name in labels:
+        return str(labels[name])
+    if name in DRIVER_LABELS:
+        return DRIVER_LABELS[name]
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _wrap(text: str, width: int = _LABEL_WIDTH) -> str:
+    return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False)) or str(text)
+
+
+# --------------------------------------------------------------------------------------------
+# figures and files
+# --------------------------------------------------------------------------------------------
+
+
+def _pyplot() -> Any:
+    """``matplotlib.pyplot``, with the Agg backend when there is no display."""
+    import matplotlib
+
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    )
+    if headless and "MPLBACKEND" not in os.environ and "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def new_axes(figsize: tuple[float, float], *, pyplot: bool = True) -> Axes:
+    """A new figure with one Axes, laid out by matplotlib's constrained layout.
+
+    Parameters
+    ----------
+    figsize : (float, float)
+        Width and height in inches.
+    pyplot : bool, default True
+        Make the figure through ``pyplot`` (it shows in notebooks). ``False`` makes a figure
+        that ``pyplot`` does not track (for batch rendering: nothing to close, no global state).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> ax = new_axes((4, 3), pyplot=False)
+    >>> tuple(ax.figure.get_size_inches())
+    (np.float64(4.0), np.float64(3.0))
+    """
+    if pyplot:
+        plt = _pyplot()
+        fig = plt.figure(figsize=figsize, layout="constrained")
+    else:
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=figsize, layout="constrained")
+    return fig.add_subplot()
+
+
+def _axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    return new_axes(figsize) if ax is None else ax
+
+
+def _figure_of(obj: Any) -> Figure:
+    fig = getattr(obj, "figure", obj)
+    # an Axes inside a subfigure: the figure that owns the canvas
+    return getattr(fig, "figure", fig) if fig is not None else fig
+
+
+def figure_png(obj: Any, *, dpi: int = 110) -> bytes:
+    """The PNG bytes of a figure (or of the figure an Axes belongs to).
+
+    Parameters
+    ----------
+    obj : matplotlib Figure or Axes
+    dpi : int, default 110
+
+    Returns
+    -------
+    bytes
+
+    Examples
+    --------
+    >>> figure_png(new_axes((2, 2), pyplot=False))[:4]
+    b'\\x89PNG'
+    """
+    buf = io.BytesIO()
+    _figure_of(obj).savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def save_figure(obj: Any, path: str | Path, *, dpi: int = 110) -> Path:
+    """Save a figure (or an Axes' figure) as a PNG file, written whole or not at all.
+
+    Parameters
+    ----------
+    obj : matplotlib Figure or Axes
+    path : path
+        Target file; its folder must exist.
+    dpi : int, default 110
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "f.png"
+    >>> out = save_figure(new_axes((2, 2), pyplot=False), target)
+    >>> out.stat().st_size > 0
+    True
+    """
+    path = Path(path)
+    data = figure_png(obj, dpi=dpi)
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# forest plot
+# --------------------------------------------------------------------------------------------
+
+
+def _effects_frame(summary_or_model: Any) -> tuple[pd.DataFrame, bool]:
+    """Rows to plot (label, est, lo, hi) and whether they are odds ratios."""
+    obj = summary_or_model
+    if hasattr(obj, "summary") and callable(obj.summary):
+        obj = obj.summary()
+    elif hasattr(obj, "table") and isinstance(obj.table, pd.DataFrame):
+        obj = obj.table
+    if not isinstance(obj, pd.DataFrame):
+        raise TypeError(
+            "forest needs a fitted OrdinalRegression, its summary() or a driver table, got "
+            f"{type(summary_or_model).__name__}"
+        )
+    frame = obj
+    if "kind" in frame.columns:
+        frame = frame[frame["kind"] == "coef"]
+    name_col = "term" if "term" in frame.columns else "driver"
+    if name_col not in frame.columns:
+        raise ValueError("the table needs a 'term' or 'driver' column")
+    if "odds_ratio" in frame.columns and frame["odds_ratio"].notna().any():
+        est = frame["odds_ratio"].astype(float)
+        if "or_ci_low" in frame.columns:
+            lo, hi = frame["or_ci_low"].astype(float), frame["or_ci_high"].astype(float)
+        else:
+            lo, hi = np.exp(frame["ci_low"].astype(float)), np.exp(frame["ci_high"].astype(float))
+        is_or = True
+    else:
+        est = frame["coef"].astype(float)
+        lo, hi = frame["ci_low"].astype(float), frame["ci_high"].astype(float)
+        is_or = False
+    out = pd.DataFrame(
+        {
+            "name": frame[name_col].astype(str).to_numpy(),
+            "est": est.to_numpy(),
+            "lo": lo.to_numpy(),
+            "hi": hi.to_numpy(),
+        }
+    )
+    if out.empty:
+        raise ValueError("the table has no coefficients to plot")
+    return out, is_or
+
+
+def forest(
+    summary_or_model: Any,
+    *,
+    labels: Mapping[str, str] | None = None,
+    sort: bool = True,
+    title: str | None = "Odds ratios with 95% confidence intervals",
+    clip: float = 1000.0,
+    ax: Axes | None = None,
+) -> Axes:
+    """Forest plot of odds ratios (or coefficients) with their confidence intervals.
+
+    Parameters
+    ----------
+    summary_or_model : OrdinalRegression, DataFrame or driver table
+        A fitted :class:`~copfactors.models.OrdinalRegression`, its ``summary()`` (rows of kind
+        ``"coef"`` are drawn) or a driver table (``driver``, ``odds_ratio``, ``ci_low``,
+        ``ci_high`` on the coefficient scale). Without odds ratios (probit or cloglog links)
+        the coefficients are drawn on a linear axis with the reference line at 0.
+    labels : mapping, optional
+        Words for the drivers, on top of :data:`DRIVER_LABELS`.
+    sort : bool, default True
+        Largest effect at the top.
+    title : str, optional
+    clip : float, default 1000
+        Odds ratios and limits beyond ``[1 / clip, clip]`` (separated or barely identified
+        effects) are drawn at the edge with an arrow, so that one runaway interval does not
+        squash the others.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"term": ["hours_per_week"], "kind": ["coef"], "odds_ratio": [1.3],
+    ...                   "or_ci_low": [1.1], "or_ci_high": [1.6]})
+    >>> forest(s).get_xscale()
+    'log'
+    """
+    rows, is_or = _effects_frame(summary_or_model)
+    if sort:
+        rows = rows.sort_values("est", kind="stable", na_position="first")
+    else:
+        rows = rows.iloc[::-1]
+    rows = rows.reset_index(drop=True)
+    n = len(rows)
+    ax = _axes(ax, (7.5, 0.42 * n + 1.6))
+    ref = 1.0 if is_or else 0.0
+    if is_or:
+        low_edge, high_edge = 1.0 / clip, clip
+    else:
+        low_edge, high_edge = -math.log(clip), math.log(clip)
+    y = np.arange(n)
+    est = rows["est"].to_numpy(dtype=float)
+    lo = rows["lo"].to_numpy(dtype=float)
+    hi = rows["hi"].to_numpy(dtype=float)
+    signif = (lo > ref) | (hi < ref)
+    lo_c, hi_c = np.clip(lo, low_edge, high_edge), np.clip(hi, low_edge, high_edge)
+    est_c = np.clip(est, low_edge, high_edge)
+    for i in range(n):
+        colour = _BLUE if signif[i] else _GREY
+        if np.isfinite(lo_c[i]) and np.isfinite(hi_c[i]):
+            ax.plot([lo_c[i], hi_c[i]], [y[i], y[i]], color=colour, lw=2, solid_capstyle="butt")
+        if lo[i] < low_edge:
+            ax.plot(lo_c[i], y[i], marker="<", color=colour, ms=7)
+        if hi[i] > high_edge:
+            ax.plot(hi_c[i], y[i], marker=">", color=colour, ms=7)
+    ax.scatter(est_c, y, color=[_BLUE if s else _GREY for s in signif], zorder=3, s=36)
+    ax.axvline(ref, color="black", lw=1, ls="--", zorder=1)
+    if is_or:
+        ax.set_xscale("log")
+        ax.set_xlabel("Odds ratio (log scale; above 1 raises attainment)")
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    else:
+        ax.set_xlabel("Coefficient (above 0 raises attainment)")
+    ax.set_yticks(y, [_wrap(driver_label(t, labels), 44) for t in rows["name"]])
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# driver importance
+# --------------------------------------------------------------------------------------------
+
+
+def _table_of(obj: Any, what: str) -> pd.DataFrame:
+    if isinstance(obj, pd.DataFrame):
+        return obj
+    table = getattr(obj, "table", None)
+    if isinstance(table, pd.DataFrame):
+        return table
+    raise TypeError(f"{what} needs a DataFrame or an object with a .table DataFrame")
+
+
+def driver_importance(
+    driver_table: Any,
+    *,
+    show_shap: bool = False,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = "Share of the explained importance, by driver",
+    ax: Axes | None = None,
+) -> Axes:
+    """Horizontal bars of each driver's share of the importance (largest at the top).
+
+    Parameters
+    ----------
+    driver_table : DriverTable or DataFrame
+        With columns ``driver`` and ``importance_share`` (a share from 0 to 1), and
+        ``mean_abs_shap`` for ``show_shap=True``.
+    show_shap : bool, default False
+        Write each driver's mean absolute SHAP value at the end of its bar.
+    labels : mapping, optional
+        Words for the drivers, on top of :data:`DRIVER_LABELS`.
+    title : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"driver": ["commitment", "voluntary"], "importance_share": [0.7, 0.3],
+    ...                   "mean_abs_shap": [0.42, 0.18]})
+    >>> len(driver_importance(t, show_shap=True).patches)
+    2
+    """
+    table = _table_of(driver_table, "driver_importance")
+    for col in ("driver", "importance_share", *(("mean_abs_shap",) if show_shap else ())):
+        if col not in table.columns:
+            raise ValueError(f"the driver table has no {col!r} column")
+    rows = table.sort_values("importance_share", kind="stable").reset_index(drop=True)
+    n = len(rows)
+    ax = _axes(ax, (7.5, 0.38 * n + 1.4))
+    share = rows["importance_share"].to_numpy(dtype=float) * 100
+    y = np.arange(n)
+    ax.barh(y, share, color=_BLUE, height=0.65)
+    ax.set_yticks(y, [_wrap(driver_label(d, labels), 44) for d in rows["driver"]])
+    ax.set_xlabel("Share of importance (%)")
+    top = float(np.nanmax(share)) if n else 1.0
+    ax.set_xlim(0, top * (1.35 if show_shap else 1.12) + 1e-9)
+    for i, v in enumerate(share):
+        text = f"{v:.0f}%"
+        if show_shap:
+            text += f"  (mean |SHAP| {float(rows['mean_abs_shap'].iloc[i]):.2f})"
+        ax.text(v + top * 0.01, i, text, va="center", fontsize=8, color="#333333")
+    ax.set_ylim(-0.6, n - 0.4)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# SHAP beeswarm
+# --------------------------------------------------------------------------------------------
+
+
+def shap_beeswarm(
+    explanation: Any,
+    *,
+    max_display: int = 12,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = "SHAP values: each dot is a respondent",
+    ax: Axes | None = None,
+) -> Axes:
+    """The SHAP beeswarm of an explanation, with drivers labelled in words.
+
+    Wraps ``shap.plots.beeswarm(..., show=False)``.
+
+    Parameters
+    ----------
+    explanation : shap.Explanation
+        Values of shape (respondents, drivers).
+    max_display : int, default 12
+        Drivers shown; the rest are summed into one row.
+    labels : mapping, optional
+        Words for the drivers, on top of :data:`DRIVER_LABELS`.
+    title : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import numpy as np, shap
+    >>> rng = np.random.default_rng(0)
+    >>> e = shap.Explanation(values=rng.normal(size=(30, 2)), data=rng.normal(size=(30, 2)),
+    ...                      feature_names=["commitment", "voluntary"])
+    >>> ax = shap_beeswarm(e)
+    >>> "Commitment (scale 1-5)" in [t.get_text() for t in ax.get_yticklabels()]
+    True
+    """
+    import shap
+
+    names = list(explanation.feature_names or [])
+    n_features = explanation.values.shape[-1]
+    if not names:
+        names = [f"feature {i}" for i in range(n_features)]
+    shown = shap.Explanation(
+        values=np.asarray(explanation.values),
+        base_values=explanation.base_values,
+        data=None if explanation.data is None else np.asarray(explanation.data, dtype=float),
+        feature_names=[_wrap(driver_label(str(n), labels), 40) for n in names],
+    )
+    n_rows = min(n_features, max_display)
+    ax = _axes(ax, (8.0, 0.45 * n_rows + 1.6))
+    shap.plots.beeswarm(shown, max_display=max_display, ax=ax, show=False, plot_size=None)
+    ax.set_xlabel("SHAP value (effect on the model's output; right raises attainment)")
+    for label in ax.get_yticklabels():
+        label.set_fontsize(9)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# importance against attainment (Table 1's gap)
+# --------------------------------------------------------------------------------------------
+
+
+def importance_vs_attainment(
+    table_or_comparison: Any,
+    *,
+    groups: Sequence[str] | None = None,
+    title: str | None = "Importance (T1) and attainment (T2) of each objective, by gender",
+    ax: Axes | None = None,
+) -> Axes:
+    """Dumbbell chart of Table 1: each objective's mean importance and attainment per group.
+
+    For each objective and group a segment joins the mean attainment (open marker) to the
+    mean importance (filled marker), so the length of the segment is the gap the paper
+    discusses (attainment below importance).
+
+    Parameters
+    ----------
+    table_or_comparison : DataFrame or GroupComparison
+        Long layout with columns ``objective``, ``label`` (optional), ``measure``
+        (``importance``, ``attainment``), ``group``, ``mean``: :func:`copfactors.load_table1`,
+        or the ``.table`` of :func:`copfactors.replicate.group_comparison`.
+    groups : sequence of str, optional
+        Groups drawn, in order; by default the first two that are not ``total``.
+    title : str, optional
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> from copfactors.datasets import load_table1
+    >>> ax = importance_vs_attainment(load_table1())
+    >>> len(ax.get_yticklabels())
+    15
+    """
+    table = _table_of(table_or_comparison, "importance_vs_attainment")
+    needed = {"objective", "measure", "group", "mean"}
+    if needed - set(table.columns):
+        raise ValueError(f"the table lacks columns {sorted(needed - set(table.columns))}")
+    if groups is None:
+        groups = [g for g in dict.fromkeys(table["group"].astype(str)) if g != "total"][:2]
+    groups = list(groups)
+    if not groups:
+        raise ValueError("the table has no group to draw")
+    objectives = list(dict.fromkeys(table["objective"].astype(str)))
+    if "label" in table.columns:
+        names = table.drop_duplicates("objective").set_index("objective")["label"].astype(str)
+        label_of = {str(k): v for k, v in names.items()}
+    else:
+        from copfactors.schema import OBJECTIVE_LABELS
+
+        label_of = {o: OBJECTIVE_LABELS.get(o, o) for o in objectives}
+    means = table.assign(objective=table["objective"].astype(str), group=table["group"].astype(str))
+    means = means.set_index(["objective", "measure", "group"])["mean"].astype(float)
+    n = len(objectives)
+    ax = _axes(ax, (8.0, 0.5 * n + 2.0))
+    colours = [_BLUE, _ORANGE, _GREEN, _GREY]
+    offsets = np.linspace(0.18, -0.18, len(groups)) if len(groups) > 1 else np.zeros(1)
+    # first objective at the top, as in the table
+    y0 = np.arange(n)[::-1]
+
+    def get(o: str, m: str, g: str) -> float:
+        return float(means.get((o, m, g), np.nan))
+
+    from matplotlib.lines import Line2D
+
+    handles = []
+    for k, g in enumerate(groups):
+        colour = colours[k % len(colours)]
+        ys = y0 + offsets[k]
+        imp = np.array([get(o, "importance", g) for o in objectives])
+        att = np.array([get(o, "attainment", g) for o in objectives])
+        for yi, a, b in zip(ys, att, imp, strict=True):
+            if np.isfinite(a) and np.isfinite(b):
+                ax.plot([a, b], [yi, yi], color=colour, lw=1.6, alpha=0.6, zorder=1)
+        ax.scatter(imp, ys, color=colour, s=34, zorder=3)
+        ax.scatter(att, ys, facecolors="white", edgecolors=colour, linewidths=1.6, s=34, zorder=3)
+        name = GROUP_LABELS.get(g, g)
+        handles += [
+            Line2D([], [], color=colour, marker="o", ls="", label=f"{name}: importance"),
+            Line2D(
+                [],
+                [],
+                color=colour,
+                marker="o",
+                ls="",
+                markerfacecolor="white",
+                label=f"{name}: attainment",
+            ),
+        ]
+    ax.set_yticks(y0, [_wrap(label_of.get(o, o), _LABEL_WIDTH) for o in objectives], fontsize=9)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlim(1, 5)
+    ax.set_xticks([1, 2, 3, 4, 5])
+    ax.set_xlabel(
+        "Mean rating (1 = not at all important / attained ... 5 = very important / "
+        "perfectly attained)",
+        fontsize=9,
+    )
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    # above the plot, under the title: close to the top rows and never over the markers
+    ax.legend(
+        handles=handles,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=2 * len(groups),
+        frameon=False,
+        fontsize=8,
+        handletextpad=0.2,
+        columnspacing=1.0,
+    )
+    if title:
+        ax.set_title(title, loc="left", fontsize=11, pad=22)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# levers of a planned CoP
+# --------------------------------------------------------------------------------------------
+
+
+def levers(
+    score_result_or_levers: Any,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """How much each lever would change a plan's probability of attaining its objectives.
+
+    Parameters
+    ----------
+    score_result_or_levers : ScoreResult or DataFrame
+        A scoring result (its ``levers()`` are drawn) or the levers table itself, with columns
+        ``lever``, ``description``, ``delta`` and, for the intervals, ``delta_low`` and
+        ``delta_high`` (changes of probability, from -1 to 1).
+    title : str, optional
+        Default: "What would raise the probability" and the plan's probability when a scoring
+        result is given.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"lever": ["steward_type"], "description": ["Hire a dedicated steward"],
+    ...                    "delta": [0.12], "delta_low": [0.04], "delta_high": [0.2]})
+    >>> ax = levers(df)
+    >>> ax.get_xlabel()
+    'Change in probability of attaining the objectives (percentage points)'
+    """
+    obj = score_result_or_levers
+    baseline = None
+    if isinstance(obj, pd.DataFrame):
+        table = obj
+    elif hasattr(obj, "levers") and callable(obj.levers):
+        table = obj.levers()
+        baseline = getattr(obj, "probability", None)
+    else:
+        raise TypeError("levers needs a scoring result or its levers() DataFrame")
+    if "delta" not in table.columns:
+        raise ValueError("the levers table has no 'delta' column")
+    rows = table.sort_values("delta", kind="stable").reset_index(drop=True)
+    n = len(rows)
+    ax = _axes(ax, (7.5, 0.45 * max(n, 1) + 1.6))
+    delta = rows["delta"].to_numpy(dtype=float) * 100
+    y = np.arange(n)
+    colours = [_BLUE if d >= 0 else _ORANGE for d in delta]
+    ax.barh(y, delta, color=colours, height=0.6, alpha=0.85)
+    if {"delta_low", "delta_high"} <= set(rows.columns):
+        low = rows["delta_low"].to_numpy(dtype=float) * 100
+        high = rows["delta_high"].to_numpy(dtype=float) * 100
+        err = np.vstack([np.clip(delta - low, 0, None), np.clip(high - delta, 0, None)])
+        ax.errorbar(delta, y, xerr=err, fmt="none", ecolor="black", elinewidth=1.2, capsize=3)
+    words = rows["description"] if "description" in rows.columns else rows["lever"]
+    names = [
+        _wrap(str(w) if isinstance(w, str) and w else driver_label(str(lv)), 40)
+        for w, lv in zip(words, rows.get("lever", words), strict=True)
+    ]
+    ax.set_yticks(y, names, fontsize=9)
+    ax.axvline(0, color="black", lw=1)
+    ax.set_ylim(-0.6, max(n, 1) - 0.4)
+    ax.set_xlabel("Change in probability of attaining the objectives (percentage points)")
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title is None:
+        title = "What each lever would change"
+        if baseline is not None and np.isfinite(float(baseline)):
+            title += f" (plan as written: {float(baseline):.0%})"
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    return ax
