@@ -50,3 +50,16 @@ def wald_covers(estimate: float, se: float, truth: float, level: float = 0.999) 
     """Whether the Wald interval at ``level`` covers ``truth``."""
     z = stats.norm.ppf(0.5 + level / 2)
     return bool(estimate - z * se <= truth <= estimate + z * se)
+
+
+def assert_shap_additive(explanation, output, rtol: float = 1e-9, atol: float = 1e-9) -> None:
+    """SHAP additivity: ``base_values + values.sum(axis=1)`` equals the model ``output``.
+
+    ``explanation`` is a :class:`shap.Explanation` with values of shape (n, p) or
+    (n, p, outputs); ``output`` is the model output being explained, (n,) or (n, outputs).
+    """
+    values = np.asarray(explanation.values, dtype=float)
+    base = np.asarray(explanation.base_values, dtype=float)
+    output = np.asarray(output, dtype=float)
+    assert values.shape[0] == output.shape[0]
+    assert_allclose(base + values.sum(axis=1), output, rtol=rtol, atol=atol)

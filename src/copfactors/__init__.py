@@ -48,10 +48,19 @@ _LAZY: dict[str, str] = {
     "reliability": "copfactors.features",
     # models
     "OrdinalRegression": "copfactors.models",
+    # explanation of drivers
+    "drivers": "copfactors.explain",
+    "explain": "copfactors.explain",
+    "compare_models": "copfactors.explain",
+    "DriverTable": "copfactors.explain",
     # replication of Table 1
     "replicate_table1": "copfactors.replicate",
     "audit_summary_table": "copfactors.replicate",
     "group_comparison": "copfactors.replicate",
+    # the paper's claims and their verdicts on a survey
+    "paper_claims": "copfactors.claims",
+    "compare_with_paper": "copfactors.claims",
+    "ClaimsResult": "copfactors.claims",
 }
 
 _SUBMODULES = {
@@ -61,8 +70,10 @@ _SUBMODULES = {
     "datasets",
     "features",
     "models",
+    "explain",
     "report",
     "replicate",
+    "claims",
     "cli",
 }
 
@@ -70,13 +81,16 @@ __all__ = sorted([*_LAZY, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        # a name that is both (``explain``) is the submodule, which is callable as the function
+        # of the same name: importing the submodule binds it here anyway, so this keeps
+        # ``copfactors.explain`` one object whatever was imported first
+        return importlib.import_module(f"copfactors.{name}")
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
         value = getattr(module, name)
         globals()[name] = value
         return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"copfactors.{name}")
     raise AttributeError(f"module 'copfactors' has no attribute {name!r}")
 
 
