@@ -57,10 +57,6 @@ _LAZY: dict[str, str] = {
     "replicate_table1": "copfactors.replicate",
     "audit_summary_table": "copfactors.replicate",
     "group_comparison": "copfactors.replicate",
-    # the paper's claims and their verdicts on a survey
-    "paper_claims": "copfactors.claims",
-    "compare_with_paper": "copfactors.claims",
-    "ClaimsResult": "copfactors.claims",
 }
 
 _SUBMODULES = {
@@ -73,7 +69,6 @@ _SUBMODULES = {
     "explain",
     "report",
     "replicate",
-    "claims",
     "cli",
 }
 
