@@ -6,7 +6,7 @@ import itertools
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ from copfactors.models._validation import (
     level_ranges,
     non_numeric_columns,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from copfactors.parallel import BootstrapResult
 
 __all__ = ["OrdinalRegression"]
 
@@ -941,6 +944,86 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
 
         self._check_fitted()
         return brant_test(self, symmetric=symmetric)
+
+    def bootstrap(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        n_boot: int = 1000,
+        n_jobs: int | None = None,
+        random_state: int | np.random.SeedSequence | None = 0,
+        groups: Any = None,
+        sample_weight: Any = None,
+        cluster_resample: bool = False,
+        alpha: float | None = None,
+    ) -> BootstrapResult:
+        """Bootstrap the estimates: standard errors, percentile and BCa intervals.
+
+        Rows (or, with ``cluster_resample``, whole clusters) are drawn with replacement and
+        the model is refitted ``n_boot`` times through ``joblib.Parallel(n_jobs=n_jobs)``, one
+        task per chunk of replicates; inside ``joblib.parallel_config(backend="dask")`` the
+        refits run on a Dask cluster. Replicate ``i`` draws from its own generator, derived
+        from ``random_state`` and ``i`` by ``numpy.random.SeedSequence.spawn``, so the result
+        is the same whatever ``n_jobs``, backend or chunking. Replicates that lose an outcome
+        level, do not converge or cannot be fitted (e.g. a binary predictor constant in the
+        resample) are dropped and counted. The BCa acceleration comes from a jackknife over
+        rows (clusters), also through joblib: exact (leave one out) up to 1,000 units, above
+        that leaving out one of 100 seeded random groups of units at a time. See
+        :mod:`copfactors.parallel`.
+
+        Parameters
+        ----------
+        X, y : data
+            The data the model was fitted on (it is fitted here if it is not fitted yet).
+        n_boot : int, default 1000
+            Bootstrap replicates.
+        n_jobs : int, optional
+            joblib's ``n_jobs`` (``None``: one process, or the active ``parallel_config``).
+        random_state : int, SeedSequence or None, default 0
+            Root seed of the replicates.
+        groups : array-like of shape (n,), optional
+            Cluster labels: resampled as units with ``cluster_resample=True``; also passed to
+            the fit of an unfitted model with ``cov_type="cluster"``.
+        sample_weight : array-like of shape (n,), optional
+            Frequency weights, resampled with their rows.
+        cluster_resample : bool, default False
+            Resample whole clusters of ``groups`` instead of rows.
+        alpha : float, optional
+            Intervals at level ``1 - alpha`` (default: the model's ``alpha``).
+
+        Returns
+        -------
+        copfactors.parallel.BootstrapResult
+            Estimates, replicate matrix, ``boot_se``, ``ci_percentile``, ``ci_bca``,
+            ``failures``; ``summary()`` gives one tidy table.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(150, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=150), [-1.0, 1.0])
+        >>> res = OrdinalRegression().fit(x, y).bootstrap(x, y, n_boot=100)
+        >>> lo, hi = res.ci_bca.loc["x0"]
+        >>> bool(lo < res.estimate["x0"] < hi)
+        True
+        """
+        from copfactors.parallel import bootstrap
+
+        return bootstrap(
+            self,
+            X,
+            y,
+            n_boot=n_boot,
+            n_jobs=n_jobs,
+            random_state=random_state,
+            groups=groups,
+            sample_weight=sample_weight,
+            cluster_resample=cluster_resample,
+            alpha=alpha,
+        )
 
 
 def _design(data: _TrainingData, loc_idx: list[int], nominal_idx: list[int]) -> _solver.Design:
