@@ -57,6 +57,9 @@ _LAZY: dict[str, str] = {
     "replicate_table1": "copfactors.replicate",
     "audit_summary_table": "copfactors.replicate",
     "group_comparison": "copfactors.replicate",
+    # repeated refits (joblib, Dask) and large member tables
+    "BootstrapResult": "copfactors.parallel",
+    "score_dask": "copfactors.distributed",
 }
 
 _SUBMODULES = {
