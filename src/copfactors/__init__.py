@@ -48,6 +48,15 @@ _LAZY: dict[str, str] = {
     "reliability": "copfactors.features",
     # models
     "OrdinalRegression": "copfactors.models",
+    # attainment models, model files and scoring of planned CoPs
+    "AttainmentModel": "copfactors.persist",
+    "fit_attainment_model": "copfactors.persist",
+    "save_model": "copfactors.persist",
+    "load_model": "copfactors.persist",
+    "PlannedCoP": "copfactors.plans",
+    "score": "copfactors.scoring",
+    "score_many": "copfactors.scoring",
+    "ScoreResult": "copfactors.scoring",
     # explanation of drivers
     "drivers": "copfactors.explain",
     "explain": "copfactors.explain",
@@ -69,6 +78,9 @@ _SUBMODULES = {
     "datasets",
     "features",
     "models",
+    "persist",
+    "scoring",
+    "plans",
     "explain",
     "report",
     "replicate",

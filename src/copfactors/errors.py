@@ -31,6 +31,7 @@ __all__ = [
     "FeatureError",
     "ModelFormatError",
     "NotFittedError",
+    "OutputExistsError",
     "PerfectSeparationWarning",
     "PlanError",
     "ScaleError",
@@ -96,6 +97,10 @@ class NotFittedError(CopFactorsError, ValueError, AttributeError):
 
     Also a subclass of scikit-learn's expectations (``ValueError`` and ``AttributeError``).
     """
+
+
+class OutputExistsError(CopFactorsError, FileExistsError):
+    """An output file exists and replacing it was not asked for (``overwrite=True``)."""
 
 
 class PlanError(CopFactorsError, ValueError):

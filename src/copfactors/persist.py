@@ -1,0 +1,1538 @@
+"""Attainment models and their files: fit, save and load without executing any code.
+
+An *attainment model* (:class:`AttainmentModel`) bundles what is needed to turn survey rows or
+planned members into predictions of objective attainment: the fitted
+:class:`~copfactors.features.CoPFeatureBuilder`, the fitted
+:class:`~copfactors.models.OrdinalRegression` and a summary of the training data (size, CoPs,
+source and whether it was simulated). :func:`fit_attainment_model` makes one from a survey;
+:func:`save_model` and :func:`load_model` write it to a JSON file and read it back (a bare
+:class:`~copfactors.models.OrdinalRegression` can be saved too).
+
+Loading never runs code from the file: it uses only :func:`json.loads` and then rebuilds each
+object field by field from plain numbers, strings and lists, checking every one. There is no
+pickle, joblib, ``eval`` or import by a name found in the file. A pickle is refused with a
+message, without being unpickled.
+
+File format (format_version 1)
+------------------------------
+A model file is one JSON object in UTF-8, written atomically (a temporary file in the same
+folder, then :func:`os.replace`). Its top-level keys:
+
+``format``
+    Always ``"copfactors-model"``; any other value (or none) means a foreign file.
+``format_version``
+    Integer, ``1``. A reader refuses a higher version it does not know.
+``library_version``
+    The copfactors version that wrote the file.
+``created``
+    When the file was written, ISO 8601 in UTC (``"2025-01-31T12:00:00Z"``); a fixed value may
+    be given for reproducible files.
+``kind``
+    ``"attainment-model"`` (builder + regression + training) or ``"ordinal-regression"``.
+``regression``
+    The fitted cumulative link model: ``params`` (its constructor parameters ``link``,
+    ``cov_type``, ``alpha``, ``max_iter``, ``tol``, ``nominal``); ``classes`` (``dtype`` and
+    ``values`` of the outcome levels, lowest first) and ``class_scores`` (numeric value of each
+    level for expected scores); ``feature_names_in`` (or ``null``) and ``n_features_in``;
+    ``loc_idx`` and ``nominal_idx`` (positions of the location and nominal predictors);
+    ``thresholds``, ``coef`` and ``se`` (``names`` and ``values``); ``nominal_coef``
+    (``index``, ``columns`` and ``values``, one row per threshold); ``cov`` (``names`` and
+    ``matrix``, in the order thresholds, nominal effects, coefficients); the fit statistics
+    ``loglik``, ``loglik_null``, ``nobs``, ``n_rows``, ``df_model``, ``aic``, ``bic``,
+    ``r2_mcfadden``, ``r2_nagelkerke``, ``n_iter``, ``converged``, ``max_abs_gradient``,
+    ``convergence_message``, ``info_positive_definite``, ``n_clusters`` (or ``null``) and
+    ``separation``.
+``builder`` (attainment models)
+    The fitted feature builder: ``params`` (its ``get_params()``: ``missing``,
+    ``hours_log1p``, ``commitment``, ``include``, ``exclude``); ``groups`` (one entry per
+    feature group built, in output order: ``name``, input ``columns``, output ``features``,
+    ``reference`` level or ``null``); ``feature_names_out``; ``fill_values`` (per group, for
+    ``missing="impute"``); ``reference_levels``; ``feature_names_in`` and ``n_features_in``;
+    ``n_rows_dropped``; ``report`` and ``missing_report`` (their rows as objects); and
+    ``scale_reliability`` (``summary`` and ``items`` of the commitment scale's reliability; the
+    per-respondent scale scores of the training data are not stored).
+``training`` (attainment models)
+    A summary of the training data: ``n`` (rows fitted), ``n_cops``, ``source``, ``simulated``
+    (true when the survey was simulated), ``description``, ``kind`` (``"ordinal"`` or
+    ``"binary"``), ``cluster``, ``outcome_counts`` and ``feature_ranges`` (``[min, max]`` of each
+    feature), among others.
+``checksum``
+    ``{"algorithm": "sha256", "value": <hex>}``: the SHA-256 of the *canonical JSON* of the
+    whole object without ``checksum`` (keys sorted, separators ``","`` and ``":"``, non-ASCII
+    characters kept, UTF-8). A file whose content no longer matches is refused ("checksum
+    mismatch"), so a hand-edited or damaged file is never used silently.
+
+Numbers are JSON numbers written with Python's shortest round-trip representation, so every
+float reads back bit for bit and a loaded model predicts exactly what the saved one did.
+JSON has no NaN or infinity: a non-finite float is written as the string ``"NaN"``,
+``"Infinity"`` or ``"-Infinity"``, and these strings are accepted only where a number is
+expected. Bare ``NaN``/``Infinity`` tokens and duplicated keys are refused.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> import numpy as np
+>>> import copfactors as cf
+>>> survey = cf.load_example_survey()
+>>> model = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
+>>> model.training["simulated"], model.training["n"], model.training["n_cops"]
+(True, 95, 7)
+>>> path = cf.save_model(model, pathlib.Path(tempfile.mkdtemp()) / "model.json")
+>>> again = cf.load_model(path)
+>>> bool(np.array_equal(again.predict_proba(survey), model.predict_proba(survey)))
+True
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import hashlib
+import io
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from copfactors.errors import (
+    CopFactorsError,
+    FeatureError,
+    ModelFormatError,
+    NotFittedError,
+    OutputExistsError,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from copfactors.features import CoPFeatureBuilder
+    from copfactors.models import OrdinalRegression
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "AttainmentModel",
+    "fit_attainment_model",
+    "load_model",
+    "save_model",
+]
+
+#: Value of the ``format`` key of every copfactors model file.
+FORMAT = "copfactors-model"
+#: Version of the file format this copfactors writes (and the highest it reads).
+FORMAT_VERSION = 1
+
+_KINDS = ("attainment-model", "ordinal-regression")
+_NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+_CLASS_DTYPES = {
+    "bool",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+    "float32",
+    "float64",
+    "object",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# the attainment model
+# ---------------------------------------------------------------------------------------------
+class AttainmentModel:
+    """A fitted feature builder, ordinal regression and summary of the training data.
+
+    Made by :func:`fit_attainment_model` or :func:`load_model`; used by
+    :func:`copfactors.score` to score planned CoPs.
+
+    Parameters
+    ----------
+    builder : CoPFeatureBuilder
+        Fitted builder turning survey rows (or planned members) into the model's features.
+    regression : OrdinalRegression
+        Fitted on the builder's features.
+    training : dict
+        Summary of the training data (plain JSON values): ``n``, ``n_cops``, ``source``,
+        ``simulated``, ``kind``, ...
+
+    Examples
+    --------
+    >>> import copfactors as cf
+    >>> survey = cf.load_example_survey()
+    >>> model = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
+    >>> model.feature_names[:3]
+    ['commitment', 'steward_active', 'steward_designated']
+    >>> model.predict_proba(survey.head(3)).columns.tolist()
+    [2, 3, 4, 5]
+    """
+
+    def __init__(
+        self,
+        builder: CoPFeatureBuilder,
+        regression: OrdinalRegression,
+        training: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.builder = builder
+        self.regression = regression
+        self.training: dict[str, Any] = dict(training or {})
+
+    # -- facts -----------------------------------------------------------------------------------
+    @property
+    def feature_names(self) -> list[str]:
+        """Names of the features the regression uses, in order."""
+        return [str(c) for c in self.builder.get_feature_names_out()]
+
+    @property
+    def classes(self) -> np.ndarray:
+        """Outcome levels, lowest first."""
+        return self.regression.classes_
+
+    @property
+    def simulated(self) -> bool:
+        """Whether the training data was simulated."""
+        return bool(self.training.get("simulated", False))
+
+    # -- predictions -----------------------------------------------------------------------------
+    def features(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The model's features for survey rows or planned members (the builder's transform).
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> survey = cf.load_example_survey()
+        >>> model = cf.fit_attainment_model(
+        ...     survey, builder=cf.CoPFeatureBuilder(exclude="sponsor")
+        ... )
+        >>> model.features(survey.head(2)).shape
+        (2, 16)
+        """
+        return self.builder.transform(data)
+
+    def predict_proba(self, data: pd.DataFrame) -> pd.DataFrame:
+        """Probability of each attainment level for survey rows or planned members.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Rows with the codebook's columns (a survey, or ``PlannedCoP.to_members()``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per input row the builder kept (with ``missing="drop"``, rows missing a
+            value the features need are left out; the index tells which), one column per
+            level of :attr:`classes`; rows sum to 1.
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> survey = cf.load_example_survey()
+        >>> model = cf.fit_attainment_model(
+        ...     survey, builder=cf.CoPFeatureBuilder(exclude="sponsor")
+        ... )
+        >>> p = model.predict_proba(survey.head(4))
+        >>> p.sum(axis=1).round(12).tolist()
+        [1.0, 1.0, 1.0, 1.0]
+        """
+        import pandas as pd
+
+        X = self.features(data)
+        proba = self.regression.predict_proba(X)
+        return pd.DataFrame(proba, index=X.index, columns=pd.Index(self.classes))
+
+    def predict_expected(self, data: pd.DataFrame) -> pd.Series:
+        """Expected attainment score of each kept row (see :meth:`predict_proba`).
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> survey = cf.load_example_survey()
+        >>> model = cf.fit_attainment_model(
+        ...     survey, builder=cf.CoPFeatureBuilder(exclude="sponsor")
+        ... )
+        >>> bool(model.predict_expected(survey.head(3)).between(2, 5).all())
+        True
+        """
+        import pandas as pd
+
+        X = self.features(data)
+        return pd.Series(
+            self.regression.predict_expected(X), index=X.index, name="expected_attainment"
+        )
+
+    # -- summaries -------------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """The regression's tidy table of estimates (see ``OrdinalRegression.summary``).
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> model = cf.fit_attainment_model(
+        ...     cf.load_example_survey(), builder=cf.CoPFeatureBuilder(exclude="sponsor")
+        ... )
+        >>> model.summary()["kind"].value_counts().to_dict()
+        {'coef': 16, 'threshold': 3}
+        """
+        return self.regression.summary()
+
+    def describe(self, style: str = "text", digits: int = 4) -> str:
+        """A readable summary: the training data, then the regression's printed summary.
+
+        Nothing is printed; the text is returned.
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> model = cf.fit_attainment_model(
+        ...     cf.load_example_survey(), builder=cf.CoPFeatureBuilder(exclude="sponsor")
+        ... )
+        >>> print(model.describe().splitlines()[0])
+        Attainment model (ordinal, cumulative logit): 95 respondents in 7 CoPs
+        """
+        t = self.training
+        link = getattr(self.regression, "_fit_link", self.regression.link)
+        head = (
+            f"Attainment model ({t.get('kind', 'ordinal')}, cumulative {link}): "
+            f"{t.get('n', '?')} respondents in {t.get('n_cops', '?')} CoPs"
+        )
+        lines = [head]
+        if t.get("source"):
+            lines.append(f"Training data: {t['source']}")
+        if self.simulated:
+            lines.append(
+                "The training data is SIMULATED: "
+                + (t.get("description") or "not real respondents")
+            )
+        lines.append(f"Features: {', '.join(self.feature_names)}")
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            table = self.regression.print_summary(style=style, digits=digits)
+        return "\n".join(lines) + "\n\n" + table
+
+    def __repr__(self) -> str:
+        t = self.training
+        sim = ", SIMULATED data" if self.simulated else ""
+        return (
+            f"AttainmentModel(features={len(self.feature_names)}, n={t.get('n')}, "
+            f"n_cops={t.get('n_cops')}{sim})"
+        )
+
+
+def fit_attainment_model(
+    survey: pd.DataFrame,
+    *,
+    link: str = "logit",
+    cov_type: str = "cluster",
+    cluster: str | None = "cop_id",
+    builder: CoPFeatureBuilder | None = None,
+    kind: str = "ordinal",
+    simulated: bool | None = None,
+    source: str | None = None,
+) -> AttainmentModel:
+    """Fit an attainment model on a survey: driver features, then an ordinal regression.
+
+    The outcome is :func:`copfactors.attainment` (``kind``). Only respondents with an outcome
+    (they answered at T2) are used: the builder is fitted on them, so a feature constant among
+    them is dropped, then their features (rows missing a value the features need are left out
+    with ``missing="drop"``) are regressed on the outcome.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        A validated survey (``read_survey``, ``load_example_survey``).
+    link : {"logit", "probit", "cloglog"}, default "logit"
+    cov_type : {"cluster", "robust", "nonrobust"}, default "cluster"
+        Covariance of the estimates; ``"cluster"`` clusters by ``cluster``.
+    cluster : str or None, default "cop_id"
+        Column holding each respondent's cluster (CoP).
+    builder : CoPFeatureBuilder, optional
+        Unfitted builder with the settings to use (it is cloned, not changed); by default
+        ``CoPFeatureBuilder()``. Exclude groups that the data cannot separate (for example
+        ``exclude="sponsor"`` when the only professional-association CoP is also the only
+        one with a dedicated steward).
+    kind : {"ordinal", "binary"}, default "ordinal"
+        Outcome: attainment level 1-5, or whether the attainment index is at least 4.
+    simulated : bool, optional
+        Whether the survey is simulated; by default ``survey.attrs.get("simulated", False)``.
+    source : str, optional
+        Where the survey came from; by default ``survey.attrs.get("source")``.
+
+    Returns
+    -------
+    AttainmentModel
+
+    Raises
+    ------
+    copfactors.errors.CopFactorsError
+        On bad arguments, a survey without outcome, a missing cluster column or values, and
+        whatever the builder or the regression raise (for example collinear features).
+
+    Examples
+    --------
+    >>> import copfactors as cf
+    >>> survey = cf.load_example_survey()
+    >>> model = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
+    >>> model
+    AttainmentModel(features=16, n=95, n_cops=7, SIMULATED data)
+    """
+    import numpy as np
+    import pandas as pd
+    from sklearn.base import clone
+
+    from copfactors.features import CoPFeatureBuilder, attainment
+    from copfactors.models import OrdinalRegression
+
+    if not isinstance(survey, pd.DataFrame):
+        raise FeatureError(
+            f"fit_attainment_model needs a survey DataFrame, got {type(survey).__name__}"
+        )
+    if kind not in ("ordinal", "binary"):
+        raise FeatureError(
+            f"kind must be 'ordinal' or 'binary', got {kind!r} (an attainment index is not an "
+            "ordinal outcome)"
+        )
+    if builder is None:
+        builder = CoPFeatureBuilder()
+    elif not isinstance(builder, CoPFeatureBuilder):
+        raise FeatureError(f"builder must be a CoPFeatureBuilder, got {type(builder).__name__}")
+    if cov_type == "cluster" and cluster is None:
+        raise FeatureError('cov_type="cluster" needs a cluster column (cluster="cop_id")')
+    if cluster is not None and cluster not in survey.columns:
+        raise FeatureError(
+            f"the survey has no column {cluster!r} to cluster by; give cluster=<column> or "
+            'cov_type="robust" with cluster=None'
+        )
+    y_all = attainment(survey, kind=kind)  # type: ignore[arg-type]
+    has_outcome = y_all.notna().to_numpy()
+    if not has_outcome.any():
+        raise FeatureError(
+            "no respondent of the survey has an attainment answer (att_<objective> at T2); "
+            "there is nothing to fit"
+        )
+    rows = survey.loc[has_outcome]
+    fitted_builder = clone(builder).fit(rows)
+    X = fitted_builder.transform(rows)
+    if len(X) == 0:
+        raise FeatureError(
+            "no respondent with an attainment answer has every value the features need; use "
+            "CoPFeatureBuilder(missing='impute') or exclude the sparse groups"
+        )
+    y = y_all.loc[X.index]
+    y_fit = y.to_numpy(dtype=bool) if kind == "binary" else y.to_numpy(dtype=np.int64)
+    groups = None
+    if cluster is not None:
+        g = rows.loc[X.index, cluster]
+        if g.isna().any():
+            bad = g.index[g.isna().to_numpy()].tolist()[:5]
+            raise FeatureError(f"column {cluster!r} is missing for rows {bad}")
+        groups = g.astype(str).to_numpy()
+    if cov_type == "cluster":
+        regression = OrdinalRegression(link=link, cov_type=cov_type).fit(X, y_fit, groups=groups)
+    else:
+        regression = OrdinalRegression(link=link, cov_type=cov_type).fit(X, y_fit)
+    if simulated is None:
+        simulated = bool(survey.attrs.get("simulated", False))
+    if source is None:
+        src = survey.attrs.get("source")
+        source = str(src) if src is not None else None
+    counts = pd.Series(y_fit).value_counts().sort_index()
+    description = survey.attrs.get("description")
+    training = {
+        "n": int(len(X)),
+        "n_cops": int(pd.unique(groups).size) if groups is not None else None,
+        "n_survey_rows": int(len(survey)),
+        "n_without_outcome": int((~has_outcome).sum()),
+        "n_dropped_missing": int(has_outcome.sum() - len(X)),
+        "source": source,
+        "simulated": bool(simulated),
+        "description": str(description) if description is not None else None,
+        "kind": kind,
+        "outcome": "attainment" if kind == "ordinal" else "attainment index >= 4",
+        "link": link,
+        "cov_type": cov_type,
+        "cluster": cluster,
+        "outcome_counts": {_json_key(k): int(v) for k, v in counts.items()},
+        "feature_ranges": {str(c): [float(X[c].min()), float(X[c].max())] for c in X.columns},
+    }
+    return AttainmentModel(fitted_builder, regression, training)
+
+
+def _json_key(value: Any) -> str:
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "true" if value else "false"
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# encoding helpers
+# ---------------------------------------------------------------------------------------------
+def _float(x: Any) -> float | str:
+    """A float as JSON: itself when finite, else "NaN", "Infinity" or "-Infinity"."""
+    v = float(x)
+    if math.isfinite(v):
+        return v
+    if math.isnan(v):
+        return "NaN"
+    return "Infinity" if v > 0 else "-Infinity"
+
+
+def _floats(values: Any) -> list[Any]:
+    import numpy as np
+
+    arr = np.asarray(values, dtype=float)
+    if arr.ndim == 1:
+        return [_float(v) for v in arr.tolist()]
+    return [_floats(row) for row in arr]
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def _checksum(document: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in document.items() if k != "checksum"}
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def _plain(value: Any, where: str) -> Any:
+    """Check that a value is plain JSON (dict with str keys, list, str, int, finite float...)."""
+    if value is None or isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CopFactorsError(f"{where} is {value!r}, which a model file cannot hold")
+        return value
+    if isinstance(value, Mapping):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise CopFactorsError(f"{where} has a key {k!r} that is not text")
+            out[k] = _plain(v, f"{where}.{k}")
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    # numpy scalars
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        return _plain(value.item(), where)
+    raise CopFactorsError(
+        f"{where} is a {type(value).__name__}, which a model file cannot hold (plain numbers, "
+        "text, lists and mappings only)"
+    )
+
+
+def _format_json(value: Any, indent: int = 0) -> str:
+    """JSON with objects indented and lists of scalars (or of such lists' rows) on one line."""
+
+    def scalar(v: Any) -> bool:
+        return not isinstance(v, dict | list)
+
+    pad = "  " * (indent + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [
+            f"{pad}{json.dumps(k, ensure_ascii=False)}: {_format_json(v, indent + 1)}"
+            for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + "  " * indent + "}"
+    if isinstance(value, list):
+        if all(scalar(v) for v in value):
+            return json.dumps(value, ensure_ascii=False, allow_nan=False)
+        rows = [f"{pad}{_format_json(v, indent + 1)}" for v in value]
+        return "[\n" + ",\n".join(rows) + "\n" + "  " * indent + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# regression <-> dict
+# ---------------------------------------------------------------------------------------------
+def _regression_to_dict(reg: OrdinalRegression) -> dict[str, Any]:
+    import numpy as np
+
+    classes = np.asarray(reg.classes_)
+    dtype = str(classes.dtype)
+    if dtype not in _CLASS_DTYPES:
+        raise CopFactorsError(f"outcome levels of dtype {dtype} cannot be stored in a model file")
+    values: list[Any] = []
+    for c in classes.tolist():
+        if isinstance(c, bool | int | str):
+            values.append(c)
+        elif isinstance(c, float):
+            values.append(_float(c))
+        else:
+            raise CopFactorsError(
+                f"outcome level {c!r} ({type(c).__name__}) cannot be stored in a model file"
+            )
+    params = reg.get_params()
+    nominal = params["nominal"]
+    if nominal is not None:
+        nominal = [n if isinstance(n, str) else int(n) for n in np.atleast_1d(nominal).tolist()]
+    names_in = getattr(reg, "feature_names_in_", None)
+    return {
+        "params": {
+            "link": str(params["link"]),
+            "cov_type": str(params["cov_type"]),
+            "alpha": params["alpha"],
+            "max_iter": int(params["max_iter"]),
+            "tol": params["tol"],
+            "nominal": nominal,
+        },
+        "fit_link": str(reg._fit_link),
+        "fit_cov_type": str(reg._fit_cov_type),
+        "classes": {"dtype": dtype, "values": values},
+        "class_scores": _floats(reg._class_scores),
+        "feature_names_in": None if names_in is None else [str(c) for c in names_in],
+        "n_features_in": int(reg.n_features_in_),
+        "loc_idx": [int(i) for i in reg._loc_idx],
+        "nominal_idx": [int(i) for i in reg._nominal_idx],
+        "thresholds": {
+            "names": [str(i) for i in reg.thresholds_.index],
+            "values": _floats(reg.thresholds_.to_numpy()),
+        },
+        "nominal_coef": {
+            "index": [str(i) for i in reg.nominal_coef_.index],
+            "columns": [str(c) for c in reg.nominal_coef_.columns],
+            "values": _floats(reg.nominal_coef_.to_numpy().reshape(len(reg.thresholds_), -1)),
+        },
+        "coef": {
+            "names": [str(i) for i in reg.coef_.index],
+            "values": _floats(reg.coef_.to_numpy()),
+        },
+        "se": _floats(reg.se_.to_numpy()),
+        "cov": {
+            "names": [str(i) for i in reg.cov_.index],
+            "matrix": _floats(reg.cov_.to_numpy()),
+        },
+        "loglik": _float(reg.loglik_),
+        "loglik_null": _float(reg.loglik_null_),
+        "nobs": _float(reg.nobs_),
+        "n_rows": int(len(reg._data.X)),
+        "df_model": int(reg.df_model_),
+        "aic": _float(reg.aic_),
+        "bic": _float(reg.bic_),
+        "r2_mcfadden": _float(reg.r2_mcfadden_),
+        "r2_nagelkerke": _float(reg.r2_nagelkerke_),
+        "n_iter": int(reg.n_iter_),
+        "converged": bool(reg.converged_),
+        "max_abs_gradient": _float(reg.max_abs_gradient_),
+        "convergence_message": str(reg._convergence_message),
+        "info_positive_definite": bool(reg._info_positive_definite),
+        "n_clusters": None if reg.n_clusters_ is None else int(reg.n_clusters_),
+        "separation": [str(s) for s in reg.separation_],
+    }
+
+
+class _Reader:
+    """Typed access to a decoded JSON object; every problem names the field's path."""
+
+    def __init__(self, data: Any, where: str) -> None:
+        if not isinstance(data, dict):
+            raise ModelFormatError(f"{where}: expected an object, got {_kind(data)}")
+        self.data = data
+        self.where = where
+
+    def _path(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def raw(self, key: str) -> Any:
+        if key not in self.data:
+            raise ModelFormatError(f"{self._path(key)} is missing")
+        return self.data[key]
+
+    def sub(self, key: str) -> _Reader:
+        return _Reader(self.raw(key), self._path(key))
+
+    def text(self, key: str, *, optional: bool = False, choices: Sequence[str] = ()) -> Any:
+        v = self.raw(key)
+        if v is None and optional:
+            return None
+        if not isinstance(v, str):
+            raise ModelFormatError(f"{self._path(key)}: expected text, got {_kind(v)}")
+        if choices and v not in choices:
+            raise ModelFormatError(
+                f"{self._path(key)} is {v!r}; expected one of {', '.join(map(repr, choices))}"
+            )
+        return v
+
+    def boolean(self, key: str) -> bool:
+        v = self.raw(key)
+        if not isinstance(v, bool):
+            raise ModelFormatError(f"{self._path(key)}: expected true or false, got {_kind(v)}")
+        return v
+
+    def integer(self, key: str, *, optional: bool = False, low: int = 0) -> Any:
+        v = self.raw(key)
+        if v is None and optional:
+            return None
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise ModelFormatError(
+                f"{self._path(key)}: expected an integer >= {low}, got {_kind(v)}"
+            )
+        return v
+
+    def number(self, key: str) -> float:
+        return _number(self.raw(key), self._path(key))
+
+    def numbers(self, key: str, n: int | None = None) -> list[float]:
+        return _numbers(self.raw(key), self._path(key), n)
+
+    def texts(self, key: str, n: int | None = None, *, optional: bool = False) -> Any:
+        v = self.raw(key)
+        if v is None and optional:
+            return None
+        if not isinstance(v, list) or not all(isinstance(s, str) for s in v):
+            raise ModelFormatError(f"{self._path(key)}: expected a list of text, got {_kind(v)}")
+        if n is not None and len(v) != n:
+            raise ModelFormatError(f"{self._path(key)}: expected {n} entries, got {len(v)}")
+        return list(v)
+
+    def integers(self, key: str) -> list[int]:
+        v = self.raw(key)
+        if not isinstance(v, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in v
+        ):
+            raise ModelFormatError(
+                f"{self._path(key)}: expected a list of integers >= 0, got {_kind(v)}"
+            )
+        return list(v)
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return f"the boolean {str(v).lower()}"
+    if isinstance(v, int | float):
+        return f"the number {v!r}"
+    if isinstance(v, str):
+        return f"the text {v[:40]!r}"
+    if isinstance(v, list):
+        return f"a list of {len(v)}"
+    if isinstance(v, dict):
+        return "an object"
+    return type(v).__name__
+
+
+def _number(v: Any, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float | str):
+        raise ModelFormatError(f"{where}: expected a number, got {_kind(v)}")
+    if isinstance(v, str):
+        if v not in _NONFINITE:
+            raise ModelFormatError(
+                f'{where}: expected a number (or "NaN", "Infinity", "-Infinity"), got {_kind(v)}'
+            )
+        return _NONFINITE[v]
+    return float(v)
+
+
+def _numbers(v: Any, where: str, n: int | None = None) -> list[float]:
+    if not isinstance(v, list):
+        raise ModelFormatError(f"{where}: expected a list of numbers, got {_kind(v)}")
+    if n is not None and len(v) != n:
+        raise ModelFormatError(f"{where}: expected {n} numbers, got {len(v)}")
+    return [_number(x, f"{where}[{i}]") for i, x in enumerate(v)]
+
+
+def _matrix(v: Any, where: str, rows: int, cols: int) -> np.ndarray:
+    import numpy as np
+
+    if not isinstance(v, list) or len(v) != rows:
+        raise ModelFormatError(
+            f"{where}: expected {rows} rows, got {_kind(v) if not isinstance(v, list) else len(v)}"
+        )
+    out = np.empty((rows, cols), dtype=float)
+    for i, row in enumerate(v):
+        out[i] = _numbers(row, f"{where}[{i}]", cols)
+    return out
+
+
+class _StoredRows:
+    """Stands in for the training rows, which model files do not store.
+
+    ``len()`` gives their number (for printed summaries); anything that needs the rows
+    themselves (the refits of ``nominal_test`` and ``brant_test``) raises a clear error.
+    """
+
+    def __init__(self, n_rows: int) -> None:
+        self._n_rows = n_rows
+
+    def __len__(self) -> int:
+        return self._n_rows
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        raise _no_rows()
+
+
+class _StoredTrainingData:
+    """The ``_data`` of a loaded OrdinalRegression: a row count and no rows."""
+
+    def __init__(self, n_rows: int) -> None:
+        self.X = _StoredRows(n_rows)
+
+    @property
+    def starts(self) -> np.ndarray:
+        raise _no_rows()
+
+    @property
+    def w(self) -> np.ndarray:
+        raise _no_rows()
+
+
+def _no_rows() -> CopFactorsError:
+    return CopFactorsError(
+        "this model was loaded from a model file, which does not store the training rows; "
+        "nominal_test() and brant_test() refit on them: refit the model on its survey to run them"
+    )
+
+
+def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegression:
+    import numpy as np
+    import pandas as pd
+
+    from copfactors.models import OrdinalRegression
+    from copfactors.models._links import LINKS
+
+    r = _Reader(data, where)
+    p = r.sub("params")
+    link = p.text("link", choices=sorted(LINKS))
+    cov_type = p.text("cov_type", choices=("nonrobust", "robust", "cluster"))
+    alpha = p.raw("alpha")
+    tol = p.raw("tol")
+    for key, value in (("alpha", alpha), ("tol", tol)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ModelFormatError(f"{where}.params.{key}: expected a number, got {_kind(value)}")
+    nominal = p.raw("nominal")
+    if nominal is not None and not (
+        isinstance(nominal, list)
+        and all(
+            isinstance(n, str) or (isinstance(n, int) and not isinstance(n, bool)) for n in nominal
+        )
+    ):
+        raise ModelFormatError(
+            f"{where}.params.nominal: expected null or a list of names, got {_kind(nominal)}"
+        )
+    reg = OrdinalRegression(
+        link=link,
+        cov_type=cov_type,
+        alpha=alpha,
+        max_iter=p.integer("max_iter"),
+        tol=tol,
+        nominal=nominal,
+    )
+    fit_link = r.text("fit_link", choices=sorted(LINKS))
+    fit_cov_type = r.text("fit_cov_type", choices=("nonrobust", "robust", "cluster"))
+
+    c = r.sub("classes")
+    dtype = c.text("dtype", choices=sorted(_CLASS_DTYPES))
+    raw_classes = c.raw("values")
+    if not isinstance(raw_classes, list) or len(raw_classes) < 2:
+        raise ModelFormatError(f"{where}.classes.values: expected at least 2 outcome levels")
+    for i, v in enumerate(raw_classes):
+        if not isinstance(v, bool | int | float | str):
+            raise ModelFormatError(f"{where}.classes.values[{i}]: unexpected {_kind(v)}")
+    if dtype == "object":
+        classes = np.empty(len(raw_classes), dtype=object)
+        classes[:] = raw_classes
+    else:
+        try:
+            values = [
+                _NONFINITE[v] if isinstance(v, str) and dtype.startswith("float") else v
+                for v in raw_classes
+            ]
+            classes = np.asarray(values, dtype=dtype)
+        except (TypeError, ValueError, KeyError) as err:
+            raise ModelFormatError(
+                f"{where}.classes.values do not fit dtype {dtype}: {err}"
+            ) from err
+        if classes.tolist() != [
+            (_NONFINITE[v] if isinstance(v, str) else v) for v in raw_classes
+        ] and not dtype.startswith("float"):
+            raise ModelFormatError(f"{where}.classes.values do not fit dtype {dtype}")
+    K = len(classes)
+    J = K - 1
+    class_scores = np.asarray(r.numbers("class_scores", K), dtype=float)
+
+    names_in = r.texts("feature_names_in", optional=True)
+    n_in = r.integer("n_features_in", low=1)
+    if names_in is not None and len(names_in) != n_in:
+        raise ModelFormatError(
+            f"{where}.feature_names_in has {len(names_in)} names but n_features_in is {n_in}"
+        )
+    loc_idx = r.integers("loc_idx")
+    nominal_idx = r.integers("nominal_idx")
+    if sorted(loc_idx + nominal_idx) != list(range(n_in)):
+        raise ModelFormatError(
+            f"{where}.loc_idx and nominal_idx must together list the positions 0..{n_in - 1} once"
+        )
+    display = names_in if names_in is not None else [f"x{j}" for j in range(n_in)]
+
+    t = r.sub("thresholds")
+    thr_names = t.texts("names", J)
+    thresholds = np.asarray(t.numbers("values", J), dtype=float)
+    nc = r.sub("nominal_coef")
+    nom_cols = nc.texts("columns", len(nominal_idx))
+    if nc.texts("index", J) != thr_names:
+        raise ModelFormatError(f"{where}.nominal_coef.index must equal the threshold names")
+    nom_values = _matrix(nc.raw("values"), f"{where}.nominal_coef.values", J, len(nominal_idx))
+    co = r.sub("coef")
+    loc_names = co.texts("names", len(loc_idx))
+    if loc_names != [display[j] for j in loc_idx]:
+        raise ModelFormatError(f"{where}.coef.names do not match feature_names_in and loc_idx")
+    if nom_cols != [display[j] for j in nominal_idx]:
+        raise ModelFormatError(
+            f"{where}.nominal_coef.columns do not match feature_names_in and nominal_idx"
+        )
+    coef = np.asarray(co.numbers("values", len(loc_idx)), dtype=float)
+    param_names = thr_names + [f"{tn}.{v}" for v in nom_cols for tn in thr_names] + loc_names
+    k = len(param_names)
+    cv = r.sub("cov")
+    if cv.texts("names", k) != param_names:
+        raise ModelFormatError(
+            f"{where}.cov.names must be the thresholds, nominal effects and coefficients in order"
+        )
+    cov = _matrix(cv.raw("matrix"), f"{where}.cov.matrix", k, k)
+    se = np.asarray(r.numbers("se", k), dtype=float)
+    params = np.concatenate([thresholds, nom_values.T.ravel(), coef])
+
+    reg.classes_ = classes
+    reg._fit_link = fit_link
+    reg._fit_cov_type = fit_cov_type
+    reg._class_scores = class_scores
+    reg._nominal_idx = nominal_idx
+    reg._loc_idx = loc_idx
+    reg._data = _StoredTrainingData(r.integer("n_rows"))
+    if names_in is not None:
+        reg.feature_names_in_ = np.asarray(names_in, dtype=object)
+    reg.n_features_in_ = n_in
+    reg.thresholds_ = pd.Series(thresholds, index=thr_names, name="threshold")
+    reg.nominal_coef_ = pd.DataFrame(nom_values, index=thr_names, columns=nom_cols)
+    reg.coef_ = pd.Series(coef, index=loc_names, name="coef")
+    reg.params_ = pd.Series(params, index=param_names, name="estimate")
+    reg.cov_ = pd.DataFrame(cov, index=param_names, columns=param_names)
+    reg.se_ = pd.Series(se, index=param_names, name="se")
+    reg.n_iter_ = r.integer("n_iter")
+    reg.converged_ = r.boolean("converged")
+    reg.max_abs_gradient_ = r.number("max_abs_gradient")
+    reg.loglik_ = r.number("loglik")
+    reg.nobs_ = r.number("nobs")
+    reg.n_clusters_ = r.integer("n_clusters", optional=True, low=2)
+    reg.loglik_null_ = r.number("loglik_null")
+    reg.df_model_ = r.integer("df_model")
+    reg.aic_ = r.number("aic")
+    reg.bic_ = r.number("bic")
+    reg.r2_mcfadden_ = r.number("r2_mcfadden")
+    reg.r2_nagelkerke_ = r.number("r2_nagelkerke")
+    reg._convergence_message = r.text("convergence_message")
+    reg._info_positive_definite = r.boolean("info_positive_definite")
+    reg.separation_ = r.texts("separation")
+    return reg
+
+
+# ---------------------------------------------------------------------------------------------
+# builder <-> dict
+# ---------------------------------------------------------------------------------------------
+def _group_param(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    return [str(v) for v in value]
+
+
+def _builder_to_dict(builder: CoPFeatureBuilder) -> dict[str, Any]:
+    params = builder.get_params()
+    specs = builder._specs
+    groups = []
+    for g in builder._groups:
+        spec = specs[g.name]
+        groups.append(
+            {
+                "name": g.name,
+                "columns": [str(c) for c in spec["columns"]],
+                "features": [str(f) for f in spec["features"]],
+                "reference": spec["reference"],
+            }
+        )
+    reliability = {}
+    for name, res in builder.scale_reliability_.items():
+        summary = res.summary.iloc[0]
+        reliability[name] = {
+            "summary": {
+                col: (int(summary[col]) if col in ("n", "k") else _float(summary[col]))
+                for col in res.summary.columns
+            },
+            "items": [
+                {
+                    col: (str(row[col]) if col == "item" else _float(row[col]))
+                    for col in res.items.columns
+                }
+                for _, row in res.items.iterrows()
+            ],
+            "n_incomplete": int(res.n_incomplete),
+            "reversed": [str(r) for r in res.reversed],
+            "level": _float(res.level),
+        }
+
+    def fill(v: Any) -> Any:
+        if v is None or isinstance(v, bool | str):
+            return v
+        if hasattr(v, "item") and not isinstance(v, float):
+            v = v.item()
+        if isinstance(v, bool):
+            return v
+        return _float(v)
+
+    return {
+        "params": {
+            "missing": str(params["missing"]),
+            "hours_log1p": bool(params["hours_log1p"]),
+            "commitment": str(params["commitment"]),
+            "include": _group_param(params["include"]),
+            "exclude": _group_param(params["exclude"]),
+        },
+        "groups": groups,
+        "feature_names_out": [str(f) for f in builder.feature_names_out_],
+        "fill_values": {k: fill(v) for k, v in builder.fill_values_.items()},
+        "reference_levels": {str(k): str(v) for k, v in builder.reference_levels_.items()},
+        "feature_names_in": [str(c) for c in builder.feature_names_in_],
+        "n_features_in": int(builder.n_features_in_),
+        "n_rows_dropped": int(builder.n_rows_dropped_),
+        "report": [
+            {col: str(row[col]) for col in builder.report_.columns}
+            for _, row in builder.report_.iterrows()
+        ],
+        "missing_report": [
+            {
+                "column": str(row["column"]),
+                "n_missing": int(row["n_missing"]),
+                "action": str(row["action"]),
+                "fill_value": fill(row["fill_value"]),
+            }
+            for _, row in builder.missing_report_.iterrows()
+        ],
+        "scale_reliability": reliability,
+    }
+
+
+def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
+    import numpy as np
+    import pandas as pd
+
+    from copfactors.features import CoPFeatureBuilder, ReliabilityResult, _missing_frame
+
+    r = _Reader(data, where)
+    p = r.sub("params")
+    kwargs: dict[str, Any] = {
+        "missing": p.text("missing", choices=("drop", "impute")),
+        "hours_log1p": p.boolean("hours_log1p"),
+        "commitment": p.text("commitment", choices=("mean", "items")),
+    }
+    for key in ("include", "exclude"):
+        v = p.raw(key)
+        if not (
+            v is None
+            or isinstance(v, str)
+            or (isinstance(v, list) and all(isinstance(s, str) for s in v))
+        ):
+            raise ModelFormatError(
+                f"{where}.params.{key}: expected null, a group name or a list, got {_kind(v)}"
+            )
+        kwargs[key] = v
+    builder = CoPFeatureBuilder(**kwargs)
+    try:
+        selected = builder._selected_groups()
+    except FeatureError as err:
+        raise ModelFormatError(f"{where}.params: {err}") from err
+    by_name = {g.name: g for g in selected}
+
+    raw_groups = r.raw("groups")
+    if not isinstance(raw_groups, list):
+        raise ModelFormatError(f"{where}.groups: expected a list, got {_kind(raw_groups)}")
+    specs: dict[str, dict[str, Any]] = {}
+    features: list[str] = []
+    for i, item in enumerate(raw_groups):
+        gr = _Reader(item, f"{where}.groups[{i}]")
+        name = gr.text("name")
+        if name not in by_name or name in specs:
+            raise ModelFormatError(
+                f"{where}.groups[{i}].name {name!r} is not a feature group of these settings "
+                "(or is listed twice)"
+            )
+        group = by_name[name]
+        columns = gr.texts("columns")
+        if not columns or any(c not in group.columns for c in columns):
+            raise ModelFormatError(
+                f"{where}.groups[{i}].columns {columns} are not columns of group {name!r} "
+                f"({', '.join(group.columns)})"
+            )
+        feats = gr.texts("features")
+        reference = gr.text("reference", optional=True)
+        if group.kind == "category":
+            if reference not in group.levels:
+                raise ModelFormatError(
+                    f"{where}.groups[{i}].reference {reference!r} is not a level of {name!r}"
+                )
+            allowed = {f"{group.prefix}_{lv}" for lv in group.levels if lv != reference}
+        else:
+            fname = "log1p_" + name if group.kind == "hours" and kwargs["hours_log1p"] else name
+            allowed = {fname}
+        if not feats or any(f not in allowed for f in feats):
+            raise ModelFormatError(
+                f"{where}.groups[{i}].features {feats} are not features group {name!r} can build"
+            )
+        specs[name] = {"columns": tuple(columns), "features": feats, "reference": reference}
+        features.extend(feats)
+    order = [g.name for g in selected if g.name in specs]
+    if order != list(specs):
+        raise ModelFormatError(f"{where}.groups are not in the builder's output order")
+    names_out = r.texts("feature_names_out")
+    if names_out != features:
+        raise ModelFormatError(
+            f"{where}.feature_names_out {names_out} do not match the groups' features {features}"
+        )
+    fills_raw = r.raw("fill_values")
+    if not isinstance(fills_raw, dict):
+        raise ModelFormatError(f"{where}.fill_values: expected an object, got {_kind(fills_raw)}")
+    fills: dict[str, Any] = {}
+    for name, value in fills_raw.items():
+        if name not in specs:
+            raise ModelFormatError(f"{where}.fill_values names an unknown group {name!r}")
+        group = by_name[name]
+        path = f"{where}.fill_values.{name}"
+        if group.kind == "category":
+            if value not in group.levels:
+                raise ModelFormatError(f"{path}: {value!r} is not a level of {name!r}")
+        elif group.kind == "boolean":
+            if not isinstance(value, bool):
+                raise ModelFormatError(f"{path}: expected true or false, got {_kind(value)}")
+        else:
+            value = _number(value, path)
+        fills[name] = value
+    if kwargs["missing"] == "impute" and set(fills) != set(specs):
+        raise ModelFormatError(
+            f"{where}.fill_values must give a value for every group built with missing='impute'"
+        )
+    refs_raw = r.raw("reference_levels")
+    expected_refs = {
+        name: spec["reference"] for name, spec in specs.items() if by_name[name].kind == "category"
+    }
+    if refs_raw != expected_refs:
+        raise ModelFormatError(f"{where}.reference_levels do not match the groups' references")
+    names_in = r.texts("feature_names_in")
+    n_in = r.integer("n_features_in")
+    if len(names_in) != n_in:
+        raise ModelFormatError(
+            f"{where}.feature_names_in has {len(names_in)} names but n_features_in is {n_in}"
+        )
+
+    report_raw = r.raw("report")
+    if not isinstance(report_raw, list):
+        raise ModelFormatError(f"{where}.report: expected a list, got {_kind(report_raw)}")
+    report_rows = []
+    for i, item in enumerate(report_raw):
+        rr = _Reader(item, f"{where}.report[{i}]")
+        report_rows.append(
+            {k: rr.text(k) for k in ("group", "columns", "status", "features", "note")}
+        )
+    missing_raw = r.raw("missing_report")
+    if not isinstance(missing_raw, list):
+        raise ModelFormatError(f"{where}.missing_report: expected a list, got {_kind(missing_raw)}")
+    missing_rows = []
+    for i, item in enumerate(missing_raw):
+        mr = _Reader(item, f"{where}.missing_report[{i}]")
+        fv = mr.raw("fill_value")
+        if (isinstance(fv, int | float) and not isinstance(fv, bool)) or fv in _NONFINITE:
+            fv = _number(fv, f"{where}.missing_report[{i}].fill_value")
+        elif not (fv is None or isinstance(fv, bool | str)):
+            raise ModelFormatError(
+                f"{where}.missing_report[{i}].fill_value: unexpected {_kind(fv)}"
+            )
+        missing_rows.append(
+            {
+                "column": mr.text("column"),
+                "n_missing": mr.integer("n_missing"),
+                "action": mr.text("action"),
+                "fill_value": fv,
+            }
+        )
+    rel_raw = r.raw("scale_reliability")
+    if not isinstance(rel_raw, dict):
+        raise ModelFormatError(
+            f"{where}.scale_reliability: expected an object, got {_kind(rel_raw)}"
+        )
+    reliability = {}
+    for name, item in rel_raw.items():
+        path = f"{where}.scale_reliability.{name}"
+        rr = _Reader(item, path)
+        s = rr.sub("summary")
+        summary_cols = [
+            "alpha", "alpha_std", "alpha_ci_low", "alpha_ci_high", "alpha_se",
+            "omega_total", "n", "k", "mean", "sd",
+        ]  # fmt: skip
+        summary = {
+            col: (s.integer(col) if col in ("n", "k") else s.number(col)) for col in summary_cols
+        }
+        items_raw = rr.raw("items")
+        if not isinstance(items_raw, list):
+            raise ModelFormatError(f"{path}.items: expected a list, got {_kind(items_raw)}")
+        items = []
+        for i, it in enumerate(items_raw):
+            ir = _Reader(it, f"{path}.items[{i}]")
+            items.append(
+                {
+                    "item": ir.text("item"),
+                    **{
+                        col: ir.number(col)
+                        for col in ("r", "r_drop", "alpha_if_deleted", "loading", "mean", "sd")
+                    },
+                }
+            )
+        level = rr.number("level")
+        reliability[name] = ReliabilityResult(
+            summary=pd.DataFrame([summary], columns=summary_cols),
+            items=pd.DataFrame(
+                items,
+                columns=["item", "r", "r_drop", "alpha_if_deleted", "loading", "mean", "sd"],
+            ),
+            scores=pd.Series([], dtype=float, name="score"),
+            n_incomplete=rr.integer("n_incomplete"),
+            reversed=tuple(rr.texts("reversed")),
+            level=level,
+        )
+
+    builder.report_ = pd.DataFrame(
+        report_rows, columns=["group", "columns", "status", "features", "note"]
+    )
+    builder.missing_report_ = _missing_frame(missing_rows)
+    builder.n_rows_dropped_ = r.integer("n_rows_dropped")
+    builder.fill_values_ = fills
+    builder.reference_levels_ = expected_refs
+    builder.feature_names_out_ = np.asarray(features, dtype=object)
+    builder.n_features_in_ = n_in
+    builder.feature_names_in_ = np.asarray(names_in, dtype=object)
+    builder._specs = specs
+    builder._groups = [by_name[name] for name in order]
+    builder.transform_missing_report_ = _missing_frame([])
+    builder.scale_reliability_ = reliability
+    return builder
+
+
+# ---------------------------------------------------------------------------------------------
+# save and load
+# ---------------------------------------------------------------------------------------------
+def _document(model: Any, created: str | None) -> dict[str, Any]:
+    from copfactors import __version__
+    from copfactors.features import CoPFeatureBuilder
+    from copfactors.models import OrdinalRegression
+
+    if isinstance(model, AttainmentModel):
+        kind = "attainment-model"
+        reg = model.regression
+        if not isinstance(model.builder, CoPFeatureBuilder):
+            raise CopFactorsError(
+                f"the model's builder is a {type(model.builder).__name__}, not a CoPFeatureBuilder"
+            )
+        if not hasattr(model.builder, "feature_names_out_"):
+            raise NotFittedError("the model's feature builder is not fitted")
+    elif isinstance(model, OrdinalRegression):
+        kind = "ordinal-regression"
+        reg = model
+    else:
+        raise CopFactorsError(
+            "save_model saves an AttainmentModel or an OrdinalRegression, got "
+            f"{type(model).__name__}"
+        )
+    if not isinstance(reg, OrdinalRegression):
+        raise CopFactorsError(
+            f"the model's regression is a {type(reg).__name__}, not an OrdinalRegression"
+        )
+    if not hasattr(reg, "thresholds_"):
+        raise NotFittedError("the OrdinalRegression is not fitted; fit it before saving")
+    if created is None:
+        created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "library_version": __version__,
+        "created": str(created),
+        "kind": kind,
+        "regression": _regression_to_dict(reg),
+    }
+    if isinstance(model, AttainmentModel):
+        doc["builder"] = _builder_to_dict(model.builder)
+        doc["training"] = _plain(model.training, "training")
+    doc = _plain(doc, "model")
+    doc["checksum"] = {"algorithm": "sha256", "value": _checksum(doc)}
+    return doc
+
+
+def save_model(
+    model: AttainmentModel | OrdinalRegression,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    created: str | None = None,
+) -> Path:
+    """Write a fitted model to a JSON model file (see the module docs for the format).
+
+    The file is written atomically: to a temporary file in the same folder, then moved into
+    place, so a reader never sees half a file and a failed write leaves nothing behind.
+
+    Parameters
+    ----------
+    model : AttainmentModel or OrdinalRegression
+        A fitted model.
+    path : str or path-like
+        File to write (``.json`` by convention). Its folder must exist.
+    overwrite : bool, default False
+        Replace an existing file. Without it an existing file is left alone and
+        :class:`~copfactors.errors.OutputExistsError` is raised.
+    created : str, optional
+        The ``created`` timestamp to record; by default the current UTC time. Give a fixed
+        value for files that must be reproducible byte for byte.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    copfactors.errors.OutputExistsError
+        The file exists and ``overwrite`` is False.
+    copfactors.errors.NotFittedError
+        The model is not fitted.
+    copfactors.errors.CopFactorsError
+        The model holds something a model file cannot (the folder is missing, an outcome
+        level or a training summary value is not plain JSON, ...).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import numpy as np
+    >>> from copfactors.models import OrdinalRegression
+    >>> from copfactors.persist import load_model, save_model
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(200, 1))
+    >>> y = np.digitize(x[:, 0] + rng.logistic(size=200), [-1.0, 1.0])
+    >>> m = OrdinalRegression().fit(x, y)
+    >>> path = save_model(m, pathlib.Path(tempfile.mkdtemp()) / "m.json")
+    >>> bool(np.array_equal(load_model(path).predict_proba(x), m.predict_proba(x)))
+    True
+    """
+    path = Path(path)
+    doc = _document(model, created)
+    text = _format_json(doc) + "\n"
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise CopFactorsError(f"cannot write {path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise CopFactorsError(f"cannot write {path}: it is a folder")
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} exists; pass overwrite=True (--overwrite) to replace it")
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+        os.chmod(tmp, mode)
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            # a hard link fails if the name was taken in the meantime, where os.replace would
+            # silently replace the other file
+            try:
+                os.link(tmp, path)
+            except FileExistsError as err:
+                raise OutputExistsError(
+                    f"{path} exists; pass overwrite=True (--overwrite) to replace it"
+                ) from err
+            except OSError:
+                if path.exists():
+                    raise OutputExistsError(
+                        f"{path} exists; pass overwrite=True (--overwrite) to replace it"
+                    ) from None
+                os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return path
+
+
+_PICKLE_HINT = (
+    "it looks like a Python pickle (or joblib file); copfactors never loads pickles, because "
+    "loading one can run arbitrary code. Save models with copfactors.save_model"
+)
+
+
+def _read_document(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ModelFormatError(f"model file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ModelFormatError(f"model file {path} is a folder") from None
+    except OSError as err:
+        raise ModelFormatError(f"model file {path} cannot be read: {err}") from err
+    if not raw.strip():
+        raise ModelFormatError(f"model file {path} is empty")
+    if raw[:1] == b"\x80" or raw[:2] in (b"(d", b"(l", b"(c", b"cc", b"]q", b"}q"):
+        raise ModelFormatError(f"{path} is not a copfactors model file: {_PICKLE_HINT}")
+    if raw[:4] == b"PK\x03\x04":
+        raise ModelFormatError(
+            f"{path} is not a copfactors model file: it is a zip archive, not JSON"
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ModelFormatError(
+            f"{path} is not a copfactors model file: it is not UTF-8 text (a model file is JSON)"
+        ) from None
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in out:
+                raise ModelFormatError(f"{path} is not a valid model file: key {key!r} repeated")
+            out[key] = value
+        return out
+
+    def no_constants(name: str) -> Any:
+        raise ModelFormatError(
+            f"{path} is not a valid model file: it holds the bare token {name}, which JSON does "
+            'not allow (model files write "NaN", "Infinity" as text)'
+        )
+
+    try:
+        doc = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+    except json.JSONDecodeError as err:
+        stripped = text.strip()
+        if err.pos >= len(text.rstrip()) or (
+            stripped.startswith("{") and not stripped.endswith("}")
+        ):
+            raise ModelFormatError(
+                f"{path} is truncated: the JSON ends before it is complete ({err.msg}); the "
+                "file was cut short while being copied or written"
+            ) from None
+        raise ModelFormatError(
+            f"{path} is not a copfactors model file: not valid JSON ({err.msg} at line "
+            f"{err.lineno}, column {err.colno})"
+        ) from None
+    except RecursionError:
+        raise ModelFormatError(
+            f"{path} is not a copfactors model file: nested too deeply"
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        found = doc.get("format") if isinstance(doc, dict) else None
+        what = (
+            f"its 'format' is {found!r}"
+            if isinstance(doc, dict) and "format" in doc
+            else "it has no 'format' key"
+            if isinstance(doc, dict)
+            else f"it holds {_kind(doc)}, not an object"
+        )
+        raise ModelFormatError(
+            f"{path} is not a copfactors model file: {what} (expected {FORMAT!r})"
+        )
+    version = doc.get("format_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ModelFormatError(
+            f"{path}: format_version must be a positive integer, got {_kind(version)}"
+        )
+    if version > FORMAT_VERSION:
+        from copfactors import __version__
+
+        writer = doc.get("library_version")
+        by = f" by copfactors {writer}" if isinstance(writer, str) else ""
+        raise ModelFormatError(
+            f"{path} was written in model format version {version}{by}; this copfactors "
+            f"({__version__}) reads format versions up to {FORMAT_VERSION}: upgrade copfactors "
+            "to load it"
+        )
+    checksum = doc.get("checksum")
+    if (
+        not isinstance(checksum, dict)
+        or checksum.get("algorithm") != "sha256"
+        or not isinstance(checksum.get("value"), str)
+    ):
+        raise ModelFormatError(
+            f"{path} has no valid checksum (expected {{'algorithm': 'sha256', 'value': ...}})"
+        )
+    actual = _checksum(doc)
+    if actual != checksum["value"]:
+        raise ModelFormatError(
+            f"{path}: checksum mismatch: the content was edited or damaged after it was "
+            f"written (stored sha256 {checksum['value'][:12]}..., content {actual[:12]}...)"
+        )
+    return doc
+
+
+def load_model(path: str | os.PathLike[str]) -> AttainmentModel | OrdinalRegression:
+    """Read a model file written by :func:`save_model`.
+
+    Only :func:`json.loads` reads the file; the model is then rebuilt field by field, so
+    loading cannot execute code from the file.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    AttainmentModel or OrdinalRegression
+        The type that was saved. A loaded ``OrdinalRegression`` predicts and summarises exactly
+        as the saved one; it does not hold the training rows, so ``nominal_test`` and
+        ``brant_test`` (which refit on them) raise.
+
+    Raises
+    ------
+    copfactors.errors.ModelFormatError
+        If the file is missing, empty, truncated, not JSON, a pickle, a foreign JSON file, of a
+        newer format version, edited after it was written (checksum mismatch) or inconsistent;
+        the message says which.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from copfactors.persist import load_model
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "other.json"
+    >>> _ = bad.write_text('{"format": "something-else"}')
+    >>> load_model(bad)
+    Traceback (most recent call last):
+    ...
+    copfactors.errors.ModelFormatError: ... is not a copfactors model file: its 'format' is \
+'something-else' (expected 'copfactors-model')
+    """
+    path = Path(path)
+    doc = _read_document(path)
+    r = _Reader(doc, "")
+    kind = r.text("kind", choices=_KINDS)
+    try:
+        regression = _regression_from_dict(doc.get("regression"), "regression")
+        if kind == "ordinal-regression":
+            return regression
+        builder = _builder_from_dict(doc.get("builder"), "builder")
+        training = doc.get("training")
+        if not isinstance(training, dict):
+            raise ModelFormatError(f"training: expected an object, got {_kind(training)}")
+        names_out = [str(f) for f in builder.feature_names_out_]
+        names_in = getattr(regression, "feature_names_in_", None)
+        if names_in is None or [str(c) for c in names_in] != names_out:
+            raise ModelFormatError(
+                f"the regression's features do not match the builder's features ({names_out})"
+            )
+    except ModelFormatError as err:
+        raise ModelFormatError(f"{path}: {err}") from None
+    return AttainmentModel(builder, regression, training)

@@ -1,0 +1,1426 @@
+"""Scoring planned CoPs: the probability of attaining the objectives, and what would raise it.
+
+:func:`score` takes a :class:`~copfactors.plans.PlannedCoP` and an attainment model (by default
+the reference model shipped with copfactors, fitted on SIMULATED data), and returns a
+:class:`ScoreResult`:
+
+* ``probability``: the mean over the planned members of ``P(attainment >= level)`` (level 4,
+  "attained", by default), the model's estimate that a member will see the CoP's objectives
+  attained;
+* ``distribution``: the mean probability of each attainment level; ``expected``: the expected
+  attainment score;
+* 90 % intervals for ``probability`` and ``expected`` from the model's parameter uncertainty;
+* ``flags``: risks of the plan in words (no steward, mostly designated members, little
+  protected time, ...), each tied to the paper's conclusions;
+* :meth:`ScoreResult.levers`: what-if changes to the plan ranked by how much they raise the
+  probability, each with a paired interval.
+
+:func:`score_many` scores many plans at once (one feature build and one prediction for all).
+
+How the intervals are computed
+------------------------------
+The parameters (thresholds, nominal effects, coefficients) are drawn ``n_draws`` times from
+the multivariate normal with the model's estimates as mean and its covariance ``cov_`` (seeded
+by ``random_state``; the covariance is factored by its eigen-decomposition, negative rounding
+eigenvalues set to zero, so a rank-deficient covariance, as a cluster-robust one over few
+clusters, is handled). A draw whose thresholds are not increasing is **sorted**, not rejected:
+sorting keeps every draw, and a crossing only happens when two thresholds are within sampling
+noise of each other, where the order carries no information; ``n_draws_sorted`` says how many
+draws were sorted. For every draw the linear predictors of all members are one matrix product
+``(members x p) @ (p x draws)``; a member's probability of ``attainment >= level`` and expected
+score follow from the drawn thresholds, and are averaged over the members. The interval is
+the central ``interval`` share of the draws (percentiles 5 and 95 for 0.90). The point
+estimates are the model's own predictions at the estimates, not the mean of the draws. The
+lever intervals use the *same* draws for the plan and for the changed plan, so each interval
+is that of the paired difference.
+
+Examples
+--------
+>>> import copfactors as cf
+>>> plan = cf.PlannedCoP.from_dict(
+...     {
+...         "name": "Heart-health website",
+...         "steward_type": "dedicated",
+...         "sponsor": "professional_association",
+...         "composition": {"n_members": 20, "share_women": 1.0, "share_voluntary": 1.0,
+...                         "hours_per_week": 1.0, "commitment": 4.5},
+...     }
+... )
+>>> result = cf.score(plan, n_draws=200)
+>>> 0 < result.probability_low < result.probability < result.probability_high < 1
+True
+>>> "SIMULATED" in result.model_note
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import functools
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from copfactors.errors import CopFactorsError, FeatureError, PlanError
+from copfactors.plans import COMPOSITION_FIELDS, PlannedCoP
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from copfactors.features import CoPFeatureBuilder
+    from copfactors.persist import AttainmentModel
+
+__all__ = [
+    "LEVER_COLUMNS",
+    "REFERENCE_MODEL_FILE",
+    "ScoreResult",
+    "reference_model",
+    "score",
+    "score_many",
+]
+
+#: Name of the reference model inside the package (``copfactors/data``) and in ``models/``.
+REFERENCE_MODEL_FILE = "reference-ordinal.json"
+
+#: Columns of :meth:`ScoreResult.levers`.
+LEVER_COLUMNS = (
+    "lever",
+    "description",
+    "from",
+    "to",
+    "probability",
+    "delta",
+    "delta_low",
+    "delta_high",
+)
+
+_REFERENCE_NOTE = (
+    "reference model fitted on SIMULATED data calibrated to the paper's Table 1 "
+    "({n} respondents in {n_cops} CoPs); refit on your own survey for decisions"
+)
+_STEWARD_ORDER = ("none", "designated", "dedicated")
+_STEWARD_DEFAULT = {"none": 1.0, "designated": 3.0, "dedicated": 4.0}
+# to_members' per-member defaults for fields a member list may leave out
+_MEMBER_DEFAULTS = {
+    "hours_per_week": COMPOSITION_FIELDS["hours_per_week"][2],
+    "prior_acquaintance": COMPOSITION_FIELDS["prior_acquaintance"][2],
+    "commitment": COMPOSITION_FIELDS["commitment"][2],
+}
+# rows x draws evaluated at once when scoring with draws (bounds the memory used)
+_BLOCK = 1 << 21
+
+
+# ---------------------------------------------------------------------------------------------
+# the reference model
+# ---------------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=1)
+def reference_model() -> AttainmentModel:
+    """The reference attainment model shipped with copfactors (fitted on SIMULATED data).
+
+    An ordinal logit model with cluster-robust (by CoP) covariance, fitted by
+    ``scripts/make_reference_model.py`` on :func:`copfactors.load_example_survey`, a
+    simulation calibrated to the paper's Table 1. It illustrates scoring and is a template:
+    refit on your own survey (:func:`copfactors.fit_attainment_model`) for decisions. See
+    ``models/reference-ordinal.md`` (the model card). The same object is returned on every
+    call; do not modify it.
+
+    Examples
+    --------
+    >>> from copfactors.scoring import reference_model
+    >>> model = reference_model()
+    >>> model.training["simulated"], model.training["n_cops"]
+    (True, 7)
+    """
+    from importlib import resources
+
+    from copfactors.persist import AttainmentModel, load_model
+
+    ref = resources.files("copfactors").joinpath("data", REFERENCE_MODEL_FILE)
+    with resources.as_file(ref) as path:
+        model = load_model(path)
+    assert isinstance(model, AttainmentModel)
+    return model
+
+
+def _resolve_model(model: Any) -> AttainmentModel:
+    from copfactors.models import OrdinalRegression
+    from copfactors.persist import AttainmentModel, load_model
+
+    if model is None:
+        return reference_model()
+    if isinstance(model, str | os.PathLike):
+        model = load_model(model)
+    if isinstance(model, OrdinalRegression):
+        raise CopFactorsError(
+            "scoring needs an AttainmentModel (a feature builder and a regression); a bare "
+            "OrdinalRegression cannot turn a plan into features. Use "
+            "copfactors.fit_attainment_model(survey)"
+        )
+    if not isinstance(model, AttainmentModel):
+        raise CopFactorsError(
+            f"model must be an AttainmentModel, a model file or None, got {type(model).__name__}"
+        )
+    return model
+
+
+def _resolve_plan(plan: Any) -> PlannedCoP:
+    if isinstance(plan, PlannedCoP):
+        return plan
+    if isinstance(plan, Mapping):
+        return PlannedCoP.from_dict(plan)
+    if isinstance(plan, str | os.PathLike):
+        return PlannedCoP.from_file(plan)
+    raise PlanError(
+        f"a plan must be a PlannedCoP, a mapping of fields or a plan file, got "
+        f"{type(plan).__name__}"
+    )
+
+
+def _model_note(model: AttainmentModel) -> str:
+    t = model.training
+    n, n_cops = t.get("n", "?"), t.get("n_cops", "?")
+    if t.get("reference"):
+        note = _REFERENCE_NOTE.format(n=n, n_cops=n_cops)
+    elif model.simulated:
+        src = f" ({t['source']})" if t.get("source") else ""
+        note = (
+            f"model fitted on SIMULATED data{src}, {n} respondents in {n_cops} CoPs; refit on "
+            "your own survey for decisions"
+        )
+    else:
+        src = f" from {t['source']}" if t.get("source") else ""
+        note = f"model fitted on {n} respondents in {n_cops} CoPs{src}"
+    rank, k = _cov_rank(model)
+    if rank < k:
+        cov_type = getattr(model.regression, "_fit_cov_type", model.regression.cov_type)
+        why = (
+            f"cluster-robust over {model.regression.n_clusters_} CoPs"
+            if cov_type == "cluster"
+            else cov_type
+        )
+        note += (
+            f". Its covariance ({why}) has rank {rank} of {k}, so the intervals understate the "
+            "uncertainty"
+        )
+    return note
+
+
+def _cov_rank(model: AttainmentModel) -> tuple[int, int]:
+    import numpy as np
+
+    cov = model.regression.cov_.to_numpy()
+    if not np.isfinite(cov).all():
+        return 0, cov.shape[0]
+    vals = np.linalg.eigvalsh((cov + cov.T) / 2)
+    top = float(vals.max()) if vals.size else 0.0
+    return int(np.sum(vals > max(top, 0.0) * 1e-10)), cov.shape[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# members as weighted profiles, and their features
+# ---------------------------------------------------------------------------------------------
+def _apportion_many(n: np.ndarray, shares: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``plans._apportion`` for many plans at once (largest remainder, ties to the first key).
+
+    ``shares`` is (plans x keys) in each plan's key order; ``valid`` marks the keys a plan has
+    (padding keys get nothing). The arithmetic is the same as the scalar version's, so the
+    counts are identical.
+    """
+    import numpy as np
+
+    raw = n[:, None] * shares
+    floors = np.floor(raw)
+    left = n - floors.sum(axis=1).astype(np.int64)
+    rem = np.where(valid, raw - floors, -np.inf)
+    order = np.argsort(-rem, axis=1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(shares.shape[1])[None, :], axis=1)
+    return floors.astype(np.int64) + ((rank < left[:, None]) & valid)
+
+
+def _composition_profiles(plans: Sequence[PlannedCoP]) -> tuple[dict[str, Any], np.ndarray]:
+    """Distinct member rows of composition plans and how many members each stands for.
+
+    ``plan.to_members()`` lists the women first, the age bands in the order of ``age_mix``
+    and the voluntary members first, each split by the largest-remainder method. A member's
+    row is fixed by where it falls in these three runs, so a plan has at most five distinct
+    rows (one per segment between the runs' boundaries). Expanding each row by its count gives
+    ``to_members()`` row for row (ids aside); this is computed for all plans at once.
+
+    Returns the columns (arrays, one entry per row, with ``_plan``: the plan's position) and
+    the row counts.
+    """
+    import numpy as np
+
+    P = len(plans)
+    n = np.empty(P, dtype=np.int64)
+    women = np.empty(P)
+    voluntary = np.empty(P)
+    age_share = np.zeros((P, 3))
+    age_valid = np.zeros((P, 3), dtype=bool)
+    age_name = np.full((P, 3), None, dtype=object)
+    num = {k: np.empty(P) for k in ("hours_per_week", "prior_acquaintance", "commitment")}
+    steward_active = np.empty(P)
+    cop_cols = {
+        "training_received": np.empty(P, dtype=bool),
+        "org_support": np.empty(P),
+        "employer_recognition": np.empty(P),
+        "peer_recognition": np.empty(P),
+        "tech_mastery": np.empty(P),
+        "steward_type": np.empty(P, dtype=object),
+        "sponsor": np.empty(P, dtype=object),
+        "leader_changes": np.empty(P, dtype=np.int64),
+        "cop_id": np.empty(P, dtype=object),
+    }
+    for i, plan in enumerate(plans):
+        comp, cop = plan.composition or {}, plan.cop
+        n[i] = comp["n_members"]
+        women[i] = comp["share_women"]
+        voluntary[i] = comp["share_voluntary"]
+        for j, (band, share) in enumerate(comp["age_mix"].items()):
+            age_share[i, j], age_valid[i, j], age_name[i, j] = share, True, band
+        for k, arr in num.items():
+            arr[i] = comp[k]
+        active = comp.get("steward_active")
+        steward_active[i] = _STEWARD_DEFAULT[cop["steward_type"]] if active is None else active
+        cop_cols["training_received"][i] = cop["training_planned"]
+        for k in ("org_support", "employer_recognition", "peer_recognition", "tech_mastery"):
+            cop_cols[k][i] = cop[k]
+        cop_cols["steward_type"][i] = cop["steward_type"]
+        cop_cols["sponsor"][i] = cop["sponsor"]
+        cop_cols["leader_changes"][i] = cop["leader_changes"]
+        cop_cols["cop_id"][i] = plan.name
+    two = np.ones((P, 2), dtype=bool)
+    n_women = _apportion_many(n, np.column_stack([women, 1 - women]), two)[:, 0]
+    n_vol = _apportion_many(n, np.column_stack([voluntary, 1 - voluntary]), two)[:, 0]
+    ages = np.cumsum(_apportion_many(n, age_share, age_valid), axis=1)
+    cuts = np.sort(np.column_stack([np.zeros(P, np.int64), n_women, ages, n_vol, n]), axis=1)
+    starts, lengths = cuts[:, :-1], np.diff(cuts, axis=1)
+    keep = lengths > 0
+    plan_of = np.nonzero(keep)[0]
+    start = starts[keep]
+    band = (start[:, None] >= ages[plan_of, :2]).sum(axis=1)
+    commitment = num["commitment"][plan_of]
+    columns: dict[str, Any] = {
+        "_plan": plan_of,
+        "gender": np.where(start < n_women[plan_of], "woman", "man").astype(object),
+        "age_band": age_name[plan_of, band],
+        "voluntary": start < n_vol[plan_of],
+        "hours_per_week": num["hours_per_week"][plan_of],
+        "prior_acquaintance": num["prior_acquaintance"][plan_of],
+        "steward_active": steward_active[plan_of],
+        "commitment_1": commitment,
+        "commitment_2": commitment.copy(),
+        "commitment_3": commitment.copy(),
+        **{k: v[plan_of] for k, v in cop_cols.items()},
+    }
+    return columns, lengths[keep].astype(float)
+
+
+@dataclass
+class _Batch:
+    """Member profiles of several scenarios (plans), stacked in plan order, with features."""
+
+    frame: pd.DataFrame
+    X: pd.DataFrame
+    weights: np.ndarray
+    starts: np.ndarray  # first row of each scenario
+    notes: list[str]
+
+
+def _batch(model: AttainmentModel, plans: Sequence[PlannedCoP]) -> _Batch:
+    import numpy as np
+    import pandas as pd
+
+    comp_idx = [i for i, p in enumerate(plans) if p.members is None]
+    pieces = []
+    weights = []
+    if comp_idx:
+        cols, w = _composition_profiles([plans[i] for i in comp_idx])
+        cols["_plan"] = np.asarray(comp_idx, dtype=np.int64)[cols["_plan"]]
+        pieces.append(pd.DataFrame(cols))
+        weights.append(w)
+    for i, plan in enumerate(plans):
+        if plan.members is not None:
+            members = plan.to_members().drop(columns=["respondent_id"])
+            members.insert(0, "_plan", i)
+            pieces.append(members)
+            weights.append(np.ones(len(members)))
+    frame = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+    w = np.concatenate(weights)
+    owner = frame["_plan"].to_numpy()
+    if len(pieces) > 1:
+        order = np.argsort(owner, kind="stable")
+        frame = frame.iloc[order].reset_index(drop=True)
+        w, owner = w[order], owner[order]
+    frame = frame.drop(columns=["_plan"])
+    starts = np.searchsorted(owner, np.arange(len(plans)))
+    X, notes = _features(model, frame, plans, owner, starts)
+    return _Batch(frame=frame, X=X, weights=w, starts=starts, notes=notes)
+
+
+def _features(
+    model: AttainmentModel,
+    frame: pd.DataFrame,
+    plans: Sequence[PlannedCoP],
+    owner: np.ndarray,
+    starts: np.ndarray,
+) -> tuple[pd.DataFrame, list[str]]:
+    """The model's features for member rows; plan problems become PlanError."""
+    import numpy as np
+    import pandas as pd
+
+    builder = model.builder
+    needed = list(
+        dict.fromkeys(c for g in builder._groups for c in builder._specs[g.name]["columns"])
+    )
+    absent = [c for c in needed if c not in frame.columns]
+    notes: list[str] = []
+    if absent:
+        if builder.missing != "impute":
+            raise PlanError(
+                f"the model uses {', '.join(absent)}, which the plan does not give: describe "
+                f"the members one by one with {', '.join(absent)} (or use a model whose "
+                "feature builder imputes missing values)"
+            )
+        frame = frame.copy()
+        for c in absent:
+            frame[c] = pd.NA
+        notes.append(
+            f"{', '.join(absent)} not given by the plan: filled with the training data's "
+            "typical value"
+        )
+    X = _encode_clean(builder, frame)
+    if X is None:
+        try:
+            X = builder.transform(frame)
+        except FeatureError as err:
+            raise PlanError(f"the plan cannot be encoded for the model: {err}") from err
+    if len(X) != len(frame):
+        lost = np.setdiff1d(np.arange(len(frame)), X.index.to_numpy())
+        p = int(owner[lost[0]])
+        members = [int(j - starts[p]) + 1 for j in lost if owner[j] == p]
+        cols = [c for c in needed if pd.isna(frame.loc[lost[0], c])]
+        raise PlanError(
+            f"plan {plans[p].name!r}: member(s) {', '.join(map(str, members[:10]))} lack "
+            f"{', '.join(cols)}, which the model needs (give {', '.join(cols)} for every "
+            "member, or use a model whose feature builder imputes missing values)"
+        )
+    return X, notes
+
+
+def _encode_clean(builder: CoPFeatureBuilder, frame: pd.DataFrame) -> pd.DataFrame | None:
+    """The builder's transform for complete, valid rows, column by column in NumPy.
+
+    The fitted builder's groups, references and settings give each feature; the operations are
+    those of ``CoPFeatureBuilder.transform`` on complete rows, so the result is identical (the
+    tests hold the two against each other). Returns None when a value is missing, of another
+    type or outside the codebook: the builder's own transform then handles (or reports) it.
+    """
+    import numpy as np
+    import pandas as pd
+
+    out: dict[str, np.ndarray] = {}
+    for g in builder._groups:
+        spec = builder._specs[g.name]
+        cols = spec["columns"]
+        if g.kind == "scale":
+            items = [_numeric_column(frame[c], 1, 5) for c in cols]
+            if any(v is None for v in items):
+                return None
+            stacked = np.column_stack(items)
+            answered = ~np.isnan(stacked)
+            count = answered.sum(axis=1)
+            total = np.where(answered, stacked, 0.0).sum(axis=1)
+            values = total / np.maximum(count, 1)
+        elif g.kind == "category":
+            s = frame[cols[0]]
+            raw = s.to_numpy(dtype=object)
+            known = [spec["reference"], *(f[len(g.prefix) + 1 :] for f in spec["features"])]
+            if not pd.Series(raw).isin(known).all():
+                return None
+            for fname in spec["features"]:
+                out[fname] = (raw == fname[len(g.prefix) + 1 :]).astype(float)
+            continue
+        elif g.kind == "boolean":
+            s = frame[cols[0]]
+            if s.dtype != bool:
+                return None
+            values = s.to_numpy(dtype=float)
+        else:
+            low, high = {"likert": (1, 5), "count": (0, None), "hours": (0, None)}[g.kind]
+            values = _numeric_column(frame[cols[0]], low, high, integer=g.kind == "count")
+            if values is None:
+                return None
+        if g.kind == "hours" and builder.hours_log1p:
+            values = np.log1p(values)
+        out[spec["features"][0]] = values.astype(float)
+    names = list(builder.feature_names_out_)
+    return pd.DataFrame(out, index=frame.index, columns=names).astype(float)
+
+
+def _numeric_column(
+    s: pd.Series, low: float, high: float | None, integer: bool = False
+) -> np.ndarray | None:
+    """Float values of a complete numeric column within [low, high], else None."""
+    import numpy as np
+
+    if s.dtype.kind not in "iuf":
+        return None
+    values = s.to_numpy(dtype=float)
+    if not np.isfinite(values).all() or (values < low).any():
+        return None
+    if high is not None and (values > high).any():
+        return None
+    if integer and (values != np.round(values)).any():
+        return None
+    return values
+
+
+# ---------------------------------------------------------------------------------------------
+# prediction at the estimates and over parameter draws
+# ---------------------------------------------------------------------------------------------
+class _Engine:
+    """The model's parameters, the event ``attainment >= level`` and the parameter draws."""
+
+    def __init__(
+        self,
+        model: AttainmentModel,
+        *,
+        level: Any,
+        n_draws: int,
+        random_state: int | None,
+        interval: float,
+    ) -> None:
+        import numpy as np
+
+        from copfactors.models._links import get_link
+
+        reg = model.regression
+        self.model = model
+        self.reg = reg
+        self.link = get_link(reg._fit_link)
+        self.classes = reg.classes_
+        self.scores = np.asarray(reg._class_scores, dtype=float)
+        self.J = len(self.classes) - 1
+        self.loc_idx = list(reg._loc_idx)
+        self.nominal_idx = list(reg._nominal_idx)
+        self.q = len(self.nominal_idx)
+        self.binary = self.classes.dtype.kind == "b" or model.training.get("kind") == "binary"
+        if self.binary:
+            self.k = len(self.classes) - 1
+            self.level = self.classes[-1]
+        else:
+            self.k = _level_index(self.classes, self.scores, level)
+            self.level = self.classes[self.k]
+        if not (isinstance(interval, int | float) and 0 < interval < 1):
+            raise CopFactorsError(f"interval must be between 0 and 1, got {interval!r}")
+        self.interval = float(interval)
+        if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 0:
+            raise CopFactorsError(f"n_draws must be an integer >= 0, got {n_draws!r}")
+        self.n_draws = int(n_draws)
+        self.random_state = random_state
+        self.n_sorted = 0
+        if self.n_draws:
+            self._draw()
+
+    def _draw(self) -> None:
+        import numpy as np
+
+        mean = self.reg.params_.to_numpy(dtype=float)
+        cov = self.reg.cov_.to_numpy(dtype=float)
+        if not (np.isfinite(mean).all() and np.isfinite(cov).all()):
+            raise CopFactorsError(
+                "the model's estimates or covariance are not finite, so no parameter draws can "
+                "be made; score with n_draws=0"
+            )
+        vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
+        root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+        rng = np.random.default_rng(self.random_state)
+        z = rng.standard_normal((self.n_draws, mean.size))
+        draws = mean + z @ root.T
+        J, q = self.J, self.q
+        theta = draws[:, :J]
+        if J > 1:
+            crossed = np.any(np.diff(theta, axis=1) <= 0, axis=1)
+            self.n_sorted = int(crossed.sum())
+            theta = np.sort(theta, axis=1)
+        self.theta = theta  # (D, J)
+        # nominal effects are stored by predictor, then threshold: (D, q, J)
+        self.gamma = draws[:, J : J * (1 + q)].reshape(self.n_draws, q, J)
+        self.beta_t = np.ascontiguousarray(draws[:, J * (1 + q) :].T)  # (p, D)
+
+    # -- at the estimates --------------------------------------------------------------------
+    def point(self, batch: _Batch) -> dict[str, np.ndarray]:
+        """Weighted means per scenario of P(Y = k), P(Y >= level) and the expected score."""
+        import numpy as np
+
+        proba = self.reg.predict_proba(batch.X)
+        w = batch.weights
+        n = np.add.reduceat(w, batch.starts)
+        dist = np.add.reduceat(proba * w[:, None], batch.starts, axis=0) / n[:, None]
+        member_ge = proba[:, self.k :].sum(axis=1)
+        return {
+            "distribution": dist,
+            "probability": np.add.reduceat(member_ge * w, batch.starts) / n,
+            "expected": np.add.reduceat((proba @ self.scores) * w, batch.starts) / n,
+            "member_probability": member_ge,
+            "n": n,
+        }
+
+    # -- over the draws ------------------------------------------------------------------------
+    def draws(self, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
+        """Per scenario and draw: mean P(Y >= level) and mean expected score (S x D each)."""
+        import numpy as np
+
+        D = self.n_draws
+        X = batch.X.to_numpy(dtype=float)
+        w = batch.weights
+        S = len(batch.starts)
+        prob = np.empty((S, D))
+        expected = np.empty((S, D))
+        ends = np.append(batch.starts[1:], len(X))
+        # blocks of whole scenarios, so that each block's sums are complete
+        rows_per_block = max(1, _BLOCK // max(D, 1))
+        s = 0
+        while s < S:
+            e = s + 1
+            while e < S and ends[e] - batch.starts[s] <= rows_per_block:
+                e += 1
+            lo, hi = int(batch.starts[s]), int(ends[e - 1])
+            p_ge, exp_score = self._members(X[lo:hi])
+            local = batch.starts[s:e] - lo
+            wb = w[lo:hi, None]
+            n = np.add.reduceat(w[lo:hi], local)[:, None]
+            prob[s:e] = np.add.reduceat(p_ge * wb, local, axis=0) / n
+            expected[s:e] = np.add.reduceat(exp_score * wb, local, axis=0) / n
+            s = e
+        return prob, expected
+
+    def _members(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """P(Y >= level) and expected score of each row under each draw (rows x D)."""
+        import numpy as np
+
+        eta = X[:, self.loc_idx] @ self.beta_t  # (n, D)
+        if self.q:
+            W = X[:, self.nominal_idx]
+            cuts = self.theta.T[:, None, :] + np.einsum("nq,dqj->jnd", W, self.gamma)
+            cuts = np.sort(cuts, axis=0)  # (J, n, D); rows whose cut points cross are sorted
+        else:
+            cuts = self.theta.T[:, None, :]  # (J, 1, D)
+        sf = self.link.sf(cuts - eta[None, :, :])  # P(Y > j) for each cut j: (J, n, D)
+        p_ge = sf[self.k - 1]
+        steps = np.diff(self.scores)
+        exp_score = self.scores[0] + np.tensordot(steps, sf, axes=(0, 0))
+        return p_ge, exp_score
+
+    def quantiles(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper ends of the central ``interval`` of draws (last axis)."""
+        import numpy as np
+
+        if not self.n_draws:
+            nan = np.full(values.shape[:-1], np.nan)
+            return nan, nan.copy()
+        tail = (1 - self.interval) / 2
+        lo, hi = np.quantile(values, [tail, 1 - tail], axis=-1)
+        return lo, hi
+
+
+def _level_index(classes: np.ndarray, scores: np.ndarray, level: Any) -> int:
+    import numpy as np
+
+    labels = [c.item() if hasattr(c, "item") else c for c in classes]
+    if level in labels:
+        k = labels.index(level)
+    elif isinstance(level, int | float) and not isinstance(level, bool):
+        hits = np.flatnonzero(scores == float(level))
+        k = int(hits[0]) if hits.size else -1
+    else:
+        k = -1
+    if k < 1:
+        allowed = ", ".join(str(c) for c in labels[1:])
+        why = "is the lowest level (every member reaches it)" if k == 0 else "is not a level"
+        raise CopFactorsError(f"level {level!r} {why} of the model; choose one of {allowed}")
+    return k
+
+
+# ---------------------------------------------------------------------------------------------
+# risk flags
+# ---------------------------------------------------------------------------------------------
+def _weighted_mean(frame: pd.DataFrame, column: str, w: np.ndarray) -> float:
+    import numpy as np
+
+    values = frame[column].to_numpy(dtype=float)
+    return float(np.sum(values * w) / np.sum(w))
+
+
+def _flag_texts(
+    plans: Sequence[PlannedCoP], batch: _Batch, model: AttainmentModel
+) -> list[list[str]]:
+    """Risks of each plan in words (vectorised over plans, words only for the flagged)."""
+    import numpy as np
+
+    w, st = batch.weights, batch.starts
+    n = np.add.reduceat(w, st)
+
+    def mean(column: str) -> np.ndarray:
+        return np.add.reduceat(batch.frame[column].to_numpy(dtype=float) * w, st) / n
+
+    voluntary = mean("voluntary")
+    hours = mean("hours_per_week")
+    commitment = mean("commitment_1")
+    active = mean("steward_active")
+    recognition = mean("employer_recognition")
+    ranges = model.training.get("feature_ranges") or {}
+    checked = [
+        (name, float(b[0]), float(b[1]))
+        for name, b in ranges.items()
+        if name in batch.X.columns and isinstance(b, list) and len(b) == 2
+    ]
+    if checked:
+        values = batch.X[[c for c, _, _ in checked]].to_numpy(dtype=float)
+        lows = np.minimum.reduceat(values, st, axis=0)
+        highs = np.maximum.reduceat(values, st, axis=0)
+        bounds_lo = np.array([lo for _, lo, _ in checked])
+        bounds_hi = np.array([hi for _, _, hi in checked])
+        outside_any = ((lows < bounds_lo) | (highs > bounds_hi)).any(axis=1)
+    else:
+        outside_any = np.zeros(len(plans), dtype=bool)
+    out = []
+    for i, plan in enumerate(plans):
+        flags = []
+        steward = plan.cop["steward_type"]
+        if steward == "none":
+            flags.append(
+                "no steward: nobody is planned to lead and animate the CoP, which the paper "
+                "found essential (C2)"
+            )
+        if voluntary[i] < 0.5:
+            flags.append(
+                f"mostly designated members: {voluntary[i]:.0%} take part voluntarily; the "
+                "paper found voluntary participation essential to cooperation (C3)"
+            )
+        if hours[i] < 1:
+            flags.append(
+                f"little protected time: {hours[i]:.2f} hours a week per member on average; "
+                "lack of time was the main source of dissatisfaction (C11)"
+            )
+        changes = int(plan.cop["leader_changes"])
+        if changes >= 2:
+            flags.append(
+                f"frequent leader changes: {changes} expected; changes of leader hurt (C2)"
+            )
+        if commitment[i] < 3:
+            flags.append(
+                f"low commitment: {commitment[i]:.1f} on the 1-5 scale; commitment is a key "
+                "driver (C1)"
+            )
+        if steward != "none" and active[i] < 3:
+            flags.append(
+                f"a steward with little activity: rated {active[i]:.1f} of 5; a dynamic "
+                "leader matters (C2)"
+            )
+        if recognition[i] < 2.5:
+            flags.append(
+                f"little employer recognition: {recognition[i]:.1f} of 5; it was a main "
+                "source of dissatisfaction (C11)"
+            )
+        if outside_any[i]:
+            parts = []
+            for j, (name, lo, hi) in enumerate(checked):
+                if lows[i, j] < lo:
+                    parts.append(f"{name} {lows[i, j]:g} (training data {lo:g} to {hi:g})")
+                elif highs[i, j] > hi:
+                    parts.append(f"{name} {highs[i, j]:g} (training data {lo:g} to {hi:g})")
+            flags.append(
+                "outside the training data, so the model extrapolates: " + "; ".join(parts)
+            )
+        out.append(flags)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# levers
+# ---------------------------------------------------------------------------------------------
+def _replace(plan: PlannedCoP, **cop: Any) -> PlannedCoP:
+    new = dataclasses.replace(
+        plan,
+        cop={**plan.cop, **cop},
+        composition=copy.deepcopy(plan.composition),
+        members=copy.deepcopy(plan.members),
+    )
+    return new
+
+
+def _bump_members(plan: PlannedCoP, key: str, fn: Callable[[float], float], default: Any) -> None:
+    """Apply ``fn`` to a member field in place (composition value, or each listed member)."""
+    if plan.members is not None:
+        for m in plan.members:
+            m[key] = fn(m.get(key, default))
+    else:
+        assert plan.composition is not None
+        value = plan.composition.get(key)
+        plan.composition[key] = fn(default if value is None else value)
+
+
+def _lever_steward(target: str) -> Callable[[PlannedCoP], PlannedCoP | None]:
+    def apply(plan: PlannedCoP) -> PlannedCoP | None:
+        if _STEWARD_ORDER.index(plan.cop["steward_type"]) >= _STEWARD_ORDER.index(target):
+            return None
+        return _replace(plan, steward_type=target)
+
+    return apply
+
+
+def _lever_voluntary(plan: PlannedCoP) -> PlannedCoP | None:
+    new = _replace(plan)
+    if new.members is not None:
+        if all(m.get("voluntary", False) for m in new.members):
+            return None
+        for m in new.members:
+            m["voluntary"] = True
+    else:
+        assert new.composition is not None
+        if new.composition["share_voluntary"] >= 1:
+            return None
+        new.composition["share_voluntary"] = 1.0
+    return new
+
+
+def _lever_member(key: str, step: float, cap: float | None, default: Any) -> Callable:
+    def apply(plan: PlannedCoP) -> PlannedCoP | None:
+        new = _replace(plan)
+
+        def fn(v: float) -> float:
+            out = float(v) + step
+            return min(out, cap) if cap is not None else out
+
+        _bump_members(new, key, fn, default)
+        return new
+
+    return apply
+
+
+def _lever_cop_likert(key: str) -> Callable[[PlannedCoP], PlannedCoP | None]:
+    def apply(plan: PlannedCoP) -> PlannedCoP | None:
+        new = _replace(plan, **{key: min(5.0, float(plan.cop[key]) + 1)})
+        if new.members is not None:
+            for m in new.members:
+                if key in m:
+                    m[key] = min(5.0, float(m[key]) + 1)
+        return new
+
+    return apply
+
+
+def _lever_training(plan: PlannedCoP) -> PlannedCoP | None:
+    new = _replace(plan, training_planned=True)
+    if new.members is not None:
+        for m in new.members:
+            if "training_received" in m:
+                m["training_received"] = True
+    return new
+
+
+def _lever_leader(plan: PlannedCoP) -> PlannedCoP | None:
+    if plan.cop["leader_changes"] == 0:
+        return None
+    return _replace(plan, leader_changes=0)
+
+
+def _lever_steward_active(plan: PlannedCoP) -> PlannedCoP | None:
+    steward = plan.cop["steward_type"]
+    if steward == "none":
+        return None
+    return _lever_member("steward_active", 1.0, 5.0, _STEWARD_DEFAULT[steward])(plan)
+
+
+def _fmt_share(frame: pd.DataFrame, col: str, w: np.ndarray) -> str:
+    return f"{_weighted_mean(frame, col, w):.0%}"
+
+
+def _fmt_mean(digits: int, unit: str = "") -> Callable[[pd.DataFrame, str, Any], str]:
+    def fmt(frame: pd.DataFrame, col: str, w: Any) -> str:
+        return f"{_weighted_mean(frame, col, w):.{digits}f}{unit}"
+
+    return fmt
+
+
+def _fmt_first(frame: pd.DataFrame, col: str, w: Any) -> str:
+    return str(frame[col].iloc[0])
+
+
+#: The what-if changes of :meth:`ScoreResult.levers`: name, description, change, column shown
+#: in ``from``/``to`` and how it is shown.
+_LEVERS: tuple[tuple[str, str, Callable, str, Callable], ...] = (
+    (
+        "steward_designated",
+        "appoint a designated steward (an employee given the role)",
+        _lever_steward("designated"),
+        "steward_type",
+        _fmt_first,
+    ),
+    (
+        "steward_dedicated",
+        "hire a dedicated steward for the CoP",
+        _lever_steward("dedicated"),
+        "steward_type",
+        _fmt_first,
+    ),
+    (
+        "voluntary",
+        "make participation voluntary for every member",
+        _lever_voluntary,
+        "voluntary",
+        _fmt_share,
+    ),
+    (
+        "hours_per_week",
+        "protect half an hour more a week for CoP work",
+        _lever_member("hours_per_week", 0.5, None, _MEMBER_DEFAULTS["hours_per_week"]),
+        "hours_per_week",
+        _fmt_mean(2, " h/week"),
+    ),
+    (
+        "training",
+        "train the members (tools and ways of working)",
+        _lever_training,
+        "training_received",
+        _fmt_share,
+    ),
+    (
+        "commitment",
+        "raise commitment by half a point (motivated members, objectives they own)",
+        _lever_member("commitment", 0.5, 5.0, _MEMBER_DEFAULTS["commitment"]),
+        "commitment_1",
+        _fmt_mean(2),
+    ),
+    (
+        "leader_changes",
+        "keep the same leader throughout",
+        _lever_leader,
+        "leader_changes",
+        _fmt_first,
+    ),
+    (
+        "steward_active",
+        "a more active steward (+1 point of activity)",
+        _lever_steward_active,
+        "steward_active",
+        _fmt_mean(1),
+    ),
+    (
+        "org_support",
+        "more organisational support (+1 point)",
+        _lever_cop_likert("org_support"),
+        "org_support",
+        _fmt_mean(1),
+    ),
+    (
+        "employer_recognition",
+        "recognition of CoP work by the employer (+1 point)",
+        _lever_cop_likert("employer_recognition"),
+        "employer_recognition",
+        _fmt_mean(1),
+    ),
+    (
+        "prior_acquaintance",
+        "members who already know each other (+1 point of prior acquaintance)",
+        _lever_member("prior_acquaintance", 1.0, 5.0, _MEMBER_DEFAULTS["prior_acquaintance"]),
+        "prior_acquaintance",
+        _fmt_mean(1),
+    ),
+)
+
+#: Names of the levers :meth:`ScoreResult.levers` tries, in order.
+LEVERS: tuple[str, ...] = tuple(lv[0] for lv in _LEVERS)
+
+
+# ---------------------------------------------------------------------------------------------
+# the result
+# ---------------------------------------------------------------------------------------------
+@dataclass(eq=False)
+class ScoreResult:
+    """The score of one planned CoP (see :func:`score`).
+
+    Attributes
+    ----------
+    plan_name : str
+    n_members : int
+    level : int or label
+        The event scored is ``attainment >= level`` (for a binary model: attained).
+    interval : float
+        Coverage of the intervals (0.90).
+    probability, probability_low, probability_high : float
+        Mean over the members of ``P(attainment >= level)`` and its interval (NaN without
+        draws).
+    expected, expected_low, expected_high : float
+        Mean expected attainment score and its interval.
+    distribution : pandas.Series
+        Mean probability of each attainment level of the model (index: the levels).
+    flags : list of str
+        Risks of the plan, in words.
+    model_note : str
+        What the model was fitted on (says SIMULATED when it was) and caveats.
+    n_draws, n_draws_sorted : int
+        Parameter draws made, and how many had their thresholds sorted.
+    random_state : int or None
+        Seed of the draws.
+    notes : list of str
+        Other remarks (values filled in for the model, ...).
+    """
+
+    plan_name: str
+    n_members: int
+    level: Any
+    interval: float
+    probability: float
+    probability_low: float
+    probability_high: float
+    expected: float
+    expected_low: float
+    expected_high: float
+    distribution: pd.Series
+    flags: list[str]
+    model_note: str
+    n_draws: int
+    n_draws_sorted: int
+    random_state: int | None
+    notes: list[str] = field(default_factory=list)
+    _plan: PlannedCoP | None = field(default=None, repr=False)
+    _engine: _Engine | None = field(default=None, repr=False)
+    _base_draws: np.ndarray | None = field(default=None, repr=False)
+    _levers: pd.DataFrame | None = field(default=None, repr=False)
+
+    # -- levers --------------------------------------------------------------------------------
+    def levers(self) -> pd.DataFrame:
+        """What-if changes to the plan, ranked by how much they raise the probability.
+
+        Each lever changes the plan (a dedicated steward, every member voluntary, half an hour
+        more a week, training, +0.5 commitment, no leader change, +1 support, ...) and the plan
+        is scored again with the same model and the same parameter draws, so ``delta_low`` and
+        ``delta_high`` bound the *paired* difference. Levers that do not apply (already at
+        their best, or acting on nothing the model uses) are left out.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``lever``, ``description``, ``from``, ``to`` (the value before and after,
+            as text), ``probability`` (after the change), ``delta`` (change of probability),
+            ``delta_low``, ``delta_high`` (interval of the change; NaN without draws), sorted
+            by ``delta``, largest first.
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> plan = cf.PlannedCoP.from_dict({"composition": {"n_members": 12}})
+        >>> levers = cf.score(plan, n_draws=100).levers()
+        >>> levers.columns.tolist()
+        ['lever', 'description', 'from', 'to', 'probability', 'delta', 'delta_low', 'delta_high']
+        >>> bool(levers["delta"].is_monotonic_decreasing)
+        True
+        """
+        if self._levers is None:
+            self._levers = self._compute_levers()
+        return self._levers.copy()
+
+    def _compute_levers(self) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
+        engine, plan = self._engine, self._plan
+        if engine is None or plan is None:
+            raise CopFactorsError("this result holds no plan and model to compute levers from")
+        scenarios: list[PlannedCoP] = [plan]
+        meta = []
+        for name, description, change, column, fmt in _LEVERS:
+            changed = change(plan)
+            if changed is not None:
+                scenarios.append(changed)
+                meta.append((name, description, column, fmt))
+        batch = _batch(engine.model, scenarios)
+        ends = np.append(batch.starts[1:], len(batch.frame))
+        X = batch.X.to_numpy(dtype=float)
+        base_X = X[batch.starts[0] : ends[0]]
+        point = engine.point(batch)
+        if engine.n_draws:
+            prob_draws, _ = engine.draws(batch)
+            diffs = prob_draws[1:] - prob_draws[0]
+            lo, hi = engine.quantiles(diffs)
+        else:
+            lo = hi = np.full(len(scenarios) - 1, np.nan)
+        records = []
+        base_frame = batch.frame.iloc[batch.starts[0] : ends[0]]
+        base_w = batch.weights[batch.starts[0] : ends[0]]
+        for i, (name, description, column, fmt) in enumerate(meta, start=1):
+            rows = slice(int(batch.starts[i]), int(ends[i]))
+            if X[rows].shape == base_X.shape and np.array_equal(X[rows], base_X):
+                continue  # the change touches nothing the model uses
+            frame = batch.frame.iloc[rows]
+            records.append(
+                {
+                    "lever": name,
+                    "description": description,
+                    "from": fmt(base_frame, column, base_w),
+                    "to": fmt(frame, column, batch.weights[rows]),
+                    "probability": float(point["probability"][i]),
+                    "delta": float(point["probability"][i] - point["probability"][0]),
+                    "delta_low": float(lo[i - 1]),
+                    "delta_high": float(hi[i - 1]),
+                }
+            )
+        out = pd.DataFrame(records, columns=list(LEVER_COLUMNS))
+        out = out.sort_values("delta", ascending=False, kind="stable").reset_index(drop=True)
+        return out
+
+    # -- output --------------------------------------------------------------------------------
+    def to_dict(self, levers: bool = False) -> dict[str, Any]:
+        """The result as plain JSON values in a fixed layout (NaN becomes ``None``).
+
+        Parameters
+        ----------
+        levers : bool, default False
+            Include the levers (computed if needed) as a list of records.
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> plan = cf.PlannedCoP.from_dict({"composition": {"n_members": 12}})
+        >>> list(cf.score(plan, n_draws=0).to_dict())[:4]
+        ['plan', 'n_members', 'level', 'interval']
+        """
+        out: dict[str, Any] = {
+            "plan": self.plan_name,
+            "n_members": int(self.n_members),
+            "level": _plain_label(self.level),
+            "interval": self.interval,
+            "probability": {
+                "estimate": _num(self.probability),
+                "low": _num(self.probability_low),
+                "high": _num(self.probability_high),
+            },
+            "expected": {
+                "estimate": _num(self.expected),
+                "low": _num(self.expected_low),
+                "high": _num(self.expected_high),
+            },
+            "distribution": [
+                {"level": _plain_label(k), "probability": _num(v)}
+                for k, v in self.distribution.items()
+            ],
+            "flags": list(self.flags),
+            "model_note": self.model_note,
+            "notes": list(self.notes),
+            "n_draws": int(self.n_draws),
+            "n_draws_sorted": int(self.n_draws_sorted),
+            "random_state": self.random_state,
+        }
+        if levers:
+            out["levers"] = [
+                {k: (_num(v) if isinstance(v, float) else v) for k, v in rec.items()}
+                for rec in self.levers().to_dict("records")
+            ]
+        return out
+
+    def to_text(self, levers: int = 5, digits: int = 2) -> str:
+        """A readable summary: probability, interval, distribution, flags, top levers, model.
+
+        Parameters
+        ----------
+        levers : int, default 5
+            How many of the top levers to show (0: none).
+        digits : int, default 2
+            Decimals of probabilities.
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> plan = cf.PlannedCoP.from_dict({"name": "Pilot", "composition": {"n_members": 12}})
+        >>> print(cf.score(plan, n_draws=100).to_text(levers=0).splitlines()[0])
+        Planned CoP: Pilot (12 members)
+        """
+        from copfactors.report import render_table
+
+        pct = f"{100 * self.interval:g}%"
+        d = digits
+
+        def span(lo: float, hi: float) -> str:
+            if math.isnan(lo):
+                return "no interval: no parameter draws"
+            return f"{pct} interval {lo:.{d}f} to {hi:.{d}f}"
+
+        labels = [str(_plain_label(k)) for k in self.distribution.index]
+        event = f"attainment >= {_plain_label(self.level)}"
+        if isinstance(self.level, bool) or type(self.level).__name__ == "bool_":
+            event = "objectives attained"
+        lines = [
+            f"Planned CoP: {self.plan_name} ({self.n_members} members)",
+            f"Probability that the objectives are attained ({event}): "
+            f"{self.probability:.{d}f} ({span(self.probability_low, self.probability_high)})",
+            f"Expected attainment score ({labels[0]}-{labels[-1]}): {self.expected:.{d}f} "
+            f"({span(self.expected_low, self.expected_high)})",
+            "Distribution: "
+            + ", ".join(
+                f"{lab}: {v:.{d}f}" for lab, v in zip(labels, self.distribution, strict=True)
+            ),
+        ]
+        if self.flags:
+            lines.append("Risk flags:")
+            lines.extend(f"  - {f}" for f in self.flags)
+        else:
+            lines.append("Risk flags: none")
+        if levers:
+            table = self.levers().head(levers)
+            if len(table):
+                shown = table[["lever", "from", "to", "probability", "delta"]].copy()
+                if self.n_draws:
+                    shown[f"{pct} interval"] = [
+                        f"{lo:+.{d}f} to {hi:+.{d}f}"
+                        for lo, hi in zip(table["delta_low"], table["delta_high"], strict=True)
+                    ]
+                shown["delta"] = [f"{v:+.{d}f}" for v in shown["delta"]]
+                lines.append("")
+                lines.append(
+                    render_table(
+                        shown,
+                        title=f"Top levers (change of the probability; {len(table)} of "
+                        f"{len(self.levers())})",
+                        digits=d,
+                    )
+                )
+                lines.extend(
+                    f"  {rec.lever}: {rec.description}" for rec in table.itertuples(index=False)
+                )
+            else:
+                lines.append("Levers: none applies")
+        lines.append("")
+        lines.append(f"Model: {self.model_note}.")
+        if self.n_draws:
+            lines.append(
+                f"Intervals: {self.n_draws} draws of the model's parameters (seed "
+                f"{self.random_state}); {self.n_draws_sorted} had their thresholds sorted."
+            )
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text(levers=0)
+
+
+def _num(v: Any) -> float | None:
+    v = float(v)
+    return None if math.isnan(v) else v
+
+
+def _plain_label(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
+
+
+# ---------------------------------------------------------------------------------------------
+# public functions
+# ---------------------------------------------------------------------------------------------
+def score(
+    plan: PlannedCoP | Mapping[str, Any] | str | os.PathLike[str],
+    model: AttainmentModel | str | os.PathLike[str] | None = None,
+    *,
+    n_draws: int = 1000,
+    random_state: int | None = 0,
+    level: Any = 4,
+    interval: float = 0.90,
+) -> ScoreResult:
+    """Score a planned CoP: the probability that its objectives will be attained.
+
+    Parameters
+    ----------
+    plan : PlannedCoP, mapping or path
+        The plan (a mapping is read with ``PlannedCoP.from_dict``, a path with
+        ``PlannedCoP.from_file``).
+    model : AttainmentModel, path or None
+        The attainment model (a path is read with :func:`copfactors.load_model`). ``None``
+        uses the reference model, fitted on SIMULATED data (the result's ``model_note`` says
+        so): refit on your own survey for decisions.
+    n_draws : int, default 1000
+        Parameter draws for the intervals (0: no intervals).
+    random_state : int or None, default 0
+        Seed of the draws.
+    level : int, default 4
+        The event scored is ``attainment >= level`` (4 = "attained"); must be a level of the
+        model above its lowest. Ignored for a binary model.
+    interval : float, default 0.90
+        Coverage of the intervals.
+
+    Returns
+    -------
+    ScoreResult
+
+    Raises
+    ------
+    copfactors.errors.PlanError
+        A bad plan, or one the model cannot encode (a field it needs is missing).
+    copfactors.errors.CopFactorsError
+        Bad arguments or model.
+
+    Examples
+    --------
+    >>> import copfactors as cf
+    >>> plan = cf.PlannedCoP.from_dict(
+    ...     {"steward_type": "none", "composition": {"n_members": 15, "share_voluntary": 0.2}}
+    ... )
+    >>> result = cf.score(plan, n_draws=200)
+    >>> result.flags[0].split(":")[0]
+    'no steward'
+    >>> round(float(result.distribution.sum()), 12)
+    1.0
+    """
+    import pandas as pd
+
+    plan = _resolve_plan(plan)
+    fitted = _resolve_model(model)
+    engine = _Engine(
+        fitted, level=level, n_draws=n_draws, random_state=random_state, interval=interval
+    )
+    batch = _batch(fitted, [plan])
+    point = engine.point(batch)
+    if engine.n_draws:
+        prob_d, exp_d = engine.draws(batch)
+        p_lo, p_hi = engine.quantiles(prob_d[0])
+        e_lo, e_hi = engine.quantiles(exp_d[0])
+        base = prob_d[0]
+    else:
+        p_lo = p_hi = e_lo = e_hi = math.nan
+        base = None
+    distribution = pd.Series(
+        point["distribution"][0],
+        index=pd.Index(engine.classes, name="level"),
+        name="probability",
+    )
+    return ScoreResult(
+        plan_name=plan.name,
+        n_members=int(round(float(point["n"][0]))),
+        level=_plain_label(engine.level),
+        interval=engine.interval,
+        probability=float(point["probability"][0]),
+        probability_low=float(p_lo),
+        probability_high=float(p_hi),
+        expected=float(point["expected"][0]),
+        expected_low=float(e_lo),
+        expected_high=float(e_hi),
+        distribution=distribution,
+        flags=_flag_texts([plan], batch, fitted)[0],
+        model_note=_model_note(fitted),
+        n_draws=engine.n_draws,
+        n_draws_sorted=engine.n_sorted,
+        random_state=random_state,
+        notes=list(batch.notes),
+        _plan=plan,
+        _engine=engine,
+        _base_draws=base,
+    )
+
+
+def score_many(
+    plans: Iterable[PlannedCoP | Mapping[str, Any] | str | os.PathLike[str]],
+    model: AttainmentModel | str | os.PathLike[str] | None = None,
+    n_draws: int = 0,
+    *,
+    random_state: int | None = 0,
+    level: Any = 4,
+    interval: float = 0.90,
+    flags: bool = True,
+) -> pd.DataFrame:
+    """Score many plans at once: one feature build and one prediction for all their members.
+
+    Parameters
+    ----------
+    plans : iterable of PlannedCoP, mapping or path
+    model : AttainmentModel, path or None
+        As in :func:`score` (``None``: the reference model, fitted on SIMULATED data).
+    n_draws : int, default 0
+        Parameter draws for intervals (0: none, the fastest).
+    random_state, level, interval
+        As in :func:`score`; the same draws serve every plan.
+    flags : bool, default True
+        Compute the risk flags (a little slower for very many plans).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per plan, in order: ``plan`` (name), ``n_members``, ``probability``,
+        ``probability_low``, ``probability_high``, ``expected``, ``expected_low``,
+        ``expected_high`` (NaN intervals without draws), ``p_<level>`` for each level of the
+        model, ``n_flags`` and ``flags`` (joined by ``"; "``). ``attrs["model_note"]`` says what
+        the model was fitted on. Each row equals what :func:`score` gives for that plan.
+
+    Examples
+    --------
+    >>> import copfactors as cf
+    >>> plans = [
+    ...     {"name": "no steward", "composition": {"n_members": 10}},
+    ...     {"name": "steward", "steward_type": "dedicated", "composition": {"n_members": 10}},
+    ... ]
+    >>> table = cf.score_many(plans)
+    >>> table["plan"].tolist()
+    ['no steward', 'steward']
+    >>> bool(table["probability"].is_monotonic_increasing)
+    True
+    """
+    import numpy as np
+    import pandas as pd
+
+    resolved = [_resolve_plan(p) for p in plans]
+    fitted = _resolve_model(model)
+    engine = _Engine(
+        fitted, level=level, n_draws=n_draws, random_state=random_state, interval=interval
+    )
+    labels = [str(_plain_label(c)) for c in engine.classes]
+    columns = [
+        "plan",
+        "n_members",
+        "probability",
+        "probability_low",
+        "probability_high",
+        "expected",
+        "expected_low",
+        "expected_high",
+        *(f"p_{lab}" for lab in labels),
+        "n_flags",
+        "flags",
+    ]
+    if not resolved:
+        return pd.DataFrame(columns=columns)
+    batch = _batch(fitted, resolved)
+    point = engine.point(batch)
+    if engine.n_draws:
+        prob_d, exp_d = engine.draws(batch)
+        p_lo, p_hi = engine.quantiles(prob_d)
+        e_lo, e_hi = engine.quantiles(exp_d)
+    else:
+        p_lo = p_hi = e_lo = e_hi = np.full(len(resolved), np.nan)
+    out = pd.DataFrame(
+        {
+            "plan": [p.name for p in resolved],
+            "n_members": np.rint(point["n"]).astype(np.int64),
+            "probability": point["probability"],
+            "probability_low": p_lo,
+            "probability_high": p_hi,
+            "expected": point["expected"],
+            "expected_low": e_lo,
+            "expected_high": e_hi,
+        }
+    )
+    for j, lab in enumerate(labels):
+        out[f"p_{lab}"] = point["distribution"][:, j]
+    if flags:
+        texts = _flag_texts(resolved, batch, fitted)
+        out["n_flags"] = [len(t) for t in texts]
+        out["flags"] = ["; ".join(t) for t in texts]
+    else:
+        out["n_flags"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out["flags"] = None
+    out.attrs["model_note"] = _model_note(fitted)
+    out.attrs["level"] = _plain_label(engine.level)
+    return out[columns]
