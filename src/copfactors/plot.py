@@ -26,8 +26,8 @@ Examples
 ...      "odds_ratio": [2.1, 1.6], "or_ci_low": [1.4, 0.9], "or_ci_high": [3.2, 2.8]}
 ... )
 >>> ax = forest(summary)
->>> [t.get_text() for t in ax.get_yticklabels()]
-['Commitment (scale 1-5)', 'Voluntary participation (yes vs no)']
+>>> [t.get_text() for t in ax.get_yticklabels()]  # largest odds ratio at the top
+['Voluntary participation (yes vs no)', 'Commitment (scale 1-5)']
 """
 
 from __future__ import annotations
@@ -386,7 +386,17 @@ def forest(
             ax.plot(lo_c[i], y[i], marker="<", color=colour, ms=7)
         if hi[i] > high_edge:
             ax.plot(hi_c[i], y[i], marker=">", color=colour, ms=7)
-    ax.scatter(est_c, y, color=[_BLUE if s else _GREY for s in signif], zorder=3, s=36)
+    inside = (est >= low_edge) & (est <= high_edge)
+    for i in np.flatnonzero(~inside & np.isfinite(est)):
+        # an estimate beyond the axis (a separated effect): a triangle at the edge
+        ax.plot(est_c[i], y[i], marker=">" if est[i] > high_edge else "<", color=_BLUE, ms=9)
+    ax.scatter(
+        est_c[inside],
+        y[inside],
+        color=[_BLUE if s else _GREY for s in signif[inside]],
+        zorder=3,
+        s=36,
+    )
     ax.axvline(ref, color="black", lw=1, ls="--", zorder=1)
     if is_or:
         ax.set_xscale("log")
@@ -425,8 +435,9 @@ def driver_importance(
     driver_table: Any,
     *,
     show_shap: bool = False,
+    normalise: bool = True,
     labels: Mapping[str, str] | None = None,
-    title: str | None = "Share of the explained importance, by driver",
+    title: str | None = "Relative importance of the drivers",
     ax: Axes | None = None,
 ) -> Axes:
     """Horizontal bars of each driver's share of the importance (largest at the top).
@@ -434,10 +445,15 @@ def driver_importance(
     Parameters
     ----------
     driver_table : DriverTable or DataFrame
-        With columns ``driver`` and ``importance_share`` (a share from 0 to 1), and
+        With columns ``driver`` and ``importance_share`` (for :func:`copfactors.explain.drivers`
+        the general dominance weights, which sum to the model's McFadden R-squared), and
         ``mean_abs_shap`` for ``show_shap=True``.
     show_shap : bool, default False
         Write each driver's mean absolute SHAP value at the end of its bar.
+    normalise : bool, default True
+        Show each share as a percentage of their total (the shares of the model's explanatory
+        power), and the total in the axis label. ``False`` shows the values as given, in
+        percent.
     labels : mapping, optional
         Words for the drivers, on top of :data:`DRIVER_LABELS`.
     title : str, optional
@@ -450,27 +466,41 @@ def driver_importance(
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"driver": ["commitment", "voluntary"], "importance_share": [0.7, 0.3],
+    >>> t = pd.DataFrame({"driver": ["commitment", "voluntary"], "importance_share": [0.3, 0.1],
     ...                   "mean_abs_shap": [0.42, 0.18]})
-    >>> len(driver_importance(t, show_shap=True).patches)
-    2
+    >>> ax = driver_importance(t, show_shap=True)
+    >>> len(ax.patches), ax.texts[-1].get_text()
+    (2, '75%  (mean |SHAP| 0.42)')
     """
     table = _table_of(driver_table, "driver_importance")
     for col in ("driver", "importance_share", *(("mean_abs_shap",) if show_shap else ())):
         if col not in table.columns:
             raise ValueError(f"the driver table has no {col!r} column")
-    rows = table.sort_values("importance_share", kind="stable").reset_index(drop=True)
+    rows = table[table["importance_share"].notna()]
+    if rows.empty:
+        raise ValueError("the driver table has no importance shares (was y given to drivers?)")
+    rows = rows.sort_values("importance_share", kind="stable").reset_index(drop=True)
     n = len(rows)
     ax = _axes(ax, (7.5, 0.38 * n + 1.4))
-    share = rows["importance_share"].to_numpy(dtype=float) * 100
+    raw = rows["importance_share"].to_numpy(dtype=float)
+    total = float(raw.sum())
+    if normalise and total > 0:
+        share = raw / total * 100
+        xlabel = (
+            "Share of the model's explanatory power (%)\n"
+            f"(dominance weights, which sum to McFadden's R² = {total:.2f})"
+        )
+    else:
+        share = raw * 100
+        xlabel = "Importance (%)"
     y = np.arange(n)
     ax.barh(y, share, color=_BLUE, height=0.65)
     ax.set_yticks(y, [_wrap(driver_label(d, labels), 44) for d in rows["driver"]])
-    ax.set_xlabel("Share of importance (%)")
+    ax.set_xlabel(xlabel)
     top = float(np.nanmax(share)) if n else 1.0
-    ax.set_xlim(0, top * (1.35 if show_shap else 1.12) + 1e-9)
+    ax.set_xlim(0, top * (1.45 if show_shap else 1.15) + 1e-9)
     for i, v in enumerate(share):
-        text = f"{v:.0f}%"
+        text = f"{v:.0f}%" if v >= 1 else f"{v:.1f}%"
         if show_shap:
             text += f"  (mean |SHAP| {float(rows['mean_abs_shap'].iloc[i]):.2f})"
         ax.text(v + top * 0.01, i, text, va="center", fontsize=8, color="#333333")
@@ -539,7 +569,10 @@ def shap_beeswarm(
     n_rows = min(n_features, max_display)
     ax = _axes(ax, (8.0, 0.45 * n_rows + 1.6))
     shap.plots.beeswarm(shown, max_display=max_display, ax=ax, show=False, plot_size=None)
-    ax.set_xlabel("SHAP value (effect on the model's output; right raises attainment)")
+    ax.set_xlabel(
+        "SHAP value (effect on the model's log-odds; right raises attainment)", fontsize=10
+    )
+    ax.tick_params(axis="x", labelsize=9)
     for label in ax.get_yticklabels():
         label.set_fontsize(9)
     if title:
@@ -647,8 +680,7 @@ def importance_vs_attainment(
     ax.set_xlim(1, 5)
     ax.set_xticks([1, 2, 3, 4, 5])
     ax.set_xlabel(
-        "Mean rating (1 = not at all important / attained ... 5 = very important / "
-        "perfectly attained)",
+        "Mean rating, 1-5\n(importance: 5 = very important; attainment: 5 = perfectly attained)",
         fontsize=9,
     )
     ax.grid(axis="x", color="#dddddd", lw=0.6)

@@ -1,0 +1,292 @@
+"""copfactors.plot: every chart renders to a PNG, labelled in words, without overlaps."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+import shap
+from matplotlib.figure import Figure
+
+from copfactors import plot
+from copfactors.datasets import load_table1
+from copfactors.models import OrdinalRegression
+
+
+def _png(ax, path) -> int:
+    plot.save_figure(ax, path)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return len(data)
+
+
+def _ticks(ax, axis: str = "y") -> list[str]:
+    labels = ax.get_yticklabels() if axis == "y" else ax.get_xticklabels()
+    return [t.get_text() for t in labels]
+
+
+def _no_overlap(ax) -> None:
+    """No two tick labels on the y axis overlap once drawn."""
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
+    for a, b in itertools.pairwise(boxes):
+        assert not a.overlaps(b), "tick labels overlap"
+
+
+def _all_texts_inside(ax) -> None:
+    """Everything drawn (labels, title, legend) lies inside the figure: nothing is cut off."""
+    fig = ax.figure
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    width, height = fig.get_size_inches()
+    tol = 0.02  # inches
+    assert box.x0 >= -tol and box.y0 >= -tol, box
+    assert box.x1 <= width + tol and box.y1 <= height + tol, (box, width, height)
+
+
+@pytest.fixture(scope="module")
+def model() -> OrdinalRegression:
+    rng = np.random.default_rng(3)
+    n = 400
+    X = pd.DataFrame(
+        {
+            "commitment": rng.normal(3.5, 0.8, n),
+            "voluntary": rng.integers(0, 2, n).astype(float),
+            "hours_per_week": rng.gamma(2.0, 0.5, n),
+            "age_50_plus": rng.integers(0, 2, n).astype(float),
+        }
+    )
+    latent = 1.0 * X.commitment + 0.8 * X.voluntary - 0.7 * X.age_50_plus
+    y = np.digitize(latent + rng.logistic(size=n), [3.0, 4.0, 5.0]) + 1
+    return OrdinalRegression().fit(X, y)
+
+
+def test_driver_label_in_words_with_units():
+    assert plot.driver_label("commitment") == "Commitment (scale 1-5)"
+    assert plot.driver_label("steward_dedicated") == "Dedicated steward (vs none)"
+    assert plot.driver_label("hours_per_week").endswith("on the CoP")
+    assert plot.driver_label("my_scale") == "My scale"
+    assert plot.driver_label("commitment", {"commitment": "Engagement"}) == "Engagement"
+
+
+def test_forest_from_model(tmp_path, model):
+    ax = plot.forest(model)
+    assert ax.get_xscale() == "log"
+    labels = _ticks(ax)
+    assert len(labels) == 4
+    assert "Commitment (scale 1-5)" in labels and "Aged 50 or over (vs 35-49)" in labels
+    # sorted: the largest odds ratio (commitment) at the top
+    assert labels[-1] == "Commitment (scale 1-5)"
+    # one interval line per driver plus the reference line at 1
+    ref = [ln for ln in ax.get_lines() if list(ln.get_xdata()) == [1.0, 1.0]]
+    assert len(ref) == 1
+    assert len(ax.get_lines()) == 4 + 1
+    assert _png(ax, tmp_path / "forest.png") > 10_000
+    _no_overlap(ax)
+    _all_texts_inside(ax)
+
+
+def test_forest_clips_runaway_intervals_with_arrows():
+    summary = pd.DataFrame(
+        {
+            "term": ["steward_dedicated", "commitment", "voluntary"],
+            "kind": ["coef"] * 3,
+            "odds_ratio": [4.6e5, 2.0, 0.5],
+            "or_ci_low": [6e3, 1.2, 0.2],
+            "or_ci_high": [3.5e7, 3.3, 1.3],
+        }
+    )
+    ax = plot.forest(summary, clip=1000)
+    _lo, hi = ax.get_xlim()
+    assert hi < 1e4  # the runaway interval did not stretch the axis
+    arrows = [ln for ln in ax.get_lines() if ln.get_marker() in (">", "<")]
+    assert len(arrows) == 2  # its upper limit and its estimate are drawn at the edge
+    # the estimate inside the axis are dots: two of them
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 2
+
+
+def test_forest_probit_uses_coefficients():
+    summary = pd.DataFrame(
+        {
+            "term": ["commitment"],
+            "kind": ["coef"],
+            "coef": [0.5],
+            "ci_low": [0.1],
+            "ci_high": [0.9],
+            "odds_ratio": [math.nan],
+        }
+    )
+    ax = plot.forest(summary)
+    assert ax.get_xscale() == "linear"
+    assert "Coefficient" in ax.get_xlabel()
+
+
+def test_forest_rejects_other_input():
+    with pytest.raises(TypeError, match="forest needs"):
+        plot.forest([1, 2, 3])
+
+
+def test_driver_importance(tmp_path):
+    table = pd.DataFrame(
+        {
+            "driver": ["commitment", "steward_active", "voluntary", "gender_woman"],
+            "importance_share": [0.20, 0.10, 0.08, 0.02],
+            "mean_abs_shap": [1.2, 0.8, 0.6, 0.1],
+        }
+    )
+    ax = plot.driver_importance(table, show_shap=True)
+    assert len(ax.patches) == 4
+    assert _ticks(ax)[-1] == "Commitment (scale 1-5)"
+    # shares are shown as percentages of their total (0.4 = McFadden's R2 here)
+    widths = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(widths, [5.0, 20.0, 25.0, 50.0])
+    assert "0.40" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.texts][-1] == "50%  (mean |SHAP| 1.20)"
+    assert _png(ax, tmp_path / "importance.png") > 5_000
+    _all_texts_inside(ax)
+
+
+def test_driver_importance_needs_shares():
+    table = pd.DataFrame({"driver": ["commitment"], "importance_share": [math.nan]})
+    with pytest.raises(ValueError, match="no importance shares"):
+        plot.driver_importance(table)
+
+
+def test_shap_beeswarm(tmp_path):
+    rng = np.random.default_rng(0)
+    names = ["commitment", "voluntary", "hours_per_week"]
+    explanation = shap.Explanation(
+        values=rng.normal(size=(60, 3)) * [2.0, 1.0, 0.2],
+        base_values=np.zeros(60),
+        data=rng.normal(size=(60, 3)),
+        feature_names=names,
+    )
+    ax = plot.shap_beeswarm(explanation)
+    labels = _ticks(ax)
+    assert labels[-1] == "Commitment (scale 1-5)"  # most important at the top
+    assert set(labels) == {plot.driver_label(n) for n in names}
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 3 * 60
+    assert "SHAP value" in ax.get_xlabel()
+    assert _png(ax, tmp_path / "beeswarm.png") > 10_000
+
+
+def test_importance_vs_attainment_from_table1(tmp_path):
+    ax = plot.importance_vs_attainment(load_table1())
+    labels = _ticks(ax)
+    assert len(labels) == 15
+    assert labels[0] == "Value innovation" and labels[-1] == "Favor learning"
+    # long objective labels are wrapped, not cut
+    assert any("\n" in label for label in labels)
+    # per group: one segment per objective, filled and open markers for 15 objectives
+    assert len(ax.get_lines()) == 2 * 15
+    assert [len(c.get_offsets()) for c in ax.collections] == [15, 15, 15, 15]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [
+        "Men: importance",
+        "Men: attainment",
+        "Women: importance",
+        "Women: attainment",
+    ]
+    assert ax.get_xlim() == (1.0, 5.0)
+    assert _png(ax, tmp_path / "gap.png") > 20_000
+    _no_overlap(ax)
+    _all_texts_inside(ax)
+
+
+def test_importance_vs_attainment_from_group_comparison():
+    from copfactors.datasets import load_example_survey
+    from copfactors.replicate import group_comparison
+
+    res = group_comparison(load_example_survey(), objectives=["learning", "quality"])
+    ax = plot.importance_vs_attainment(res)
+    assert set(_ticks(ax)) == {"Better quality", "Favor learning"}
+    assert len(ax.get_lines()) == 2 * 2
+
+
+def test_importance_vs_attainment_needs_the_layout():
+    with pytest.raises(ValueError, match="lacks columns"):
+        plot.importance_vs_attainment(pd.DataFrame({"objective": ["x"]}))
+
+
+def test_levers_from_table(tmp_path):
+    table = pd.DataFrame(
+        {
+            "lever": ["steward_dedicated", "all_voluntary", "more_hours"],
+            "description": [
+                "a dedicated steward (a professional hired for the task)",
+                "every member voluntary",
+                "half an hour more per week",
+            ],
+            "delta": [0.15, 0.08, -0.01],
+            "delta_low": [0.05, 0.02, -0.03],
+            "delta_high": [0.25, 0.12, 0.01],
+        }
+    )
+    ax = plot.levers(table)
+    assert len(ax.patches) == 3
+    labels = _ticks(ax)
+    assert labels[-1].startswith("a dedicated steward")
+    assert "\n" in labels[-1]  # wrapped
+    widths = sorted(p.get_width() for p in ax.patches)
+    np.testing.assert_allclose(widths, [-1.0, 8.0, 15.0])
+    assert "percentage points" in ax.get_xlabel()
+    # error bars: one segment per lever
+    assert sum(len(c.get_segments()) for c in ax.collections) == 3
+    assert _png(ax, tmp_path / "levers.png") > 5_000
+    _all_texts_inside(ax)
+
+
+def test_levers_from_a_score_result():
+    class Result:
+        probability = 0.42
+
+        def levers(self):
+            return pd.DataFrame({"lever": ["x"], "description": ["do x"], "delta": [0.1]})
+
+    ax = plot.levers(Result())
+    assert "42%" in ax.get_title(loc="left")
+
+
+def test_axes_can_be_given():
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    out = plot.driver_importance(
+        pd.DataFrame({"driver": ["commitment"], "importance_share": [0.3]}), ax=ax
+    )
+    assert out is ax
+
+
+def test_figure_png_bytes():
+    ax = plot.new_axes((3, 2), pyplot=False)
+    assert plot.figure_png(ax).startswith(b"\x89PNG")
+
+
+def test_headless_uses_agg():
+    code = (
+        "import os; os.environ.pop('DISPLAY', None); os.environ.pop('MPLBACKEND', None)\n"
+        "from copfactors.plot import new_axes\n"
+        "import matplotlib; ax = new_axes((2, 2)); print(matplotlib.get_backend().lower())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "agg"
+
+
+def test_docstring_examples():
+    import doctest
+
+    result = doctest.testmod(plot, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 5
