@@ -10,7 +10,7 @@ stream records that the work really ran on the cluster's workers.
 from __future__ import annotations
 
 import logging
-import types
+from typing import Any
 
 import dask.dataframe as dd
 import joblib
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from distributed import Client, LocalCluster, get_task_stream
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 
 import copfactors as cf
 from copfactors.distributed import score_columns, score_dask, score_frame
@@ -119,14 +119,13 @@ def test_cross_validation_on_dask_equals_serial(client, data):
 
 # --------------------------------------------------------------------------- score_dask
 @pytest.fixture(scope="module")
-def scoring() -> tuple[pd.DataFrame, tuple]:
+def scoring() -> tuple[pd.DataFrame, Any]:
     survey = cf.load_example_survey()
-    y = cf.attainment(survey)
-    answered = survey[y.notna()]
-    builder = cf.CoPFeatureBuilder(exclude="sponsor").fit(answered)
-    X = builder.transform(answered)
-    regression = OrdinalRegression().fit(X, y[X.index].astype(int))
-    return survey, (builder, regression)
+    model = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
+    return survey, model
+
+
+COLUMNS = ["probability", "expected", "p_2", "p_3", "p_4", "p_5"]
 
 
 def test_score_dask_equals_scoring_the_pandas_frame(client, scoring):
@@ -134,20 +133,14 @@ def test_score_dask_equals_scoring_the_pandas_frame(client, scoring):
     ddf = dd.from_pandas(survey, npartitions=4)
     lazy = score_dask(ddf, model)
     assert lazy.npartitions == 4
-    assert lazy.columns.tolist() == [
-        "p_attained",
-        "expected_attainment",
-        "p_2",
-        "p_3",
-        "p_4",
-        "p_5",
-    ]
+    assert lazy.columns.tolist() == COLUMNS
     with get_task_stream(client) as stream:
         scored = lazy.compute()
     assert {task["worker"] for task in stream.data}
     direct = score_frame(survey, model)
     # the builder drops members with missing drivers, here and there alike
-    assert scored.index.equals(direct.index) and len(scored) == 169
+    assert scored.index.equals(direct.index)
+    assert len(scored) == len(model.features(survey)) < len(survey)
     pd.testing.assert_frame_equal(scored, direct, check_exact=False, rtol=1e-12, atol=1e-15)
     # partition by partition, the scores are bit for bit those of the pandas partitions
     by_part = pd.concat([score_frame(ddf.get_partition(k).compute(), model) for k in range(4)])
@@ -155,42 +148,61 @@ def test_score_dask_equals_scoring_the_pandas_frame(client, scoring):
 
 
 def test_scores_are_the_models_predictions(scoring):
-    survey, (builder, regression) = scoring
-    scored = score_frame(survey, (builder, regression), level=4)
-    X = builder.transform(survey)
-    proba = regression.predict_proba(X)
-    assert_array_equal(scored[["p_2", "p_3", "p_4", "p_5"]].to_numpy(), proba)
-    assert_array_equal(scored["p_attained"].to_numpy(), proba[:, 2:].sum(axis=1))
-    assert_array_equal(scored["expected_attainment"].to_numpy(), regression.predict_expected(X))
-    lower = score_frame(survey, (builder, regression), level=3)["p_attained"]
-    assert (lower >= scored["p_attained"]).all()
+    survey, model = scoring
+    scored = score_frame(survey, model, level=4)
+    proba = model.predict_proba(survey)
+    assert_array_equal(scored[["p_2", "p_3", "p_4", "p_5"]].to_numpy(), proba.to_numpy())
+    assert_array_equal(scored["probability"].to_numpy(), proba[[4, 5]].sum(axis=1).to_numpy())
+    assert_array_equal(scored["expected"].to_numpy(), model.predict_expected(survey).to_numpy())
+    lower = score_frame(survey, model, level=3)["probability"]
+    assert (lower > scored["probability"]).all()
 
 
-def test_score_dask_accepts_an_attainment_model(scoring):
-    survey, (builder, regression) = scoring
-    # any object with a fitted builder and regression, as the saved attainment models have
-    bundle = types.SimpleNamespace(builder=builder, regression=regression)
+def test_the_mean_over_a_plans_members_is_score_many(scoring):
+    _, model = scoring
+    plans = [
+        cf.PlannedCoP.from_dict({"name": "no steward", "composition": {"n_members": 9}}),
+        cf.PlannedCoP.from_dict(
+            {"name": "steward", "steward_type": "dedicated", "composition": {"n_members": 12}}
+        ),
+    ]
+    table = cf.score_many(plans, model, flags=False)
+    members = pd.concat([p.to_members() for p in plans], ignore_index=True)
+    plan_of = np.repeat([0, 1], [9, 12])
+    scored = score_dask(dd.from_pandas(members, npartitions=3), model).compute(scheduler="sync")
+    means = scored.groupby(plan_of[scored.index]).mean()
+    assert_allclose(means.to_numpy(), table[COLUMNS].to_numpy(), rtol=1e-12)
+
+
+def test_a_pair_a_model_file_and_an_attainment_model_score_alike(scoring, tmp_path):
+    survey, model = scoring
+    cf.save_model(model, tmp_path / "model.json")
     ddf = dd.from_pandas(survey, npartitions=2)
-    pd.testing.assert_frame_equal(
-        score_dask(ddf, bundle).compute(scheduler="sync"),
-        score_dask(ddf, (builder, regression)).compute(scheduler="sync"),
-    )
-    assert score_columns(bundle)[:2] == ["p_attained", "expected_attainment"]
+    expected = score_dask(ddf, model).compute(scheduler="sync")
+    for form in [
+        (model.builder, model.regression),
+        tmp_path / "model.json",
+        str(tmp_path / "model.json"),
+    ]:
+        got = score_dask(ddf, form).compute(scheduler="sync")
+        pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12)
+    # None is the reference model shipped with copfactors
+    assert score_dask(ddf, None).columns.tolist() == score_columns(cf.scoring.reference_model())
 
 
 def test_the_graph_carries_the_model_once_without_its_training_rows(scoring):
-    survey, (builder, regression) = scoring
-    lazy = score_dask(dd.from_pandas(survey, npartitions=5), (builder, regression))
+    survey, model = scoring
+    lazy = score_dask(dd.from_pandas(survey, npartitions=5), model)
     graph = dict(lazy.__dask_graph__())
-    models = [
+    shipped = [
         node.value
         for node in graph.values()
-        if isinstance(getattr(node, "value", None), tuple) and node.value[0] is builder
+        if isinstance(getattr(node, "value", None), tuple) and node.value[0] is model.builder
     ]
-    assert len(models) == 1  # one graph key shared by the 5 partitions
-    shipped = models[0][1]
-    assert not hasattr(shipped, "_data") and hasattr(regression, "_data")
-    assert_array_equal(shipped.params_.to_numpy(), regression.params_.to_numpy())
+    assert len(shipped) == 1  # one graph key shared by the 5 partitions
+    regression = shipped[0][1]
+    assert not hasattr(regression, "_data") and hasattr(model.regression, "_data")
+    assert_array_equal(regression.params_.to_numpy(), model.regression.params_.to_numpy())
 
 
 def test_score_dask_input_errors(scoring):
@@ -198,14 +210,18 @@ def test_score_dask_input_errors(scoring):
     with pytest.raises(CopFactorsError, match="needs a dask DataFrame"):
         score_dask(survey, model)
     ddf = dd.from_pandas(survey, npartitions=2)
-    with pytest.raises(CopFactorsError, match="builder"):
-        score_dask(ddf, "model.json")
-    with pytest.raises(CopFactorsError, match="no outcome level is at or above"):
+    with pytest.raises(CopFactorsError, match="must be an AttainmentModel"):
+        score_dask(ddf, 42)
+    with pytest.raises(CopFactorsError, match="pair"):
+        score_dask(ddf, (model.builder,))
+    with pytest.raises(CopFactorsError, match="not a level"):
         score_dask(ddf, model, level=6)
+    with pytest.raises(CopFactorsError, match="lowest level"):
+        score_dask(ddf, model, level=2)
 
 
 def test_empty_partitions_score_to_empty_frames(scoring):
     survey, model = scoring
     empty = score_frame(survey.iloc[:0], model)
-    assert empty.columns.tolist() == score_columns(model) and len(empty) == 0
+    assert empty.columns.tolist() == COLUMNS and len(empty) == 0
     assert (empty.dtypes == np.float64).all()

@@ -4,28 +4,31 @@ The repeated refits of copfactors (bootstrap, cross-validation, dominance subset
 code here: they run through ``joblib.Parallel``, so ``joblib.parallel_config(backend="dask")``
 inside a ``dask.distributed.Client`` sends them to a cluster (:mod:`copfactors.parallel`,
 ``docs/cluster.md``). What does need code is a table of members too large for one machine's
-memory: :func:`score_dask` scores a Dask DataFrame with ``map_partitions``.
+memory: :func:`score_dask` scores a Dask DataFrame with ``map_partitions``, and
+:func:`score_frame` does the same to one pandas DataFrame (a partition).
 
-Dask is an optional dependency (``pip install "copfactors[dask]"``); it is imported inside the
-function, never when copfactors is imported.
+The scores are those of :func:`copfactors.score_many`, per member instead of averaged over a
+plan's members: ``probability`` (``P(attainment >= level)``), ``expected`` (the expected
+attainment score) and ``p_<level>`` for each level, at the model's estimates.
+
+Dask is an optional dependency (``pip install "copfactors[dask]"``); it is imported inside
+:func:`score_dask`, never when copfactors is imported.
 
 Examples
 --------
 >>> import copfactors as cf
 >>> import dask.dataframe as dd
 >>> survey = cf.load_example_survey()
->>> y = cf.attainment(survey)
->>> builder = cf.CoPFeatureBuilder(exclude="sponsor").fit(survey[y.notna()])
->>> X = builder.transform(survey[y.notna()])
->>> model = (builder, cf.OrdinalRegression().fit(X, y[X.index].astype(int)))
+>>> model = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
 >>> scored = cf.score_dask(dd.from_pandas(survey, npartitions=3), model)
 >>> scored.columns[:2].tolist()
-['p_attained', 'expected_attainment']
+['probability', 'expected']
 """
 
 from __future__ import annotations
 
 import copy
+import os
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,67 +43,61 @@ __all__ = ["score_columns", "score_dask", "score_frame"]
 
 
 def _parts(model: Any) -> tuple[Any, Any]:
-    """The fitted feature builder and regression of an attainment model or a pair."""
-    if isinstance(model, tuple | list) and len(model) == 2:
+    """The fitted feature builder and regression of an attainment model, file or pair."""
+    if isinstance(model, tuple | list):
+        if len(model) != 2:
+            raise CopFactorsError(
+                "a model given as a sequence must be a (builder, regression) pair, got "
+                f"{len(model)} items"
+            )
         builder, regression = model
-    elif hasattr(model, "builder") and hasattr(model, "regression"):
-        builder, regression = model.builder, model.regression
+    elif isinstance(model, str | os.PathLike) or model is None or hasattr(model, "regression"):
+        from copfactors.scoring import _resolve_model
+
+        resolved = _resolve_model(model)
+        builder, regression = resolved.builder, resolved.regression
     else:
         raise CopFactorsError(
-            "model must be an attainment model (with .builder and .regression, as returned by "
-            "copfactors.fit_attainment_model or load_model) or a (builder, regression) pair, "
-            f"got {type(model).__name__}"
+            "model must be an AttainmentModel (copfactors.fit_attainment_model, load_model), a "
+            "model file, None (the reference model) or a (builder, regression) pair, got "
+            f"{type(model).__name__}"
         )
-    if not hasattr(builder, "transform"):
-        raise CopFactorsError(f"the builder must be a fitted feature builder, got {builder!r}")
-    if not hasattr(regression, "predict_proba") or not hasattr(regression, "classes_"):
+    if not hasattr(builder, "transform") or not hasattr(builder, "get_feature_names_out"):
+        raise CopFactorsError(
+            f"the builder must be a fitted CoPFeatureBuilder, got {type(builder).__name__}"
+        )
+    if not hasattr(regression, "predict_proba") or not hasattr(regression, "_class_scores"):
         raise CopFactorsError(
             f"the regression must be a fitted OrdinalRegression, got {type(regression).__name__}"
         )
     return builder, regression
 
 
-def _attained_mask(classes: np.ndarray, level: Any) -> np.ndarray:
-    """Which outcome levels count as attained: those at or above ``level``."""
-    try:
-        values = np.asarray(classes, dtype=np.float64)
-        mask = values >= float(level)
-    except (TypeError, ValueError):
-        labels = [str(c) for c in classes]
-        if str(level) not in labels:
-            raise CopFactorsError(
-                f"level {level!r} is not one of the model's outcome levels {labels!r}"
-            ) from None
-        mask = np.arange(len(labels)) >= labels.index(str(level))
-    if not mask.any():
-        raise CopFactorsError(
-            f"no outcome level is at or above level={level!r} (levels: {list(classes)!r})"
-        )
-    return mask
+def _level_position(regression: Any, level: Any) -> int:
+    """Position of ``level`` among the outcome levels, by the rule of :func:`copfactors.score`."""
+    from copfactors.scoring import _level_index
+
+    scores = np.asarray(regression._class_scores, dtype=float)
+    return _level_index(regression.classes_, scores, level)
 
 
 def score_columns(model: Any) -> list[str]:
     """Columns of :func:`score_dask` and :func:`score_frame` for ``model``.
 
-    ``p_attained`` (``P(Y >= level)``), ``expected_attainment`` (the expected score), then
-    ``p_<level>`` for each outcome level, lowest first.
+    ``probability`` (``P(attainment >= level)``), ``expected`` (the expected attainment
+    score), then ``p_<level>`` for each outcome level, lowest first: the vocabulary of
+    :func:`copfactors.score_many`.
 
     Examples
     --------
-    >>> import copfactors as cf
     >>> from copfactors.distributed import score_columns
-    >>> survey = cf.load_example_survey()
-    >>> y = cf.attainment(survey)
-    >>> builder = cf.CoPFeatureBuilder(exclude="sponsor").fit(survey[y.notna()])
-    >>> X = builder.transform(survey[y.notna()])
-    >>> model = (builder, cf.OrdinalRegression().fit(X, y[X.index].astype(int)))
-    >>> score_columns(model)[2:]
-    ['p_2', 'p_3', 'p_4', 'p_5']
+    >>> score_columns(None)  # the reference model
+    ['probability', 'expected', 'p_2', 'p_3', 'p_4', 'p_5']
     """
-    _, regression = _parts(model)
-    from copfactors.models._ordinal import _label
+    from copfactors.scoring import _plain_label
 
-    return ["p_attained", "expected_attainment", *(f"p_{_label(c)}" for c in regression.classes_)]
+    _, regression = _parts(model)
+    return ["probability", "expected", *(f"p_{_plain_label(c)}" for c in regression.classes_)]
 
 
 def score_frame(members: pd.DataFrame, model: Any, *, level: Any = 4) -> pd.DataFrame:
@@ -109,40 +106,38 @@ def score_frame(members: pd.DataFrame, model: Any, *, level: Any = 4) -> pd.Data
     Parameters
     ----------
     members : pandas.DataFrame
-        Rows with the codebook's columns (a survey, or planned members).
-    model : attainment model or (builder, regression)
+        Rows with the codebook's columns (a survey, or ``PlannedCoP.to_members()``).
+    model : AttainmentModel, path, None or (builder, regression)
         See :func:`score_dask`.
     level : int or label, default 4
-        ``p_attained`` is the probability of this level or a higher one.
+        ``probability`` is that of this level or a higher one.
 
     Returns
     -------
     pandas.DataFrame
-        Columns :func:`score_columns`, float64, indexed like the rows the builder kept.
+        Columns :func:`score_columns`, float64, indexed like the rows the builder kept. The
+        mean over a plan's members is :func:`copfactors.score_many`'s row for the plan.
 
     Examples
     --------
     >>> import copfactors as cf
     >>> from copfactors.distributed import score_frame
-    >>> survey = cf.load_example_survey()
-    >>> y = cf.attainment(survey)
-    >>> builder = cf.CoPFeatureBuilder(exclude="sponsor").fit(survey[y.notna()])
-    >>> X = builder.transform(survey[y.notna()])
-    >>> model = (builder, cf.OrdinalRegression().fit(X, y[X.index].astype(int)))
-    >>> scored = score_frame(survey.head(3), model)
-    >>> bool(scored["p_attained"].between(0, 1).all())
+    >>> plan = cf.PlannedCoP.from_dict({"name": "x", "composition": {"n_members": 8}})
+    >>> scored = score_frame(plan.to_members(), None)
+    >>> row = cf.score_many([plan]).iloc[0]
+    >>> bool(abs(scored["probability"].mean() - row["probability"]) < 1e-12)
     True
     """
     builder, regression = _parts(model)
     columns = score_columns((builder, regression))
-    attained = _attained_mask(regression.classes_, level)
+    k = _level_position(regression, level)
     if len(members) == 0:
         return _empty(columns, members.index)
     X = builder.transform(members)
     if len(X) == 0:
         return _empty(columns, X.index)
     proba = regression.predict_proba(X)
-    out = np.column_stack([proba[:, attained].sum(axis=1), regression.predict_expected(X), proba])
+    out = np.column_stack([proba[:, k:].sum(axis=1), regression.predict_expected(X), proba])
     return pd.DataFrame(out, index=X.index, columns=columns)
 
 
@@ -174,40 +169,38 @@ def score_dask(ddf: dd.DataFrame, model: Any, *, level: Any = 4) -> dd.DataFrame
     ddf : dask.dataframe.DataFrame
         Members with the codebook's columns (e.g. ``dd.read_parquet`` of a large survey
         export, or planned members).
-    model : attainment model or (builder, regression)
-        An attainment model (an object with fitted ``builder`` and ``regression``, as
-        returned by :func:`copfactors.fit_attainment_model` or :func:`copfactors.load_model`),
-        or a pair of a fitted :class:`~copfactors.features.CoPFeatureBuilder` and the
-        :class:`~copfactors.models.OrdinalRegression` fitted on its features.
+    model : AttainmentModel, path, None or (builder, regression)
+        An attainment model (:func:`copfactors.fit_attainment_model`,
+        :func:`copfactors.load_model`), a model file, None for the reference model (fitted on
+        SIMULATED data), or a pair of a fitted :class:`~copfactors.features.CoPFeatureBuilder`
+        and the :class:`~copfactors.models.OrdinalRegression` fitted on its features.
     level : int or label, default 4
-        ``p_attained`` is ``P(Y >= level)`` (4 = "attained" on the 1-5 scale).
+        ``probability`` is ``P(attainment >= level)`` (4 = "attained" on the 1-5 scale); a
+        level of the model other than the lowest, as in :func:`copfactors.score`.
 
     Returns
     -------
     dask.dataframe.DataFrame
-        Lazy; columns ``p_attained``, ``expected_attainment``, ``p_<level>`` per outcome
-        level (:func:`score_columns`), float64, indexed like ``ddf``. With the builder's
+        Lazy; columns ``probability``, ``expected`` and ``p_<level>`` per outcome level
+        (:func:`score_columns`), float64, indexed like ``ddf``. With the builder's
         ``missing="drop"``, members missing a value the features need are left out (their
         index is absent).
 
     Raises
     ------
     CopFactorsError
-        If ``ddf`` is not a Dask DataFrame, ``model`` is neither form, or no level is at or
-        above ``level``.
+        If ``ddf`` is not a Dask DataFrame, ``model`` is none of the accepted forms, or
+        ``level`` is not a level of the model (or is its lowest).
 
     Examples
     --------
     >>> import numpy as np
     >>> import copfactors as cf
     >>> import dask.dataframe as dd
-    >>> survey = cf.load_example_survey()
-    >>> y = cf.attainment(survey)
-    >>> builder = cf.CoPFeatureBuilder(exclude="sponsor").fit(survey[y.notna()])
-    >>> X = builder.transform(survey[y.notna()])
-    >>> model = (builder, cf.OrdinalRegression().fit(X, y[X.index].astype(int)))
-    >>> scored = cf.score_dask(dd.from_pandas(survey, npartitions=4), model).compute()
     >>> from copfactors.distributed import score_frame
+    >>> survey = cf.load_example_survey()
+    >>> model = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
+    >>> scored = cf.score_dask(dd.from_pandas(survey, npartitions=4), model).compute()
     >>> direct = score_frame(survey, model)
     >>> bool(scored.index.equals(direct.index) and np.allclose(scored, direct, rtol=1e-12))
     True
@@ -222,7 +215,7 @@ def score_dask(ddf: dd.DataFrame, model: Any, *, level: Any = 4) -> dd.DataFrame
         )
     builder, regression = _parts(model)
     columns = score_columns((builder, regression))
-    _attained_mask(regression.classes_, level)  # refuse a bad level now, not at compute
+    _level_position(regression, level)  # refuse a bad level now, not at compute time
     meta = _empty(columns, ddf._meta.index)
     shared = dask.delayed((builder, _slim(regression)), pure=True)
     return ddf.map_partitions(_score_partition, shared, level, meta=meta, align_dataframes=False)
