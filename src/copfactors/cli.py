@@ -78,6 +78,103 @@ def replicate(
         _fail(err)
 
 
+@app.command("fit")
+def fit_command(
+    survey: Annotated[Path, typer.Argument(help="Survey file: .csv, .xlsx, .sav or .parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.json).")],
+    link: Annotated[str, typer.Option(help="Link function: logit, probit or cloglog.")] = "logit",
+    cluster: Annotated[
+        str,
+        typer.Option(
+            help="Column of each respondent's CoP, for cluster-robust standard errors; "
+            "'none' for robust ones without clusters."
+        ),
+    ] = "cop_id",
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(help="Feature group to leave out (repeatable), e.g. --exclude sponsor."),
+    ] = None,
+    simulated: Annotated[
+        bool, typer.Option("--simulated", help="Record in the model that the survey is simulated.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing model file.")] = False,
+) -> None:
+    """Fit an attainment model (drivers -> ordinal attainment) on a survey and save it."""
+    import warnings
+
+    from copfactors.errors import OutputExistsError
+
+    if link not in ("logit", "probit", "cloglog"):
+        _fail(ValueError(f"unknown link {link!r}; choose logit, probit or cloglog"))
+    try:
+        if out.exists() and not overwrite:
+            raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
+        from copfactors.features import CoPFeatureBuilder
+        from copfactors.io import read_survey
+        from copfactors.persist import fit_attainment_model, save_model
+
+        data = read_survey(survey)
+        no_cluster = cluster.lower() == "none"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = fit_attainment_model(
+                data,
+                link=link,
+                cov_type="robust" if no_cluster else "cluster",
+                cluster=None if no_cluster else cluster,
+                builder=CoPFeatureBuilder(exclude=list(exclude) if exclude else None),
+                simulated=True if simulated else None,
+                source=str(survey),
+            )
+        for w in caught:
+            typer.echo(f"warning: {w.message}", err=True)
+        save_model(model, out, overwrite=overwrite)
+    except (CopFactorsError, OSError) as err:
+        _fail(err)
+        return
+    typer.echo(model.describe())
+    typer.echo(f"wrote {out}")
+
+
+@app.command("score")
+def score_command(
+    plan: Annotated[Path, typer.Argument(help="Plan of the CoP: .yaml, .yml or .json.")],
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model",
+            "-m",
+            help="Model file (default: the reference model, fitted on SIMULATED data).",
+        ),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text or json.")
+    ] = "text",
+    draws: Annotated[
+        int, typer.Option(help="Parameter draws for the intervals (0: no intervals).")
+    ] = 1000,
+    levers: Annotated[int, typer.Option(help="Top levers shown in the text output.")] = 5,
+    seed: Annotated[int, typer.Option(help="Seed of the parameter draws.")] = 0,
+) -> None:
+    """Probability that a planned CoP attains its objectives, with flags and levers."""
+    import json
+
+    if format not in ("text", "json"):
+        _fail(ValueError(f"unknown format {format!r}; choose text or json"))
+    try:
+        from copfactors.scoring import score
+
+        result = score(plan, model, n_draws=draws, random_state=seed)
+        if format == "json":
+            text = json.dumps(result.to_dict(levers=True), indent=2, ensure_ascii=False)
+        else:
+            text = result.to_text(levers=levers)
+    except (CopFactorsError, OSError) as err:
+        _fail(err)
+        return
+    typer.echo(text)
+
+
 def main() -> None:
     """Entry point of the ``copfactors`` console script."""
     app()

@@ -1,0 +1,173 @@
+"""Tests of the ``copfactors fit`` and ``copfactors score`` commands."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import copfactors as cf
+from copfactors.cli import app
+
+runner = CliRunner()
+EXAMPLES = Path(__file__).resolve().parents[1] / "docs" / "examples"
+HEART = EXAMPLES / "heart-health-association.yaml"
+
+
+def run(*args: object):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.fixture(scope="module")
+def survey_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("survey") / "survey.csv"
+    cf.load_example_survey().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def model_file(survey_file, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "model.json"
+    result = run("fit", survey_file, "--out", out, "--exclude", "sponsor", "--simulated")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# fit
+# ---------------------------------------------------------------------------------------------
+def test_fit_writes_the_model_and_prints_its_summary(survey_file, tmp_path):
+    model_file = tmp_path / "model.json"
+    model_file.write_text("old", encoding="utf-8")
+    result = run("fit", survey_file, "--out", model_file, "--exclude", "sponsor", "--overwrite")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Attainment model (ordinal, cumulative logit): 95 respondents in 7 CoPs"
+    assert f"Training data: {survey_file}" in result.stdout
+    assert "Ordinal regression (cumulative logit)" in result.stdout
+    assert lines[-1] == f"wrote {model_file}"
+    model = cf.load_model(model_file)
+    expected = cf.fit_attainment_model(
+        cf.read_survey(survey_file), builder=cf.CoPFeatureBuilder(exclude="sponsor")
+    )
+    survey = cf.read_survey(survey_file)
+    assert np.array_equal(model.predict_proba(survey), expected.predict_proba(survey))
+    assert model.training["source"] == str(survey_file)
+
+
+def test_fit_records_a_simulated_survey(model_file):
+    assert cf.load_model(model_file).training["simulated"] is True
+
+
+def test_fit_options(survey_file, tmp_path):
+    out = tmp_path / "probit.json"
+    result = run(
+        "fit", survey_file, "-o", out, "--exclude", "sponsor", "--link", "probit",
+        "--cluster", "none",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    model = cf.load_model(out)
+    assert model.regression.link == "probit" and model.regression.cov_type == "robust"
+    assert model.training["simulated"] is False
+
+
+def test_existing_output_needs_overwrite(survey_file, model_file):
+    before = model_file.read_bytes()
+    result = run("fit", survey_file, "--out", model_file, "--exclude", "sponsor")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"error: {model_file} exists; pass --overwrite to replace it"
+    assert model_file.read_bytes() == before
+
+
+def test_fit_errors_are_messages(survey_file, tmp_path):
+    out = tmp_path / "m.json"
+    collinear = run("fit", survey_file, "--out", out)
+    assert collinear.exit_code == 1
+    assert collinear.output.startswith("error: ") and "collinear" in collinear.output
+    assert not out.exists()
+    bad_link = run("fit", survey_file, "--out", out, "--link", "tanh")
+    assert bad_link.exit_code == 1 and "unknown link 'tanh'" in bad_link.output
+    missing = run("fit", tmp_path / "nope.csv", "--out", out)
+    assert missing.exit_code == 1 and missing.output.startswith("error: ")
+    no_group = run("fit", survey_file, "--out", out, "--exclude", "planets")
+    assert no_group.exit_code == 1 and "unknown feature group" in no_group.output
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# score
+# ---------------------------------------------------------------------------------------------
+def test_score_text(model_file):
+    result = run("score", HEART, "--draws", 200)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("Planned CoP: Heart-health website (20 members)\n")
+    assert "Probability that the objectives are attained (attainment >= 4): " in out
+    assert "90% interval" in out and "Top levers" in out
+    assert "reference model fitted on SIMULATED data" in out
+    expected = cf.score(cf.PlannedCoP.from_yaml(HEART), n_draws=200).to_text(levers=5)
+    assert out.rstrip("\n") == expected
+    own = run("score", HEART, "--model", model_file, "--draws", 0, "--levers", 0)
+    assert own.exit_code == 0
+    assert "model fitted on SIMULATED data" in own.stdout and "Top levers" not in own.stdout
+
+
+def test_score_json(model_file):
+    result = run("score", EXAMPLES / "designated-no-steward.yaml", "-f", "json", "--draws", 100)
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["plan"] == "Designated employees, no steward"
+    assert record["n_draws"] == 100 and record["level"] == 4
+    assert record["flags"][0].startswith("no steward")
+    assert record["levers"][0]["delta"] >= record["levers"][-1]["delta"]
+    again = run("score", EXAMPLES / "designated-no-steward.yaml", "-f", "json", "--draws", 100)
+    assert again.stdout == result.stdout
+
+
+def test_bad_plan_names_the_field(tmp_path):
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        "steward_type: wizard\ncomposition:\n  n_members: 10\n  share_women: 2\n",
+        encoding="utf-8",
+    )
+    result = run("score", plan)
+    assert result.exit_code == 1
+    assert result.output.startswith("error: 2 problems with the plan")
+    assert "steward_type = 'wizard'" in result.output
+    assert "composition.share_women = 2" in result.output
+    missing = run("score", tmp_path / "none.yaml")
+    assert missing.exit_code == 1 and "does not exist" in missing.output
+    fmt = run("score", HEART, "--format", "xml")
+    assert fmt.exit_code == 1 and "unknown format 'xml'" in fmt.output
+
+
+def test_bad_model_file(tmp_path, model_file):
+    edited = tmp_path / "edited.json"
+    edited.write_text(
+        model_file.read_text(encoding="utf-8").replace('"simulated": true', '"simulated": false'),
+        encoding="utf-8",
+    )
+    result = run("score", HEART, "--model", edited)
+    assert result.exit_code == 1 and "checksum mismatch" in result.output
+    marker = tmp_path / "marker"
+    pickled = tmp_path / "model.pkl"
+
+    class Exploit:
+        def __reduce__(self):
+            return (exec, (f"open({str(marker)!r}, 'w').write('x')",))
+
+    pickled.write_bytes(pickle.dumps(Exploit()))
+    result = run("score", HEART, "--model", pickled)
+    assert result.exit_code == 1 and "pickle" in result.output
+    assert not marker.exists()
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text('{"weights": [1, 2]}', encoding="utf-8")
+    result = run("score", HEART, "--model", foreign)
+    assert result.exit_code == 1 and "not a copfactors model file" in result.output

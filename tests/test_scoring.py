@@ -1,0 +1,501 @@
+"""copfactors.scoring: scores of planned CoPs, their intervals, flags and levers."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import copfactors as cf
+from copfactors import scoring
+from copfactors.errors import CopFactorsError, PlanError
+from copfactors.persist import AttainmentModel, fit_attainment_model
+from copfactors.plans import PlannedCoP
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def model() -> AttainmentModel:
+    return scoring.reference_model()
+
+
+@pytest.fixture(scope="module")
+def survey() -> pd.DataFrame:
+    return cf.load_example_survey()
+
+
+def _plan(**overrides) -> PlannedCoP:
+    data = {
+        "name": "pilot",
+        "steward_type": "designated",
+        "composition": {
+            "n_members": 17,
+            "share_women": 0.6,
+            "share_voluntary": 0.4,
+            "hours_per_week": 0.8,
+            "commitment": 3.6,
+            "age_mix": {"50_plus": 0.3, "under_35": 0.3, "35_49": 0.4},
+        },
+    }
+    data.update(overrides)
+    return PlannedCoP.from_dict(data)
+
+
+def _direct(model: AttainmentModel, plan: PlannedCoP, level: int = 4) -> tuple[float, float]:
+    """The plan's probability and expected score from to_members and the model, no shortcut."""
+    proba = model.predict_proba(plan.to_members())
+    ge = proba.loc[:, [c for c in proba.columns if c >= level]].sum(axis=1)
+    return float(ge.mean()), float((proba.to_numpy() @ proba.columns.to_numpy()).mean())
+
+
+compositions = st.fixed_dictionaries(
+    {
+        "n_members": st.integers(1, 60),
+        "share_women": st.floats(0, 1),
+        "share_voluntary": st.floats(0, 1),
+        "hours_per_week": st.floats(0, 3),
+        "commitment": st.floats(1, 5),
+        "prior_acquaintance": st.floats(1, 5),
+        "age_mix": st.permutations(["under_35", "35_49", "50_plus"]).flatmap(
+            lambda keys: st.integers(1, 3).map(
+                lambda k: (
+                    {key: 1.0 / k for key in keys[:k]} if k != 3 else dict.fromkeys(keys[:3], 1 / 3)
+                )
+            )
+        ),
+    }
+)
+cop_fields = st.fixed_dictionaries(
+    {
+        "steward_type": st.sampled_from(["none", "designated", "dedicated"]),
+        "sponsor": st.sampled_from(["employer", "professional_association"]),
+        "leader_changes": st.integers(0, 3),
+        "training_planned": st.booleans(),
+        "org_support": st.floats(1, 5),
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# members and features
+# ---------------------------------------------------------------------------------------------
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(comp=compositions, cop=cop_fields)
+def test_profiles_expand_to_the_plans_members(comp, cop):
+    plan = PlannedCoP.from_dict({"name": "p", **cop, "composition": comp})
+    columns, weights = scoring._composition_profiles([plan])
+    profiles = pd.DataFrame(columns).drop(columns=["_plan"])
+    expanded = profiles.loc[profiles.index.repeat(weights.astype(int))].reset_index(drop=True)
+    members = plan.to_members().drop(columns=["respondent_id"])
+    assert sorted(expanded.columns) == sorted(members.columns)
+    for col in members.columns:
+        assert expanded[col].tolist() == members[col].tolist(), col
+
+
+def test_many_plans_are_expanded_in_order(model):
+    plans = [
+        _plan(name="a"),
+        PlannedCoP.from_dict({"name": "b", "members": [{"gender": "man", "age_band": "35_49"}]}),
+        _plan(name="c", steward_type="none"),
+    ]
+    batch = scoring._batch(model, plans)
+    assert batch.starts.tolist()[0] == 0
+    ends = np.append(batch.starts[1:], len(batch.frame))
+    for plan, lo, hi in zip(plans, batch.starts, ends, strict=True):
+        assert set(batch.frame["cop_id"].iloc[lo:hi]) == {plan.name}
+        assert batch.weights[lo:hi].sum() == plan.n_members
+
+
+@pytest.mark.parametrize(
+    "settings_",
+    [
+        {"exclude": "sponsor"},
+        {"exclude": "sponsor", "hours_log1p": True},
+        {"exclude": "sponsor", "commitment": "items"},
+        {"exclude": "sponsor", "missing": "impute"},
+    ],
+)
+def test_fast_encoding_is_the_builders_transform(survey, settings_):
+    builder = cf.CoPFeatureBuilder(**settings_).fit(survey)
+    plans = [
+        _plan(name=f"p{i}", steward_type=s, leader_changes=i % 3, training_planned=bool(i % 2))
+        for i, s in enumerate(["none", "designated", "dedicated"] * 4)
+    ]
+    columns, _ = scoring._composition_profiles(plans)
+    frame = pd.DataFrame(columns).drop(columns=["_plan"])
+    fast = scoring._encode_clean(builder, frame)
+    slow = builder.transform(frame)
+    assert fast is not None
+    assert fast.columns.equals(slow.columns) and fast.index.equals(slow.index)
+    assert np.array_equal(fast.to_numpy(), slow.to_numpy())
+
+
+def test_fast_encoding_defers_incomplete_rows_to_the_builder(model):
+    frame = pd.DataFrame(scoring._composition_profiles([_plan()])[0]).drop(columns=["_plan"])
+    frame.loc[0, "gender"] = None
+    assert scoring._encode_clean(model.builder, frame) is None
+    frame = pd.DataFrame(scoring._composition_profiles([_plan()])[0]).drop(columns=["_plan"])
+    frame.loc[0, "org_support"] = 7.0
+    assert scoring._encode_clean(model.builder, frame) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# scores
+# ---------------------------------------------------------------------------------------------
+def test_score_is_the_mean_member_prediction(model):
+    plan = _plan()
+    result = cf.score(plan, n_draws=0)
+    p, e = _direct(model, plan)
+    assert result.probability == pytest.approx(p, abs=1e-12)
+    assert result.expected == pytest.approx(e, abs=1e-12)
+    dist = model.predict_proba(plan.to_members()).mean()
+    np.testing.assert_allclose(result.distribution.to_numpy(), dist.to_numpy(), atol=1e-12)
+    assert result.distribution.index.tolist() == [2, 3, 4, 5]
+    assert result.n_members == 17 and result.level == 4
+    assert math.isnan(result.probability_low) and math.isnan(result.expected_high)
+    three = cf.score(plan, n_draws=0, level=3)
+    assert three.probability == pytest.approx(_direct(model, plan, 3)[0], abs=1e-12)
+    assert three.probability > result.probability
+
+
+def test_member_list_plans_and_row_order(model):
+    members = [
+        {"gender": "woman", "age_band": "under_35", "voluntary": True, "hours_per_week": 1.5},
+        {"gender": "man", "age_band": "50_plus", "commitment": 2},
+        {"gender": "woman", "age_band": "35_49", "commitment": 4.5, "schooling": "graduate"},
+    ]
+    plan = PlannedCoP.from_dict({"steward_type": "dedicated", "members": members})
+    flipped = PlannedCoP.from_dict({"steward_type": "dedicated", "members": members[::-1]})
+    a, b = cf.score(plan, n_draws=50), cf.score(flipped, n_draws=50)
+    assert a.probability == pytest.approx(_direct(model, plan)[0], abs=1e-12)
+    assert a.probability == pytest.approx(b.probability, abs=1e-12)
+    assert a.probability_low == pytest.approx(b.probability_low, abs=1e-12)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(comp=compositions, cop=cop_fields)
+def test_scores_are_probabilities(model, comp, cop):
+    result = cf.score({"name": "p", **cop, "composition": comp}, n_draws=40)
+    assert 0 <= result.probability_low <= result.probability_high <= 1
+    assert 0 <= result.probability <= 1
+    assert result.distribution.sum() == pytest.approx(1, abs=1e-12)
+    assert 2 <= result.expected_low <= result.expected_high <= 5
+
+
+def test_intervals_come_from_the_parameter_draws(model):
+    plan = _plan()
+    wide = cf.score(plan, n_draws=400, random_state=1)
+    assert wide.probability_low < wide.probability < wide.probability_high
+    assert wide.expected_low < wide.expected < wide.expected_high
+    again = cf.score(plan, n_draws=400, random_state=1)
+    assert (again.probability_low, again.probability_high) == (
+        wide.probability_low,
+        wide.probability_high,
+    )
+    other = cf.score(plan, n_draws=400, random_state=2)
+    assert other.probability_low != wide.probability_low
+    narrow = cf.score(plan, n_draws=400, random_state=1, interval=0.5)
+    assert wide.probability_low < narrow.probability_low < narrow.probability_high
+    assert narrow.probability_high < wide.probability_high
+
+
+def test_draw_arithmetic_at_the_estimates_is_the_models(model):
+    plan = _plan()
+    batch = scoring._batch(model, [plan])
+    engine = scoring._Engine(model, level=4, n_draws=3, random_state=0, interval=0.9)
+    reg = model.regression
+    engine.theta = np.tile(reg.thresholds_.to_numpy(), (3, 1))
+    engine.beta_t = np.tile(reg.coef_.to_numpy()[:, None], (1, 3))
+    p_ge, expected = engine._members(batch.X.to_numpy())
+    proba = reg.predict_proba(batch.X)
+    np.testing.assert_allclose(p_ge[:, 0], proba[:, 2:].sum(axis=1), atol=1e-12)
+    np.testing.assert_allclose(expected[:, 1], reg.predict_expected(batch.X), atol=1e-12)
+
+
+def test_crossing_thresholds_are_sorted(model):
+    wobbly = copy.deepcopy(model)
+    cov = wobbly.regression.cov_.to_numpy().copy()
+    cov[:3, :3] += np.eye(3) * 40.0
+    wobbly.regression.cov_ = pd.DataFrame(
+        cov, index=wobbly.regression.cov_.index, columns=wobbly.regression.cov_.columns
+    )
+    result = cf.score(_plan(), wobbly, n_draws=300)
+    assert result.n_draws_sorted > 0
+    assert "sorted" in result.to_text(levers=0)
+    engine = scoring._Engine(wobbly, level=3, n_draws=300, random_state=0, interval=0.9)
+    assert np.all(np.diff(engine.theta, axis=1) >= 0)
+    assert 0 <= result.probability_low <= result.probability_high <= 1
+
+
+def test_score_many_equals_score(model):
+    plans = [
+        _plan(name="a"),
+        _plan(name="b", steward_type="none", leader_changes=2),
+        PlannedCoP.from_dict(
+            {"name": "c", "members": [{"gender": "man", "age_band": "35_49", "voluntary": True}]}
+        ),
+        _plan(name="d", steward_type="dedicated", sponsor="professional_association"),
+    ]
+    table = cf.score_many(plans, n_draws=200, random_state=3)
+    assert table["plan"].tolist() == ["a", "b", "c", "d"]
+    assert table["n_members"].tolist() == [17, 17, 1, 17]
+    for plan, row in zip(plans, table.itertuples(index=False), strict=True):
+        one = cf.score(plan, n_draws=200, random_state=3)
+        assert row.probability == pytest.approx(one.probability, abs=1e-12)
+        assert row.expected == pytest.approx(one.expected, abs=1e-12)
+        assert row.probability_low == pytest.approx(one.probability_low, abs=1e-12)
+        assert row.expected_high == pytest.approx(one.expected_high, abs=1e-12)
+        assert row.p_5 == pytest.approx(one.distribution[5], abs=1e-12)
+        assert row.n_flags == len(one.flags)
+        assert row.flags == "; ".join(one.flags)
+    assert "SIMULATED" in table.attrs["model_note"]
+    fast = cf.score_many(plans)
+    assert fast["probability_low"].isna().all()
+    np.testing.assert_array_equal(fast["probability"], table["probability"])
+    assert cf.score_many([]).empty
+
+
+# ---------------------------------------------------------------------------------------------
+# flags, notes and levers
+# ---------------------------------------------------------------------------------------------
+def test_flags_in_words():
+    risky = cf.score(
+        {
+            "steward_type": "designated",
+            "leader_changes": 3,
+            "employer_recognition": 1,
+            "composition": {
+                "n_members": 10,
+                "share_voluntary": 0.1,
+                "hours_per_week": 0.25,
+                "commitment": 2,
+                "steward_active": 2,
+            },
+        },
+        n_draws=0,
+    )
+    heads = [f.split(":")[0] for f in risky.flags]
+    assert heads == [
+        "mostly designated members",
+        "little protected time",
+        "frequent leader changes",
+        "low commitment",
+        "a steward with little activity",
+        "little employer recognition",
+    ]
+    assert "10% take part voluntarily" in risky.flags[0]
+    far = cf.score({"composition": {"n_members": 5, "hours_per_week": 9}}, n_draws=0)
+    assert far.flags[0].startswith("no steward")
+    assert "hours_per_week 9 (training data 0 to 3.5)" in far.flags[-1]
+
+
+def test_model_note_says_what_the_model_was_fitted_on(survey):
+    ref = cf.score(_plan(), n_draws=0)
+    assert ref.model_note.startswith("reference model fitted on SIMULATED data calibrated")
+    assert "refit on your own survey" in ref.model_note
+    assert "rank 6 of 19" in ref.model_note
+    real = survey.copy()
+    real.attrs = {}
+    own = fit_attainment_model(
+        real, builder=cf.CoPFeatureBuilder(exclude="sponsor"), cov_type="robust", cluster=None
+    )
+    note = cf.score(_plan(), own, n_draws=0).model_note
+    assert "SIMULATED" not in note and note.startswith("model fitted on 95 respondents")
+    sim = fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
+    assert cf.score(_plan(), sim, n_draws=0).model_note.startswith(
+        "model fitted on SIMULATED data (example_survey.csv)"
+    )
+
+
+def test_levers_are_ranked_with_paired_intervals():
+    result = cf.score(_plan(steward_type="none", leader_changes=2), n_draws=500)
+    levers = result.levers()
+    assert list(levers.columns) == list(scoring.LEVER_COLUMNS)
+    assert levers["delta"].is_monotonic_decreasing
+    by_name = levers.set_index("lever")
+    assert {"steward_designated", "steward_dedicated", "voluntary", "leader_changes"} <= set(
+        by_name.index
+    )
+    np.testing.assert_allclose(
+        by_name["delta"], by_name["probability"] - result.probability, atol=1e-12
+    )
+    steward = by_name.loc["steward_designated"]
+    assert (steward["from"], steward["to"]) == ("none", "designated")
+    assert by_name.loc["voluntary", "to"] == "100%"
+    assert by_name.loc["leader_changes", ["from", "to"]].tolist() == ["2", "0"]
+    clear = levers[levers["delta"] > 0.01]
+    assert len(clear) >= 2
+    assert (clear["delta_low"] <= clear["delta"]).all() and (
+        clear["delta"] <= clear["delta_high"]
+    ).all()
+    # paired: the interval of the difference is narrower than the two intervals combined
+    changed = cf.score(_plan(steward_type="designated", leader_changes=2), n_draws=500)
+    assert changed.probability == pytest.approx(steward["probability"], abs=1e-12)
+    unpaired = (changed.probability_high - changed.probability_low) + (
+        result.probability_high - result.probability_low
+    )
+    assert steward["delta_high"] - steward["delta_low"] < unpaired
+    assert result.levers() is not result.levers()  # copies: callers cannot change the cache
+
+
+def test_levers_that_do_not_apply_are_left_out(survey):
+    best = cf.score(
+        {
+            "steward_type": "dedicated",
+            "training_planned": True,
+            "org_support": 5,
+            "employer_recognition": 5,
+            "composition": {
+                "n_members": 8,
+                "share_voluntary": 1,
+                "commitment": 5,
+                "steward_active": 5,
+                "prior_acquaintance": 5,
+            },
+        },
+        n_draws=0,
+    )
+    assert best.levers()["lever"].tolist() == ["hours_per_week"]
+    no_training = fit_attainment_model(
+        survey, builder=cf.CoPFeatureBuilder(exclude=["sponsor", "training_received"])
+    )
+    names = cf.score(_plan(), no_training, n_draws=0).levers()["lever"].tolist()
+    assert "training" not in names and "commitment" in names
+    members = PlannedCoP.from_dict(
+        {"members": [{"gender": "man", "age_band": "35_49", "voluntary": False}] * 3}
+    )
+    assert "voluntary" in cf.score(members, n_draws=0).levers()["lever"].tolist()
+
+
+def test_output_formats():
+    result = cf.score(_plan(steward_type="none"), n_draws=100)
+    record = result.to_dict(levers=True)
+    assert list(record) == [
+        "plan",
+        "n_members",
+        "level",
+        "interval",
+        "probability",
+        "expected",
+        "distribution",
+        "flags",
+        "model_note",
+        "notes",
+        "n_draws",
+        "n_draws_sorted",
+        "random_state",
+        "levers",
+    ]
+    text = json.dumps(record, allow_nan=False)
+    assert json.loads(text)["probability"]["estimate"] == result.probability
+    assert record["levers"][0]["lever"] == result.levers()["lever"].iloc[0]
+    assert cf.score(_plan(), n_draws=0).to_dict()["probability"]["low"] is None
+    shown = result.to_text(levers=3)
+    assert shown.splitlines()[0] == "Planned CoP: pilot (17 members)"
+    assert "(attainment >= 4): " in shown and "90% interval" in shown
+    assert "Risk flags:\n  - no steward" in shown
+    assert "Top levers" in shown and "SIMULATED" in shown
+    assert str(result) == result.to_text(levers=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input
+# ---------------------------------------------------------------------------------------------
+def test_bad_arguments(model, survey):
+    plan = _plan()
+    with pytest.raises(CopFactorsError, match="level 2 is the lowest level"):
+        cf.score(plan, level=2)
+    with pytest.raises(CopFactorsError, match="level 7 is not a level.*3, 4, 5"):
+        cf.score(plan, level=7)
+    with pytest.raises(CopFactorsError, match="interval must be between 0 and 1"):
+        cf.score(plan, interval=1.5)
+    with pytest.raises(CopFactorsError, match="n_draws must be an integer >= 0"):
+        cf.score(plan, n_draws=-1)
+    with pytest.raises(CopFactorsError, match="bare OrdinalRegression"):
+        cf.score(plan, model.regression)
+    with pytest.raises(PlanError, match="exactly one of"):
+        cf.score({"name": "empty"})
+    with pytest.raises(PlanError, match="must be a PlannedCoP"):
+        cf.score(42)
+
+
+def test_plans_lacking_what_the_model_needs(model, survey):
+    no_age = PlannedCoP.from_dict({"members": [{"gender": "man"}, {"gender": "woman"}]})
+    with pytest.raises(PlanError, match=r"member\(s\) 1, 2 lack age_band, which the model needs"):
+        cf.score(no_age)
+    schooled = fit_attainment_model(
+        survey, builder=cf.CoPFeatureBuilder(exclude="sponsor", include="schooling")
+    )
+    with pytest.raises(PlanError, match="the model uses schooling, which the plan does not give"):
+        cf.score(_plan(), schooled)
+    imputing = fit_attainment_model(
+        survey,
+        builder=cf.CoPFeatureBuilder(exclude="sponsor", include="schooling", missing="impute"),
+    )
+    result = cf.score(_plan(), imputing, n_draws=0)
+    assert result.notes == [
+        "schooling not given by the plan: filled with the training data's typical value"
+    ]
+    assert "Note: schooling not given" in result.to_text(levers=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# the example plans, the reference model and the scoring page
+# ---------------------------------------------------------------------------------------------
+def test_example_plans_load_and_the_association_cop_scores_higher():
+    heart = PlannedCoP.from_yaml(EXAMPLES / "heart-health-association.yaml")
+    designated = PlannedCoP.from_yaml(EXAMPLES / "designated-no-steward.yaml")
+    assert heart.n_members == 20 and heart.cop["steward_type"] == "dedicated"
+    assert designated.cop["steward_type"] == "none"
+    a, b = cf.score(heart, n_draws=300), cf.score(designated, n_draws=300)
+    assert a.probability > b.probability
+    assert a.probability_low > b.probability_high
+    assert a.flags == []
+    assert [f.split(":")[0] for f in b.flags][:3] == [
+        "no steward",
+        "mostly designated members",
+        "little protected time",
+    ]
+
+
+def test_packaged_reference_model_is_the_models_folder_copy(model):
+    packaged = Path(cf.__file__).parent / "data" / scoring.REFERENCE_MODEL_FILE
+    assert packaged.read_bytes() == (ROOT / "models" / scoring.REFERENCE_MODEL_FILE).read_bytes()
+    assert model.training["reference"] is True and model.simulated
+    assert scoring.reference_model() is model
+
+
+def test_reference_model_files_are_reproducible(tmp_path):
+    written = _script("make_reference_model").write(tmp_path)
+    for path in written:
+        rel = path.relative_to(tmp_path)
+        assert path.read_bytes() == (ROOT / rel).read_bytes(), rel
+
+
+def test_scoring_page_is_current():
+    page = ROOT / "docs" / "scoring.md"
+    assert _script("make_scoring_doc").render() == page.read_text(encoding="utf-8"), (
+        "docs/scoring.md is out of date: run python scripts/make_scoring_doc.py"
+    )
+
+
+def test_public_names():
+    assert cf.score is scoring.score and cf.score_many is scoring.score_many
+    assert cf.ScoreResult is scoring.ScoreResult and cf.PlannedCoP is PlannedCoP
