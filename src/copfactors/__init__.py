@@ -66,6 +66,10 @@ _LAZY: dict[str, str] = {
     "replicate_table1": "copfactors.replicate",
     "audit_summary_table": "copfactors.replicate",
     "group_comparison": "copfactors.replicate",
+    # the paper's claims and their verdicts on a survey
+    "paper_claims": "copfactors.claims",
+    "compare_with_paper": "copfactors.claims",
+    "ClaimsResult": "copfactors.claims",
     # repeated refits (joblib, Dask) and large member tables
     "BootstrapResult": "copfactors.parallel",
     "score_dask": "copfactors.distributed",
@@ -84,6 +88,7 @@ _SUBMODULES = {
     "explain",
     "report",
     "replicate",
+    "claims",
     "cli",
 }
 

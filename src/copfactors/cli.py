@@ -175,6 +175,57 @@ def score_command(
     typer.echo(text)
 
 
+@app.command()
+def claims(
+    survey: Annotated[
+        Path | None,
+        typer.Argument(
+            help="Survey file: .csv, .xlsx, .sav or .parquet (default: the example survey, "
+            "which is simulated)."
+        ),
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="Output format: text, json, latex or html.")
+    ] = "text",
+    permutations: Annotated[
+        int,
+        typer.Option(help="Permutations behind the p-values of the categorical block tests."),
+    ] = 999,
+) -> None:
+    """Hold a survey against the paper's claims C1-C13: a verdict and its evidence for each."""
+    from copfactors.claims import compare_with_paper
+
+    if format not in ("text", "json", "latex", "html"):
+        _fail(ValueError(f"unknown format {format!r}; choose text, json, latex or html"))
+    try:
+        if survey is None:
+            from copfactors.datasets import load_example_survey
+
+            typer.echo(
+                "no survey given: using the example survey, which is SIMULATED (not the "
+                "paper's respondents)",
+                err=True,
+            )
+            data = load_example_survey()
+        else:
+            from copfactors.io import read_survey
+
+            data = read_survey(survey)
+            data.attrs["source"] = str(survey)
+        result = compare_with_paper(data, n_permutations=permutations)
+    except CopFactorsError as err:
+        _fail(err)
+        return
+    render = {
+        "text": result.to_text,
+        "json": result.to_json,
+        "latex": result.to_latex,
+        "html": result.to_html,
+    }[format]
+    text = render()
+    typer.echo(text, nl=not text.endswith("\n"))
+
+
 def main() -> None:
     """Entry point of the ``copfactors`` console script."""
     app()
