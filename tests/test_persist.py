@@ -221,6 +221,40 @@ def test_round_trip_predicts_exactly(tmp_path_factory, n, p, k, link, cov_type, 
     pd.testing.assert_frame_equal(again.summary(), m.summary())
 
 
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(
+    seed=st.integers(0, 10_000),
+    missing=st.sampled_from(["drop", "impute"]),
+    hours_log1p=st.booleans(),
+    commitment=st.sampled_from(["mean", "items"]),
+    include=st.sampled_from([None, "language", ["schooling", "language"]]),
+    link=st.sampled_from(["logit", "probit"]),
+)
+def test_attainment_model_round_trip_over_settings_and_resamples(
+    survey, tmp_path_factory, seed, missing, hours_log1p, commitment, include, link
+):
+    rng = np.random.default_rng(seed)
+    sample = survey.iloc[rng.integers(0, len(survey), len(survey))].reset_index(drop=True)
+    builder = cf.CoPFeatureBuilder(
+        missing=missing,
+        hours_log1p=hours_log1p,
+        commitment=commitment,
+        include=include,
+        exclude=["sponsor", "steward_type"],
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            m = fit_attainment_model(sample, builder=builder, link=link, cov_type="robust")
+        except CopFactorsError:
+            return  # a resample the model cannot be fitted on (collinear, separated, ...)
+    again = load_model(save_model(m, tmp_path_factory.mktemp("am") / "m.json"))
+    assert np.array_equal(again.predict_proba(survey), m.predict_proba(survey))
+    assert again.predict_proba(survey).index.equals(m.predict_proba(survey).index)
+    pd.testing.assert_frame_equal(again.summary(), m.summary())
+    assert again.builder.describe() == m.builder.describe()
+
+
 def test_non_finite_numbers_are_written_as_text(model, tmp_path):
     import copy
 

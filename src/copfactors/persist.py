@@ -211,8 +211,8 @@ class AttainmentModel:
         >>> model = cf.fit_attainment_model(
         ...     survey, builder=cf.CoPFeatureBuilder(exclude="sponsor")
         ... )
-        >>> model.features(survey.head(2)).shape
-        (2, 16)
+        >>> model.features(survey.head(3)).index.tolist()  # row 1 has no gender: left out
+        [0, 2]
         """
         return self.builder.transform(data)
 
@@ -238,9 +238,9 @@ class AttainmentModel:
         >>> model = cf.fit_attainment_model(
         ...     survey, builder=cf.CoPFeatureBuilder(exclude="sponsor")
         ... )
-        >>> p = model.predict_proba(survey.head(4))
-        >>> p.sum(axis=1).round(12).tolist()
-        [1.0, 1.0, 1.0, 1.0]
+        >>> p = model.predict_proba(survey.head(4))  # row 1 has no gender: left out
+        >>> p.sum(axis=1).round(12).to_dict()
+        {0: 1.0, 2: 1.0, 3: 1.0}
         """
         import pandas as pd
 
