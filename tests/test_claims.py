@@ -480,6 +480,30 @@ def test_no_attainment_columns_leaves_the_driver_claims_untestable():
     assert "time part not tested" in table.loc["C11", "evidence"]
 
 
+def test_c2_without_steward_activity_tests_the_steward_types_jointly(example_survey):
+    survey = make_survey(seed=3, mode="parametric", n_respondents=1500, n_cops=20)
+    res = compare_with_paper(survey.drop(columns=["steward_active"]), claims=["C2"])
+    row = res.table.iloc[0]
+    assert row["verdict"] == "supports"  # dedicated +0.5 and designated +0.2 against none
+    assert "joint Wald test" in row["evidence"] and "F on (2, 19) df" in row["evidence"]
+    model = res.model
+    names = ["steward_designated", "steward_dedicated"]
+    b = model.coef_[names].to_numpy()
+    W = b @ np.linalg.solve(model.cov_.loc[names, names].to_numpy(), b)
+    assert row["estimate"] == pytest.approx(W / 2)
+    assert row["p"] == pytest.approx(stats.f.sf(W / 2, 2, 19))
+
+
+def test_too_few_t2_respondents_leave_the_model_claims_untestable(example_survey):
+    survey = example_survey.copy()
+    survey["responded_t2"] = survey["responded_t2"] & (np.arange(len(survey)) < 12)
+    res = compare_with_paper(survey, claims=["C1", "C9"])
+    assert res.table["verdict"].tolist() == ["not testable", "not testable"]
+    assert "cannot be fitted" in res.table.loc[0, "evidence"]
+    assert res.table.loc[0, "missing_columns"] == ()
+    assert any("not fitted" in n for n in res.notes)
+
+
 def test_an_all_missing_column_counts_as_missing():
     survey = load_example_survey()
     survey["voluntary"] = pd.array([pd.NA] * len(survey), dtype="boolean")

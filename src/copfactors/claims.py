@@ -761,6 +761,31 @@ def _fit_model(
     X = builder.transform(survey.loc[answered])
     if X.shape[1] == 0:
         return "the survey has none of the driver columns"
+    notes: list[str] = []
+    groups = None
+    level = 100 * (1 - alpha)
+    cov_type, t_df = "robust", None
+    cov_label = "robust (HC0), normal reference"
+    if cluster is not None and cluster in survey.columns:
+        g = _labels(survey.loc[X.index], cluster)
+        keep = g.notna().to_numpy()
+        n_groups = int(g[keep].nunique())
+        if n_groups >= MIN_CLUSTERS:
+            X, groups = X.loc[keep], g[keep]
+            cov_type, t_df = "cluster", float(n_groups - 1)
+            cov_label = (
+                f"cluster-robust by {cluster} ({n_groups} clusters; t and F with {n_groups - 1} df)"
+            )
+        else:
+            notes.append(
+                f"only {n_groups} {cluster} clusters (fewer than {MIN_CLUSTERS}): robust (HC0) "
+                "standard errors instead of cluster-robust ones, so respondents of one CoP are "
+                "treated as independent"
+            )
+    elif cluster is not None:
+        notes.append(
+            f"no {cluster!r} column: robust (HC0) standard errors instead of cluster-robust ones"
+        )
     if len(X) < 10:
         return f"only {len(X)} respondents are complete in every driver"
     kept, dropped = _independent_columns(X)
@@ -768,34 +793,6 @@ def _fit_model(
     y = y_all.loc[X.index].astype("int64")
     if y.nunique() < 2:
         return "every respondent has the same attainment level"
-    notes: list[str] = []
-    groups = None
-    level = 100 * (1 - alpha)
-    cov_type, t_df = "robust", None
-    if cluster is not None and cluster in survey.columns:
-        g = _labels(survey.loc[X.index], cluster)
-        keep = g.notna()
-        n_groups = int(g[keep].nunique())
-        if n_groups >= MIN_CLUSTERS:
-            X, y, groups = X.loc[keep], y.loc[keep], g[keep]
-            cov_type, t_df = "cluster", float(n_groups - 1)
-            cov_label = (
-                f"cluster-robust by {cluster} ({n_groups} clusters; t and F with {n_groups - 1} df)"
-            )
-        else:
-            cov_label = "robust (HC0), normal reference"
-            notes.append(
-                f"only {n_groups} {cluster} clusters (fewer than {MIN_CLUSTERS}): robust (HC0) "
-                "standard errors instead of cluster-robust ones, so respondents of one CoP are "
-                "treated as independent"
-            )
-    else:
-        cov_label = "robust (HC0), normal reference"
-        if cluster is not None:
-            notes.append(
-                f"no {cluster!r} column: robust (HC0) standard errors instead of cluster-robust "
-                "ones"
-            )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = OrdinalRegression(link=link, cov_type=cov_type, alpha=alpha).fit(
@@ -896,9 +893,10 @@ def _c2(ctx: _Context) -> _Outcome:
         steward = _Test(est, math.nan, math.nan, p)
         part = _direction(steward, ctx.alpha, +1)
         coefs = ", ".join(f"{n} {_num(float(fit.model.coef_[n]))}" for n in types)
+        ref = f"chi-squared on {q:g} df" if fit.t_df is None else f"F on ({q:g}, {fit.t_df:g}) df"
         texts.append(
-            f"steward types against none ({coefs}): joint Wald statistic {_num(stat)} on {q:g} "
-            f"df, {_p_text(p)}"
+            f"steward types against none ({coefs}): joint Wald test {_num(stat)}, {ref}, "
+            f"{_p_text(p)}"
         )
     parts = [part]
     if fit.has("leader_changes"):
