@@ -496,6 +496,22 @@ def test_scoring_page_is_current():
     )
 
 
+def test_binary_models_score_the_probability_of_attainment(survey):
+    binary = fit_attainment_model(
+        survey, kind="binary", builder=cf.CoPFeatureBuilder(exclude="sponsor")
+    )
+    plan = _plan()
+    result = cf.score(plan, binary, n_draws=100, level=99)  # the level is not used
+    proba = binary.predict_proba(plan.to_members())
+    assert result.probability == pytest.approx(proba[True].mean(), abs=1e-12)
+    assert result.expected == pytest.approx(result.probability, abs=1e-12)
+    assert result.level is True
+    text = result.to_text(levers=0)
+    assert "(objectives attained): " in text and "Expected" not in text
+    assert "Distribution: not attained: " in text
+    assert cf.score_many([plan], binary).columns.tolist()[8:10] == ["p_False", "p_True"]
+
+
 def test_public_names():
     assert cf.score is scoring.score and cf.score_many is scoring.score_many
     assert cf.ScoreResult is scoring.ScoreResult and cf.PlannedCoP is PlannedCoP

@@ -1388,7 +1388,9 @@ def _read_document(path: Path) -> dict[str, Any]:
         raise ModelFormatError(f"model file {path} cannot be read: {err}") from err
     if not raw.strip():
         raise ModelFormatError(f"model file {path} is empty")
-    if raw[:1] == b"\x80" or raw[:2] in (b"(d", b"(l", b"(c", b"cc", b"]q", b"}q"):
+    head = raw.lstrip()[:1]
+    # binary pickles start with the PROTO opcode; text ones (protocols 0 and 1) end with STOP
+    if raw[:1] == b"\x80" or (head not in (b"{", b"[") and raw.rstrip().endswith(b".")):
         raise ModelFormatError(f"{path} is not a copfactors model file: {_PICKLE_HINT}")
     if raw[:4] == b"PK\x03\x04":
         raise ModelFormatError(

@@ -1154,20 +1154,26 @@ class ScoreResult:
             return f"{pct} interval {lo:.{d}f} to {hi:.{d}f}"
 
         labels = [str(_plain_label(k)) for k in self.distribution.index]
-        event = f"attainment >= {_plain_label(self.level)}"
-        if isinstance(self.level, bool) or type(self.level).__name__ == "bool_":
-            event = "objectives attained"
+        binary = isinstance(self.level, bool) or type(self.level).__name__ == "bool_"
+        event = "objectives attained" if binary else f"attainment >= {_plain_label(self.level)}"
+        if binary:
+            labels = ["not attained" if lab == "False" else "attained" for lab in labels]
         lines = [
             f"Planned CoP: {self.plan_name} ({self.n_members} members)",
             f"Probability that the objectives are attained ({event}): "
             f"{self.probability:.{d}f} ({span(self.probability_low, self.probability_high)})",
-            f"Expected attainment score ({labels[0]}-{labels[-1]}): {self.expected:.{d}f} "
-            f"({span(self.expected_low, self.expected_high)})",
+        ]
+        if not binary:  # for a binary model the expected score is the probability
+            lines.append(
+                f"Expected attainment score ({labels[0]}-{labels[-1]}): {self.expected:.{d}f} "
+                f"({span(self.expected_low, self.expected_high)})"
+            )
+        lines.append(
             "Distribution: "
             + ", ".join(
                 f"{lab}: {v:.{d}f}" for lab, v in zip(labels, self.distribution, strict=True)
-            ),
-        ]
+            )
+        )
         if self.flags:
             lines.append("Risk flags:")
             lines.extend(f"  - {f}" for f in self.flags)
