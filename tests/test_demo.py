@@ -1,56 +1,108 @@
-"""copfactors.demo and the ``copfactors demo`` command (on SIMULATED data)."""
+"""copfactors.demo and the ``copfactors demo`` / ``copfactors report`` commands."""
 
 from __future__ import annotations
-
-import time
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from copfactors import htmlreport, pipeline
 from copfactors.cli import app
 from copfactors.datasets import calibration_report, load_example_survey
-from copfactors.demo import COMPARISON_FILE, describe_survey, run_demo
+from copfactors.demo import COMPARISON_FILE, comparison_table, describe_survey
+from report_helpers import example_bundle, example_result
 
 
-@pytest.fixture(scope="module")
-def report() -> pd.DataFrame:
-    return calibration_report(load_example_survey())
+@pytest.fixture
+def shared_analysis(monkeypatch):
+    """The commands run on the shared analysis of the example survey, rendered once.
+
+    The fake records how the command called the pipeline and drives its progress callback.
+    """
+    calls = []
+    result = example_result()
+    bundle = example_bundle()
+
+    def fake_run_analysis(survey, **kwargs):
+        calls.append({"survey": survey, **kwargs})
+        kwargs["progress"]("Fitting", 1, 2)
+        return result
+
+    monkeypatch.setattr(pipeline, "run_analysis", fake_run_analysis)
+    monkeypatch.setattr(htmlreport, "build", lambda _result: bundle)
+    return calls
 
 
-def test_cli_demo_says_simulated_and_shows_the_table(report):
-    result = CliRunner().invoke(app, ["demo"])
-    assert result.exit_code == 0, result.output
-    assert "SIMULATED" in result.output
-    n_match = int(report["match"].sum())
-    assert f"{n_match} of {len(report)} cells match" in result.output
-    for objective in report["objective"].unique():
-        assert objective in result.output
-    # the published figures of a cell appear as printed
-    first = report.iloc[0]
-    assert f"{first.mean_table:.2f} ({first.sd_table:.2f}) {first.n_table}" in result.output
-    for r in report[~report["reproducible"]].itertuples(index=False):
-        assert f"{r.objective} / {r.measure} / {r.group}" in result.output
-
-
-def test_cli_demo_writes_the_comparison(tmp_path, report):
+def test_cli_demo_writes_the_report_and_summarises(tmp_path, shared_analysis):
     out = tmp_path / "nested" / "demo"
     result = CliRunner().invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    call = shared_analysis[0]
+    assert call["simulated"] is True and call["survey"].attrs["simulated"]
+    stdout = result.stdout
+    assert "SIMULATED" in stdout
+    assert "88 of 90 cells match" in stdout
+    assert "Ordinal model (attainment 1-5): n = 95" in stdout
+    assert "Binary model (attained)" in stdout
+    assert "Commitment (scale 1-5)" in stdout  # top drivers, in words
+    for cid in ("C1", "C13"):
+        assert cid in stdout
+    assert "Heart-health website" in stdout and "Designated employees, no steward" in stdout
+    # the summary ends with the report's path
+    last = stdout.strip().splitlines()[-1]
+    assert last == f"Report: {(out / 'report.html').resolve()}"
+    assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     written = pd.read_csv(out / COMPARISON_FILE, keep_default_na=False, na_values=[""])
+    report = calibration_report(load_example_survey())
     assert list(written.columns) == list(report.columns)
-    assert len(written) == 90
     assert written["match"].astype(bool).tolist() == report["match"].tolist()
-    assert written["n_survey"].tolist() == report["n_survey"].tolist()
-    assert not list(out.glob("*.tmp"))
 
 
-def test_run_demo_is_fast(capsys):
-    start = time.perf_counter()
-    run_demo()
-    elapsed = time.perf_counter() - start
-    assert "SIMULATED" in capsys.readouterr().out
-    assert elapsed < 5
+def test_cli_demo_default_folder(tmp_path, monkeypatch, shared_analysis):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "copfactors-demo" / "report.html").is_file()
+
+
+def test_cli_report_on_a_survey_file(tmp_path, shared_analysis):
+    survey = tmp_path / "my-survey.csv"
+    data = load_example_survey()
+    data.to_csv(survey, index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["report", str(survey), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    call = shared_analysis[0]
+    assert call["source_label"] == "my-survey.csv"
+    assert call["simulated"] is False  # a file says nothing about being simulated
+    assert len(call["survey"]) == len(data)
+    assert result.stdout.strip().splitlines()[-1].endswith("report.html")
+    assert (out / "report.html").is_file()
+
+
+def test_cli_report_errors_without_traceback(tmp_path):
+    runner = CliRunner()
+    missing = runner.invoke(app, ["report", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 1
+    assert missing.output.startswith("error: ") and "Traceback" not in missing.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent_id,cop_id,commitment_1\nr1,A,9\n", encoding="utf-8")
+    invalid = runner.invoke(app, ["report", str(bad)])
+    assert invalid.exit_code == 1
+    assert "error: " in invalid.output and "commitment_1" in invalid.output
+    assert "Traceback" not in invalid.output
+
+
+def test_cli_demo_refuses_a_file_as_folder(tmp_path, shared_analysis):
+    target = tmp_path / "taken"
+    target.write_text("x", encoding="utf-8")
+    result = CliRunner().invoke(app, ["demo", "--out", str(target)])
+    assert result.exit_code == 1
+    assert "error: " in result.output and "not a folder" in result.output
+
+
+def test_comparison_table():
+    assert comparison_table(load_example_survey()).shape == (90, 15)
 
 
 def test_describe_survey():

@@ -1,0 +1,817 @@
+"""The analysis report as one self-contained HTML file, with its figures and tables.
+
+This module only renders what :func:`copfactors.pipeline.run_analysis` computed: it draws the
+figures (:mod:`copfactors.plot`), renders the tables (:func:`copfactors.report.render_table` and
+the results' own renderers) and assembles the page. It computes no statistics.
+
+The HTML file stands alone: figures are embedded as base64 PNG ``data:`` URIs, the CSS is
+inline, and there is no script, no external link, font or image, so it can be e-mailed,
+archived or opened offline. Its first screen says what data it was made from and, for
+simulated data, says so in a red banner. Its sections (HTML ids) are :data:`SECTIONS`.
+
+Examples
+--------
+>>> from copfactors.datasets import load_example_survey
+>>> from copfactors.pipeline import run_analysis
+>>> from copfactors.htmlreport import build
+>>> result = run_analysis(load_example_survey(), source_label="example survey",
+...                       simulated=True, steps=["gender"])
+>>> bundle = build(result)
+>>> "SIMULATED" in bundle.html, sorted(bundle.figures)
+(True, ['gender_importance_vs_attainment'])
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import io
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from copfactors.report import render_table
+
+if TYPE_CHECKING:  # pragma: no cover
+    from copfactors.pipeline import AnalysisResult
+
+__all__ = ["SECTIONS", "ReportBundle", "ReportTable", "build", "draw_figures", "render_html"]
+
+#: Sections of the report: HTML id and heading, in order.
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("data", "Data"),
+    ("table1", "Table 1 replication & audit"),
+    ("gender", "Gender comparison"),
+    ("ordinal", "Ordinal model"),
+    ("binary", "Binary model"),
+    ("drivers", "Drivers"),
+    ("shap", "SHAP"),
+    ("claims", "Claims vs the paper"),
+    ("plans", "Planned CoPs"),
+)
+
+_CSS = """
+:root { --ink: #1b1f24; --muted: #57606a; --line: #d0d7de; --accent: #0072B2; }
+* { box-sizing: border-box; }
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
+  margin: 0; background: #f6f8fa; line-height: 1.45; font-size: 15px; }
+.page { max-width: 1120px; margin: 0 auto; padding: 18px 28px 40px; background: #fff; }
+.banner { background: #b31b1b; color: #fff; padding: 14px 18px; border-radius: 6px;
+  font-size: 16px; margin: 4px 0 14px; }
+.banner strong { font-size: 19px; letter-spacing: 0.04em; display: block; margin-bottom: 2px; }
+h1 { font-size: 26px; margin: 8px 0 4px; }
+h2 { font-size: 21px; margin: 34px 0 8px; padding-top: 10px; border-top: 2px solid var(--line); }
+h3 { font-size: 16px; margin: 20px 0 6px; }
+.source { font-size: 16px; margin: 0 0 10px; }
+.muted, .notes, figcaption { color: var(--muted); }
+.facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 8px;
+  margin: 10px 0; }
+.fact { border: 1px solid var(--line); border-radius: 6px; padding: 6px 10px; }
+.fact .k { font-size: 12px; color: var(--muted); text-transform: uppercase; }
+.fact .v { font-size: 16px; font-weight: 600; }
+.keys { display: grid; grid-template-columns: repeat(auto-fit, minmax(250px, 1fr)); gap: 10px;
+  margin: 12px 0; }
+.key { border-left: 4px solid var(--accent); background: #f3f8fc; padding: 8px 12px;
+  border-radius: 4px; }
+.key h3 { margin: 0 0 4px; font-size: 14px; }
+.key ul { margin: 0; padding-left: 18px; }
+nav.toc { margin: 12px 0 0; font-size: 14px; }
+nav.toc a { color: var(--accent); text-decoration: none; margin-right: 14px; white-space: nowrap; }
+.table-wrap { overflow-x: auto; margin: 8px 0 12px; }
+.table-wrap td, .table-wrap th { white-space: nowrap; }
+.table-wrap.prose td { white-space: normal; min-width: 60px; }
+.table-wrap.prose td:last-child { min-width: 320px; }
+table.copfactors-table { border-collapse: collapse; font-size: 13px; }
+table.copfactors-table caption { text-align: left; font-weight: 600; padding: 4px 0;
+  caption-side: top; }
+table.copfactors-table th, table.copfactors-table td { padding: 3px 8px;
+  border-bottom: 1px solid #eaeef2; vertical-align: top; }
+table.copfactors-table thead tr:last-child th { border-bottom: 2px solid var(--ink); }
+table.copfactors-table tr.header-fact th, table.copfactors-table tr.header-fact td {
+  font-weight: normal; color: var(--muted); border: none; padding: 1px 8px; }
+table.copfactors-table tbody tr:nth-child(even) { background: #f6f8fa; }
+table.copfactors-table tfoot td { color: var(--muted); font-size: 12px; border: none; }
+figure { margin: 10px 0 16px; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eaeef2; }
+.missing { border: 1px dashed #b31b1b; color: #b31b1b; padding: 8px 12px; border-radius: 4px; }
+.verdict-supports { color: #0a7a3d; font-weight: 600; }
+.verdict-contradicts { color: #b31b1b; font-weight: 600; }
+.verdict-inconclusive { color: #8a6d00; font-weight: 600; }
+.prob { font-size: 22px; font-weight: 700; }
+footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
+"""
+
+_SIMULATED_BANNER = (
+    "<strong>SIMULATED DATA</strong>"
+    "Every respondent in this report is simulated. The paper (Tremblay, Teluq) publishes no "
+    "respondent-level data: the example survey was generated by copfactors.make_survey to "
+    "reproduce Table 1's published Ns, means and SDs, with drivers that follow a documented "
+    "model. Nothing here is evidence about real communities of practice."
+)
+
+
+@dataclass
+class ReportTable:
+    """One table of the report, in every format it is written in.
+
+    Attributes
+    ----------
+    name : str
+        File stem (``<name>.csv``, ``<name>.tex``).
+    title : str
+    frame : pandas.DataFrame
+        The data written as CSV.
+    html : str
+        The ``<table>`` shown in the report.
+    latex : str
+        A LaTeX ``tabular``.
+    """
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+    html: str
+    latex: str
+
+
+@dataclass
+class ReportBundle:
+    """The rendered report: the HTML page, its figures as PNG and its tables.
+
+    Attributes
+    ----------
+    html : str
+    figures : dict of str to bytes
+        PNG bytes by figure name (also embedded in the HTML).
+    tables : dict of str to ReportTable
+    """
+
+    html: str
+    figures: dict[str, bytes] = field(default_factory=dict)
+    tables: dict[str, ReportTable] = field(default_factory=dict)
+
+    def files(self) -> dict[str, str | bytes]:
+        """Every file of the report by name: ``report.html``, ``*.png``, ``*.csv``, ``*.tex``.
+
+        Examples
+        --------
+        >>> ReportBundle("<html></html>").files()
+        {'report.html': '<html></html>'}
+        """
+        out: dict[str, str | bytes] = {"report.html": self.html}
+        for name, png in self.figures.items():
+            out[f"{name}.png"] = png
+        for name, table in self.tables.items():
+            out[f"{name}.csv"] = table.frame.to_csv(index=False, lineterminator="\n")
+            out[f"{name}.tex"] = table.latex + "\n"
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# small helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "plan"
+
+
+def _quiet(fn: Callable[..., str], *args: Any, **kwargs: Any) -> str:
+    """Call a renderer that also prints (``print_summary``) without printing."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return fn(*args, **kwargs)
+
+
+def _table(
+    name: str,
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    shown: pd.DataFrame | None = None,
+    notes: Sequence[str] = (),
+    header: Mapping[str, Any] | None = None,
+    digits: int = 3,
+    formatters: Mapping[str, Callable[[Any], str]] | None = None,
+) -> ReportTable:
+    view = frame if shown is None else shown
+    kwargs = dict(title=title, header=header, notes=list(notes), digits=digits)
+    html_text = render_table(view, style="html", formatters=formatters, **kwargs)
+    latex = render_table(view, style="latex", formatters=formatters, **kwargs)
+    return ReportTable(name, title, frame, html_text, latex.replace("≤", "$\\le$"))
+
+
+def _pct(x: Any) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return ""
+    return "" if not np.isfinite(v) else f"{v:.0%}"
+
+
+def _word(name: str) -> str:
+    from copfactors.plot import driver_label
+
+    return driver_label(name)
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------------
+
+
+def draw_figures(result: AnalysisResult) -> dict[str, Any]:
+    """Draw every figure of the report, as matplotlib Figures not tracked by ``pyplot``.
+
+    Parameters
+    ----------
+    result : AnalysisResult
+
+    Returns
+    -------
+    dict of str to matplotlib.figure.Figure
+        By name, in report order; a figure whose data are missing is absent.
+    """
+    from copfactors import plot
+
+    figs: dict[str, Any] = {}
+
+    def new(height: float, width: float = 8.0) -> Any:
+        return plot.new_axes((width, height), pyplot=False)
+
+    if result.published_table1 is not None:
+        ax = plot.importance_vs_attainment(
+            result.published_table1,
+            title="Table 1 as published: importance (T1) and attainment (T2), by gender",
+            ax=new(9.5),
+        )
+        figs["table1_importance_vs_attainment"] = ax.figure
+    if result.comparison is not None:
+        ax = plot.importance_vs_attainment(
+            result.comparison,
+            title="This survey: importance (T1) and attainment (T2), by gender",
+            ax=new(9.5),
+        )
+        figs["gender_importance_vs_attainment"] = ax.figure
+    for key, model, what in (
+        ("ordinal", result.ordinal_model, "attainment level (ordinal model)"),
+        ("binary", result.binary_model, "attaining the objectives (binary model)"),
+    ):
+        if model is not None:
+            n = len(model.coef_)
+            ax = plot.forest(
+                model,
+                title=f"Odds ratios of {what}, 95% CI",
+                ax=new(0.42 * n + 1.8),
+            )
+            figs[f"{key}_forest"] = ax.figure
+    if result.drivers is not None and result.drivers.table["importance_share"].notna().any():
+        n = len(result.drivers.table)
+        ax = plot.driver_importance(result.drivers, ax=new(0.38 * n + 1.6))
+        figs["driver_importance"] = ax.figure
+    if result.shap_values is not None:
+        n = min(result.shap_values.values.shape[-1], 12)
+        ax = plot.shap_beeswarm(result.shap_values, max_display=12, ax=new(0.45 * n + 2.0, 9.0))
+        figs["shap_beeswarm"] = ax.figure
+    for ps in result.plans:
+        if ps.levers is not None and len(ps.levers):
+            ax = plot.levers(ps.result, ax=new(0.45 * len(ps.levers) + 1.8))
+            ax.set_title(f"{ps.name}: {ax.get_title()}", loc="left", fontsize=11)
+            figs[f"plan_{_slug(ps.file.rsplit('.', 1)[0])}_levers"] = ax.figure
+    return figs
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+
+
+def _t_text(t: float, df: float, stars: str, welch: bool) -> str:
+    if not np.isfinite(t):
+        return "n-s"
+    df_text = f"{df:.2f}" if welch else f"{int(df)}"
+    return f"t({df_text}) = {t:.2f}{stars}"
+
+
+def _replication_view(rep: pd.DataFrame) -> pd.DataFrame:
+    """Table 1's recomputation as text, one row per objective and measure."""
+    rows = []
+    for r in rep.itertuples(index=False):
+        printed_welch = np.isfinite(r.df_reported) and not float(r.df_reported).is_integer()
+        used_welch = r.test_used == "welch"
+        rows.append(
+            {
+                "objective": r.label,
+                "measure": r.measure,
+                "printed": _t_text(r.t_reported, r.df_reported, r.stars_reported, printed_welch),
+                "recomputed": _t_text(r.t_recomputed, r.df_recomputed, "", used_welch)
+                + f", {_p_eq(r.p_recomputed)}",
+                "test": r.test_used,
+                "t range": f"[{r.t_min:.2f}, {r.t_max:.2f}]",
+                "t reproduced": "-" if pd.isna(r.reproduced) else ("yes" if r.reproduced else "NO"),
+                "stars": r.stars_recomputed or "n-s",
+                "stars match": "yes" if r.significance_matches else "NO",
+                "Holm p": _p(r.p_holm),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
+    from copfactors.replicate import LEGEND
+
+    out: dict[str, ReportTable] = {}
+    if result.cops is not None:
+        cops = result.cops
+        shown = cops.rename(
+            columns={
+                "cop_id": "CoP",
+                "t1": "T1",
+                "t2": "T2",
+                "gender_missing": "gender n/a",
+                "steward_type": "steward",
+                "leader_changes": "leader changes",
+                "mean_attainment": "mean attainment",
+            }
+        )
+        out["data_cops"] = _table(
+            "data_cops",
+            cops,
+            title="Respondents per CoP and wave",
+            shown=shown,
+            formatters={"voluntary": _pct, "mean attainment": lambda v: f"{float(v):.2f}"},
+        )
+    if result.table1 is not None and result.audit is not None:
+        rep = result.table1
+        out["table1_replication"] = _table(
+            "table1_replication",
+            rep,
+            title="Table 1's t-tests recomputed from its printed statistics (t = men - women)",
+            shown=_replication_view(rep),
+            notes=[LEGEND, "t range: over means and SDs within +/- 0.005 of the printed values."],
+        )
+        audit = result.audit
+        failed = audit[~audit["passed"].astype(bool)]
+        counts = []
+        for check in dict.fromkeys(audit["check"]):
+            sub = audit[audit["check"] == check]
+            counts.append(f"{check}: {int((~sub['passed'].astype(bool)).sum())} of {len(sub)} fail")
+        out["table1_audit"] = _table(
+            "table1_audit",
+            audit,
+            title="Consistency audit of Table 1's cells: the failed checks",
+            shown=failed.drop(columns=["passed"]),
+            notes=[
+                "Checks: " + "; ".join(counts) + ".",
+                "Every check (passed or not) is in table1_audit.csv.",
+            ],
+        )
+    if result.calibration is not None:
+        cal = result.calibration
+        cols = ["objective", "measure", "group", "n_table", "n_survey", "mean_table"]
+        cols += ["mean_survey", "sd_table", "sd_survey", "match"]
+        differ = cal[~cal["match"].astype(bool)]
+        shown = differ[[*cols, "reason"]].drop(columns=["match"])
+        out["table1_calibration"] = _table(
+            "table1_calibration",
+            cal,
+            title="Cells of Table 1 that the simulated survey does not reproduce",
+            shown=shown,
+            digits=3,
+            notes=[
+                "A cell matches when N is the same and the mean and SD agree at two decimals; "
+                "every cell is in table1_calibration.csv."
+            ],
+        )
+    if result.comparison is not None:
+        cmp = result.comparison
+        wide = cmp.wide()
+        out["gender_comparison"] = ReportTable(
+            "gender_comparison",
+            "Importance and attainment of objectives, by gender",
+            wide,
+            cmp.to_html(),
+            cmp.to_latex().rstrip("\n").replace("≤", "$\\le$"),
+        )
+    for key, model in (("ordinal", result.ordinal_model), ("binary", result.binary_model)):
+        if model is None:
+            continue
+        summary = model.summary()
+        table = _quiet(model.print_summary, style="html", digits=3)
+        latex = _quiet(model.print_summary, style="latex", digits=3)
+        out[f"{key}_model"] = ReportTable(
+            f"{key}_model",
+            f"{key.capitalize()} model",
+            summary,
+            table,
+            latex,
+        )
+    if result.drivers is not None:
+        d = result.drivers
+        out["drivers"] = ReportTable(
+            "drivers", "Driver table", d.table, d.to_html(digits=3), d.to_latex(digits=3)
+        )
+    if result.claims is not None:
+        c = result.claims
+        frame = c.table.assign(missing_columns=c.table["missing_columns"].map(", ".join))
+        out["claims"] = ReportTable(
+            "claims", "Claims vs the paper", frame, c.to_html(), c.to_latex()
+        )
+    if result.plans:
+        rows = []
+        for ps in result.plans:
+            res = ps.result
+            rows.append(
+                {
+                    "plan": ps.name,
+                    "file": ps.file,
+                    "members": ps.plan.n_members,
+                    "probability": float(res.probability),
+                    "probability_low": float(res.probability_low),
+                    "probability_high": float(res.probability_high),
+                    "interval": float(res.interval),
+                    "flags": "; ".join(str(f) for f in res.flags),
+                }
+            )
+        frame = pd.DataFrame(rows)
+        coverage = f"{frame['interval'].iloc[0]:.0%}"
+        shown = frame.drop(columns=["file", "interval", "flags"]).rename(
+            columns={
+                "probability": "probability of attaining",
+                "probability_low": f"{coverage} interval low",
+                "probability_high": f"{coverage} interval high",
+            }
+        )
+        out["plans"] = _table(
+            "plans",
+            frame,
+            title="Probability that a member sees each plan's objectives attained",
+            shown=shown,
+            formatters={c: _pct for c in shown.columns[2:]},
+        )
+        pp = lambda v: "" if pd.isna(v) else f"{100 * float(v):+.1f}"  # noqa: E731
+        for ps in result.plans:
+            if ps.levers is None or not len(ps.levers):
+                continue
+            name = f"plan_{_slug(ps.file.rsplit('.', 1)[0])}_levers"
+            lev = ps.levers
+            shown = lev.drop(columns=["lever"]).rename(
+                columns={
+                    "description": "lever",
+                    "probability": "probability after",
+                    "delta": "change (points)",
+                    "delta_low": "interval low",
+                    "delta_high": "interval high",
+                }
+            )
+            out[name] = _table(
+                name,
+                lev,
+                title=f"{ps.name}: what each lever would change",
+                shown=shown,
+                formatters={
+                    "probability after": _pct,
+                    "change (points)": pp,
+                    "interval low": pp,
+                    "interval high": pp,
+                },
+                notes=[
+                    "Changes are in percentage points of probability, with the paired "
+                    f"{coverage} interval (the same parameter draws for the plan and the "
+                    "changed plan)."
+                ],
+            )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# the page
+# --------------------------------------------------------------------------------------------
+
+
+def _img(name: str, png: bytes, alt: str, caption: str = "") -> str:
+    data = base64.b64encode(png).decode("ascii")
+    cap = f"<figcaption>{_esc(caption)}</figcaption>" if caption else ""
+    return (
+        f'<figure id="fig-{_esc(name)}"><img src="data:image/png;base64,{data}" '
+        f'alt="{_esc(alt)}">{cap}</figure>'
+    )
+
+
+def _notes(items: Sequence[str]) -> str:
+    if not items:
+        return ""
+    return '<ul class="notes">' + "".join(f"<li>{_esc(n)}</li>" for n in items) + "</ul>"
+
+
+def _wrap_table(table: ReportTable | None, *, prose: bool = False) -> str:
+    if table is None:
+        return ""
+    cls = "table-wrap prose" if prose else "table-wrap"
+    return f'<div class="{cls}">{table.html}</div>'
+
+
+def _missing(reason: str) -> str:
+    return f'<p class="missing">Not produced: {_esc(reason)}</p>'
+
+
+def _key_results(result: AnalysisResult) -> str:
+    cards: list[str] = []
+    m = result.ordinal_model
+    if m is not None:
+        lr = m.lr_test()
+        cards.append(
+            "<h3>Ordinal model</h3><ul>"
+            f"<li>{int(m.nobs_)} respondents, {len(m.coef_)} drivers</li>"
+            f"<li>McFadden R² {m.r2_mcfadden_:.2f}; LR test {_p_eq(lr['p'])}</li></ul>"
+        )
+    if result.drivers is not None:
+        top = result.drivers.table.head(3)
+        items = "".join(
+            f"<li>{_esc(_word(r.driver))} (OR {r.odds_ratio:.2f})</li>"
+            for r in top.itertuples(index=False)
+        )
+        cards.append(f"<h3>Top drivers</h3><ul>{items}</ul>")
+    if result.claims is not None:
+        counts = result.claims.table["verdict"].value_counts()
+        items = "".join(f"<li>{_esc(k)}: {int(v)}</li>" for k, v in counts.items())
+        cards.append(f"<h3>The paper's 13 claims</h3><ul>{items}</ul>")
+    if result.plans:
+        items = "".join(
+            f"<li>{_esc(ps.name)}: {_pct(ps.result.probability)}</li>" for ps in result.plans
+        )
+        cards.append(f"<h3>Example plans: probability of attaining</h3><ul>{items}</ul>")
+    if not cards:
+        return ""
+    return '<div class="keys">' + "".join(f'<div class="key">{c}</div>' for c in cards) + "</div>"
+
+
+def _p(p: Any) -> str:
+    from copfactors.report import format_p
+
+    return format_p(p, 3)
+
+
+def _p_eq(p: Any) -> str:
+    text = _p(p)
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
+def render_html(
+    result: AnalysisResult,
+    figures: Mapping[str, bytes],
+    tables: Mapping[str, ReportTable],
+) -> str:
+    """Assemble the report page from rendered figures (PNG bytes) and tables.
+
+    Parameters
+    ----------
+    result : AnalysisResult
+    figures : mapping of str to bytes
+    tables : mapping of str to ReportTable
+
+    Returns
+    -------
+    str
+        A complete HTML document with no external reference.
+    """
+    from copfactors import __version__
+
+    skipped = result.skipped
+    body: list[str] = []
+
+    def figure(name: str, alt: str, caption: str = "") -> str:
+        return _img(name, figures[name], alt, caption) if name in figures else ""
+
+    # -- data ----------------------------------------------------------------------------
+    parts = [
+        f"<p>Made from <strong>{_esc(result.source_label)}</strong>"
+        + (" (<strong>SIMULATED</strong>)" if result.simulated else "")
+        + ", validated against the codebook.</p>",
+        _wrap_table(tables.get("data_cops")),
+        _notes(result.notes.get("data", [])),
+    ]
+    body.append(("data", "".join(parts)))
+
+    # -- Table 1 -------------------------------------------------------------------------
+    if "table1_replication" in tables:
+        parts = [
+            "<p>Every t-test of the paper's Table 1 is recomputed from its printed means, SDs "
+            "and Ns, and every cell is audited (GRIM, GRIMMER, totals against their groups). "
+            "This uses the published numbers only, not the survey.</p>",
+            figure(
+                "table1_importance_vs_attainment",
+                "Dumbbell chart of Table 1: importance and attainment of each objective by gender",
+                "Filled markers: importance at T1; open markers: attainment at T2. "
+                "The segment is the gap.",
+            ),
+            _wrap_table(tables.get("table1_replication")),
+            _wrap_table(tables.get("table1_audit"), prose=True),
+        ]
+        if "table1_calibration" in tables:
+            cal = tables["table1_calibration"].frame
+            parts.append(
+                f"<h3>The simulated survey against Table 1</h3><p>{int(cal['match'].sum())} of "
+                f"{len(cal)} cells match (N exactly, mean and SD at two decimals).</p>"
+            )
+            parts.append(_wrap_table(tables["table1_calibration"]))
+        body.append(("table1", "".join(parts)))
+    else:
+        body.append(("table1", _missing(skipped.get("table1", "not computed"))))
+
+    # -- gender --------------------------------------------------------------------------
+    if "gender_comparison" in tables:
+        body.append(
+            (
+                "gender",
+                figure(
+                    "gender_importance_vs_attainment",
+                    "Dumbbell chart: importance and attainment of each objective by gender in "
+                    "this survey",
+                    "Filled markers: importance at T1; open markers: attainment at T2.",
+                )
+                + _wrap_table(tables["gender_comparison"])
+                + _notes(result.notes.get("gender", [])),
+            )
+        )
+    else:
+        body.append(("gender", _missing(skipped.get("gender", "not computed"))))
+
+    # -- models --------------------------------------------------------------------------
+    intro = {
+        "ordinal": (
+            "A cumulative logit (proportional-odds) model of each respondent's attainment "
+            "level at T2 (mean of the answered objectives, rounded: 1 not attained at all ... "
+            "5 perfectly attained) on the drivers. Standard errors are cluster-robust by CoP."
+        ),
+        "binary": (
+            "A logistic model of whether the respondent attained the objectives (mean "
+            "attainment of at least 4, 'attained'), on the same drivers and respondents."
+        ),
+    }
+    for key in ("ordinal", "binary"):
+        if f"{key}_model" in tables:
+            body.append(
+                (
+                    key,
+                    f"<p>{_esc(intro[key])}</p>"
+                    + figure(
+                        f"{key}_forest",
+                        f"Forest plot of the {key} model's odds ratios",
+                        "Blue: the 95% interval excludes 1. Arrows: the interval runs off the "
+                        "axis (an effect the data barely identify).",
+                    )
+                    + _wrap_table(tables[f"{key}_model"])
+                    + _notes(result.notes.get(key, [])),
+                )
+            )
+        else:
+            body.append((key, _missing(skipped.get(key, "not fitted"))))
+
+    # -- drivers -------------------------------------------------------------------------
+    if "drivers" in tables:
+        body.append(
+            (
+                "drivers",
+                figure(
+                    "driver_importance",
+                    "Bar chart of each driver's share of the importance",
+                    "Relative importance: general dominance weights of McFadden's R², as a "
+                    "share of their total.",
+                )
+                + _wrap_table(tables["drivers"])
+                + _notes(result.notes.get("drivers", [])),
+            )
+        )
+    else:
+        body.append(("drivers", _missing(skipped.get("drivers", "not computed"))))
+
+    # -- SHAP ----------------------------------------------------------------------------
+    if "shap_beeswarm" in figures:
+        body.append(
+            (
+                "shap",
+                "<p>SHAP values of the ordinal model on its latent (log-odds) scale: how much "
+                "each driver moves each respondent's predicted attainment away from the "
+                "average. Colour shows the driver's value (red high, blue low).</p>"
+                + figure("shap_beeswarm", "SHAP beeswarm plot of the ordinal model")
+                + _notes(result.notes.get("shap", [])),
+            )
+        )
+    else:
+        body.append(("shap", _missing(skipped.get("shap", "not computed"))))
+
+    # -- claims --------------------------------------------------------------------------
+    if "claims" in tables:
+        body.append(
+            (
+                "claims",
+                "<p>The paper's conclusions, each held against the survey by a rule fixed in "
+                "advance.</p>"
+                + _wrap_table(tables["claims"])
+                + _notes(result.notes.get("claims", [])),
+            )
+        )
+    else:
+        body.append(("claims", _missing(skipped.get("claims", "not computed"))))
+
+    # -- plans ---------------------------------------------------------------------------
+    if result.plans:
+        parts = [
+            "<p>The example planned CoPs shipped with copfactors, scored with the ordinal "
+            "model of this survey.</p>",
+            _wrap_table(tables.get("plans")),
+        ]
+        for ps in result.plans:
+            stem = f"plan_{_slug(ps.file.rsplit('.', 1)[0])}_levers"
+            res = ps.result
+            interval = ""
+            if np.isfinite(res.probability_low):
+                interval = (
+                    f" ({res.interval:.0%} interval {_pct(res.probability_low)} to "
+                    f"{_pct(res.probability_high)})"
+                )
+            parts.append(
+                f"<h3>{_esc(ps.name)}</h3><p><span class='prob'>{_pct(res.probability)}</span> "
+                f"probability that a member sees its objectives attained{_esc(interval)}.</p>"
+            )
+            if ps.plan.description:
+                parts.append(f"<p class='muted'>{_esc(ps.plan.description)}</p>")
+            if res.flags:
+                parts.append(
+                    "<p>Risks:</p><ul>"
+                    + "".join(f"<li>{_esc(f)}</li>" for f in res.flags)
+                    + "</ul>"
+                )
+            parts.append(figure(stem, f"Lever chart of {ps.name}"))
+            parts.append(_wrap_table(tables.get(stem)))
+        notes = list(result.notes.get("plans", []))
+        if result.plans and result.plans[0].result.model_note:
+            notes.insert(0, f"model: {result.plans[0].result.model_note}")
+        parts.append(_notes(notes))
+        body.append(("plans", "".join(parts)))
+    else:
+        body.append(("plans", _missing(skipped.get("plans", "not computed"))))
+
+    headings = dict(SECTIONS)
+    sections = "\n".join(
+        f'<section id="{sid}"><h2>{_esc(headings[sid])}</h2>{content}</section>'
+        for sid, content in body
+    )
+    toc = "".join(f'<a href="#{sid}">{_esc(title)}</a>' for sid, title in SECTIONS)
+    facts = "".join(
+        f'<div class="fact"><div class="k">{_esc(k)}</div><div class="v">{_esc(v)}</div></div>'
+        for k, v in result.overview.items()
+        if k != "Data"
+    )
+    banner = (
+        f'<div class="banner" role="alert">{_SIMULATED_BANNER}</div>' if result.simulated else ""
+    )
+    title = f"copfactors report: {result.source_label}"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_esc(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        '<div class="page">\n<header>\n'
+        f"{banner}"
+        "<h1>What drives the attainment of CoP objectives</h1>\n"
+        f'<p class="source">Data: <strong>{_esc(result.source_label)}</strong>'
+        + (" &mdash; <strong>SIMULATED</strong>" if result.simulated else "")
+        + "</p>\n"
+        f'<div class="facts">{facts}</div>\n'
+        f"{_key_results(result)}\n"
+        f'<nav class="toc">{toc}</nav>\n</header>\n<main>\n{sections}\n</main>\n'
+        f"<footer>Made with copfactors {_esc(__version__)}. Figures are also written as PNG "
+        "files and tables as CSV and LaTeX beside this file.</footer>\n"
+        "</div>\n</body>\n</html>\n"
+    )
+
+
+def build(result: AnalysisResult, *, dpi: int = 110) -> ReportBundle:
+    """Render an analysis: figures as PNG, tables, and the HTML page embedding them.
+
+    Parameters
+    ----------
+    result : AnalysisResult
+        From :func:`copfactors.pipeline.run_analysis`.
+    dpi : int, default 110
+        Resolution of the figures.
+
+    Returns
+    -------
+    ReportBundle
+    """
+    from copfactors.plot import figure_png
+
+    figures = {name: figure_png(fig, dpi=dpi) for name, fig in draw_figures(result).items()}
+    tables = _tables(result)
+    return ReportBundle(html=render_html(result, figures, tables), figures=figures, tables=tables)

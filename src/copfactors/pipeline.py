@@ -1,0 +1,716 @@
+"""The one analysis pipeline behind ``copfactors demo`` and ``copfactors report``.
+
+:func:`run_analysis` takes a survey and runs every part of the library on it, in order:
+
+1. validation against the codebook (:func:`copfactors.schema.validate`);
+2. the paper's Table 1 recomputed and audited from its printed statistics
+   (:func:`~copfactors.replicate.replicate_table1`,
+   :func:`~copfactors.replicate.audit_summary_table`) and, for the simulated example survey,
+   its cells set against Table 1;
+3. Table 1's layout rebuilt from the survey, by gender
+   (:func:`~copfactors.replicate.group_comparison`);
+4. the ordinal model of attainment (:class:`~copfactors.models.OrdinalRegression`, logit link)
+   and the binary one (attained or not: mean attainment of at least 4), with standard errors
+   that are cluster-robust by CoP;
+5. the driver table (:func:`copfactors.explain.drivers`) and SHAP values
+   (:func:`copfactors.explain.explain`) of the ordinal model;
+6. the paper's claims held against the survey (:func:`copfactors.claims.compare_with_paper`);
+7. the example planned CoPs scored, with their levers (:mod:`copfactors.scoring`).
+
+The result, an :class:`AnalysisResult`, holds every table and fitted model. :func:`write_report`
+writes it as one self-contained HTML file with every figure as PNG and every table as CSV and
+LaTeX. A step that cannot run on the survey (for example no attainment columns) is left out
+with its reason in :attr:`AnalysisResult.skipped`, and the report says so.
+
+Examples
+--------
+>>> from copfactors.datasets import load_example_survey
+>>> from copfactors.pipeline import run_analysis
+>>> result = run_analysis(load_example_survey(), source_label="example survey",
+...                       simulated=True, steps=("data", "gender"))
+>>> result.comparison.groups
+('man', 'woman')
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from copfactors.errors import CopFactorsError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from copfactors.claims import ClaimsResult
+    from copfactors.explain import DriverTable
+    from copfactors.models import OrdinalRegression
+    from copfactors.persist import AttainmentModel
+    from copfactors.plans import PlannedCoP
+    from copfactors.replicate import GroupComparison
+
+__all__ = [
+    "REPORT_FILE",
+    "STEPS",
+    "AnalysisResult",
+    "PlanScore",
+    "describe_survey",
+    "example_plan_files",
+    "run_analysis",
+    "write_report",
+]
+
+#: Name of the HTML file :func:`write_report` writes.
+REPORT_FILE = "report.html"
+
+#: The steps of :func:`run_analysis`, in order (``steps=`` selects some of them).
+STEPS: tuple[str, ...] = (
+    "data",
+    "table1",
+    "gender",
+    "models",
+    "drivers",
+    "shap",
+    "claims",
+    "plans",
+)
+
+_STEP_TEXT = {
+    "data": "Validating the survey",
+    "table1": "Recomputing and auditing Table 1",
+    "gender": "Comparing men and women (Table 1 layout)",
+    "models": "Fitting the ordinal and binary models",
+    "drivers": "Driver table and relative importance",
+    "shap": "SHAP values",
+    "claims": "Holding the survey against the paper's claims",
+    "plans": "Scoring the example planned CoPs",
+}
+
+#: Fewest CoPs for cluster-robust standard errors (below it: robust HC0), as the claims use.
+_MIN_CLUSTERS = 5
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class PlanScore:
+    """One planned CoP and its score.
+
+    Attributes
+    ----------
+    name : str
+        The plan's name.
+    file : str
+        The plan file's name.
+    plan : PlannedCoP
+    result : object
+        The scoring result (:func:`copfactors.scoring.score`): ``probability``, ``interval``,
+        ``flags`` and ``levers()``.
+    levers : pandas.DataFrame
+        ``result.levers()``.
+    """
+
+    name: str
+    file: str
+    plan: PlannedCoP
+    result: Any
+    levers: pd.DataFrame
+
+
+@dataclass
+class AnalysisResult:
+    """Everything :func:`run_analysis` computed on one survey.
+
+    Attributes
+    ----------
+    source_label : str
+        What the data are (a file name, "example survey", ...), shown first in the report.
+    simulated : bool
+        Whether the data are simulated (the report then says so in a banner).
+    survey : pandas.DataFrame
+        The validated survey.
+    overview : dict
+        Facts about the data: respondents, CoPs, answered at T2, columns, ...
+    cops : pandas.DataFrame
+        One row per CoP (:func:`describe_survey`).
+    table1, audit, calibration : pandas.DataFrame or None
+        Table 1 recomputed (:func:`~copfactors.replicate.replicate_table1`), its audit
+        (:func:`~copfactors.replicate.audit_summary_table`) and, for simulated data, the
+        survey's cells beside the published ones (:func:`~copfactors.datasets.calibration_report`).
+    published_table1 : pandas.DataFrame or None
+        The published Table 1 (:func:`~copfactors.datasets.load_table1`).
+    comparison : GroupComparison or None
+        Table 1's layout from the survey, by gender.
+    X : pandas.DataFrame or None
+        The drivers of the models' respondents.
+    y, y_binary : pandas.Series or None
+        Their attainment level (1-5) and whether they attained the objectives (mean >= 4).
+    dropped_features : list of str
+        Drivers left out because they were constant or a linear combination of earlier ones.
+    ordinal_model, binary_model : OrdinalRegression or None
+        The fitted regressions (cumulative logit; the binary one has two levels).
+    attainment_model, binary_attainment_model : AttainmentModel or None
+        The same with their feature builders (:func:`copfactors.fit_attainment_model`), as
+        :func:`copfactors.score` needs them.
+    drivers : DriverTable or None
+    shap_values : shap.Explanation or None
+        Latent-scale SHAP values of the ordinal model.
+    claims : ClaimsResult or None
+    plans : list of PlanScore
+    notes : dict of str to list of str
+        Notes per section (warnings caught, choices made).
+    skipped : dict of str to str
+        Sections not produced, with the reason.
+    """
+
+    source_label: str
+    simulated: bool
+    survey: pd.DataFrame
+    overview: dict[str, Any] = field(default_factory=dict)
+    cops: pd.DataFrame | None = None
+    table1: pd.DataFrame | None = None
+    audit: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
+    published_table1: pd.DataFrame | None = None
+    comparison: GroupComparison | None = None
+    X: pd.DataFrame | None = None
+    y: pd.Series | None = None
+    y_binary: pd.Series | None = None
+    groups: pd.Series | None = None
+    dropped_features: list[str] = field(default_factory=list)
+    ordinal_model: OrdinalRegression | None = None
+    binary_model: OrdinalRegression | None = None
+    attainment_model: AttainmentModel | None = None
+    binary_attainment_model: AttainmentModel | None = None
+    drivers: DriverTable | None = None
+    shap_values: Any = None
+    claims: ClaimsResult | None = None
+    plans: list[PlanScore] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def note(self, section: str, text: str) -> None:
+        """Add a note to a section (once)."""
+        bucket = self.notes.setdefault(section, [])
+        if text not in bucket:
+            bucket.append(text)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def describe_survey(survey: pd.DataFrame) -> pd.DataFrame:
+    """Respondents per CoP and wave, with the CoP's gender mix and attributes.
+
+    Columns the survey lacks are left empty rather than failing.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        A validated survey (``cop_id`` is required).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per CoP: ``cop_id``, ``t1`` and ``t2`` (respondents per wave), ``women``,
+        ``men``, ``gender_missing``, ``voluntary`` (share), ``sponsor``, ``steward_type``,
+        ``leader_changes`` and ``mean_attainment`` (mean over its respondents of their mean
+        attainment answer).
+
+    Examples
+    --------
+    >>> from copfactors.datasets import load_example_survey
+    >>> d = describe_survey(load_example_survey())
+    >>> d["t1"].sum(), d["t2"].sum()
+    (np.int64(180), np.int64(103))
+    """
+    att = [c for c in survey.columns if str(c).startswith("att_")]
+    n = len(survey)
+    gender = (
+        survey["gender"].astype("string")
+        if "gender" in survey
+        else pd.Series(pd.NA, index=survey.index, dtype="string")
+    )
+    mean_att = (
+        survey[att].astype("Float64").mean(axis=1) if att else pd.Series(np.nan, index=survey.index)
+    )
+
+    def flag(name: str) -> pd.Series:
+        if name not in survey:
+            return pd.Series(name == "responded_t1", index=survey.index, dtype=bool)
+        return survey[name].astype("boolean").fillna(False).astype(bool)
+
+    t1, t2 = flag("responded_t1"), flag("responded_t2")
+    if "responded_t1" not in survey:
+        t1 = pd.Series(True, index=survey.index)
+    rows = []
+    for cop, idx in survey.groupby("cop_id", observed=True, sort=True).groups.items():
+        part = survey.loc[idx]
+        g = gender.loc[idx]
+
+        def first(name: str, part: pd.DataFrame = part) -> object:
+            return part[name].dropna().iloc[0] if name in part and part[name].notna().any() else ""
+
+        voluntary = (
+            float(part["voluntary"].astype("Float64").mean())
+            if "voluntary" in part and part["voluntary"].notna().any()
+            else math.nan
+        )
+        rows.append(
+            {
+                "cop_id": str(cop),
+                "t1": int(t1.loc[idx].sum()),
+                "t2": int(t2.loc[idx].sum()),
+                "women": int((g == "woman").sum()),
+                "men": int((g == "man").sum()),
+                "gender_missing": int(g.isna().sum()),
+                "voluntary": voluntary,
+                "sponsor": str(first("sponsor")),
+                "steward_type": str(first("steward_type")),
+                "leader_changes": first("leader_changes"),
+                "mean_attainment": float(mean_att.loc[idx].mean()) if n else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def example_plan_files() -> list[Path]:
+    """The example plans shipped with copfactors (YAML), in name order.
+
+    Returns
+    -------
+    list of pathlib.Path
+
+    Examples
+    --------
+    >>> [p.suffix for p in example_plan_files()]
+    ['.yaml', '.yaml']
+    """
+    folder = resources.files("copfactors").joinpath("data", "plans")
+    if not folder.is_dir():
+        return []
+    return sorted(
+        (Path(str(p)) for p in folder.iterdir() if p.name.endswith((".yaml", ".yml"))),
+        key=lambda p: p.name,
+    )
+
+
+def _independent_columns(X: pd.DataFrame, tol: float = 1e-8) -> tuple[list[str], list[str]]:
+    """Columns kept in order, each neither constant nor a combination of a constant and the kept.
+
+    With few CoPs, CoP-level attributes (sponsor, steward, leader changes) are often collinear;
+    the builder's order keeps the steward and leader columns before the sponsor.
+    """
+    kept: list[str] = []
+    dropped: list[str] = []
+    basis = np.ones((len(X), 1)) / math.sqrt(max(len(X), 1))
+    for name in X.columns:
+        x = X[name].to_numpy(dtype=float)
+        centred = x - x.mean()
+        total = float(centred @ centred)
+        resid = x - basis @ (basis.T @ x)
+        resid = resid - basis @ (basis.T @ resid)
+        if total <= 0 or float(resid @ resid) <= tol * total:
+            dropped.append(str(name))
+            continue
+        basis = np.column_stack([basis, resid / math.sqrt(float(resid @ resid))])
+        kept.append(str(name))
+    return kept, dropped
+
+
+def _has_objectives(survey: pd.DataFrame) -> bool:
+    return any(str(c).startswith(("imp_", "att_")) for c in survey.columns)
+
+
+class _Caught:
+    """Collects the warnings of a step as notes of a section."""
+
+    def __init__(self, result: AnalysisResult, section: str) -> None:
+        self.result = result
+        self.section = section
+        self._ctx = warnings.catch_warnings(record=True)
+
+    def __enter__(self) -> _Caught:
+        self._log = self._ctx.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        log = self._log
+        self._ctx.__exit__(*exc)
+        for w in log or []:
+            if issubclass(
+                w.category, DeprecationWarning | PendingDeprecationWarning | FutureWarning
+            ):
+                continue
+            self.result.note(self.section, f"warning: {' '.join(str(w.message).split())}")
+
+
+# --------------------------------------------------------------------------------------------
+# the steps
+# --------------------------------------------------------------------------------------------
+
+
+def _step_data(result: AnalysisResult) -> None:
+    s = result.survey
+    result.cops = describe_survey(s)
+    answered_t2 = (
+        int(s["responded_t2"].astype("boolean").fillna(False).sum())
+        if "responded_t2" in s
+        else None
+    )
+    result.overview = {
+        "Data": result.source_label,
+        "Simulated": "yes" if result.simulated else "no",
+        "Respondents": len(s),
+        "CoPs": int(s["cop_id"].nunique(dropna=True)),
+        "Answered at T2": "not recorded" if answered_t2 is None else answered_t2,
+        "Columns": s.shape[1],
+    }
+    unknown = s.attrs.get("unknown_columns") or []
+    empty = s.attrs.get("empty_columns") or []
+    if unknown:
+        result.note("data", f"columns the codebook does not know (kept, not used): {unknown}")
+    if empty:
+        result.note("data", f"codebook columns with no answer: {empty}")
+
+
+def _step_table1(result: AnalysisResult) -> None:
+    from copfactors.datasets import calibration_report, load_table1
+    from copfactors.replicate import audit_summary_table, replicate_table1
+
+    result.published_table1 = load_table1()
+    result.table1 = replicate_table1()
+    result.audit = audit_summary_table()
+    if result.simulated and _has_objectives(result.survey):
+        result.calibration = calibration_report(result.survey)
+
+
+def _step_gender(result: AnalysisResult) -> None:
+    from copfactors.replicate import group_comparison
+
+    s = result.survey
+    if "gender" not in s or not _has_objectives(s):
+        result.skipped["gender"] = "the survey has no gender column or no imp_/att_ columns"
+        return
+    with _Caught(result, "gender"):
+        result.comparison = group_comparison(s, by="gender")
+
+
+def _fit_models(result: AnalysisResult, cov_type: str, cluster: str | None) -> tuple[Any, Any]:
+    """Fit the ordinal and binary attainment models, leaving out inseparable feature groups."""
+    from copfactors.features import CoPFeatureBuilder, attainment
+    from copfactors.persist import fit_attainment_model
+
+    s = result.survey
+    answered = attainment(s, kind="ordinal").notna().to_numpy()
+    probe = CoPFeatureBuilder().fit(s.loc[answered])
+    X = probe.transform(s.loc[answered])
+    if X.shape[1] == 0:
+        raise CopFactorsError("the survey has none of the driver columns")
+    _, dependent = _independent_columns(X)
+    # a feature group goes as a whole, so that plans can still be turned into features
+    groups = probe.report_
+    excluded = [
+        str(r.group)
+        for r in groups.itertuples(index=False)
+        if any(f.strip() in dependent for f in str(r.features).split(","))
+    ]
+    builder = CoPFeatureBuilder(exclude=excluded or None)
+    if excluded:
+        result.dropped_features = dependent
+        result.note(
+            "ordinal",
+            f"feature group(s) {', '.join(excluded)} left out: {', '.join(dependent)} "
+            "is constant or a linear combination of the other drivers (with few CoPs, "
+            "CoP-level attributes often are)",
+        )
+    kwargs = dict(
+        builder=builder,
+        cov_type=cov_type,
+        cluster=cluster,
+        simulated=result.simulated,
+        source=result.source_label,
+    )
+    with _Caught(result, "ordinal"):
+        ordinal = fit_attainment_model(s, kind="ordinal", **kwargs)
+    binary = None
+    try:
+        with _Caught(result, "binary"):
+            binary = fit_attainment_model(s, kind="binary", **kwargs)
+    except CopFactorsError as err:
+        result.skipped["binary"] = " ".join(str(err).split())
+    return ordinal, binary
+
+
+def _step_models(result: AnalysisResult) -> None:
+    from copfactors.features import attainment
+
+    s = result.survey
+    y_all = attainment(s, kind="ordinal")
+    n_answered = int(y_all.notna().sum())
+    if n_answered < 10:
+        raise CopFactorsError(
+            f"only {n_answered} respondents have an attainment level at T2 (10 needed)"
+        )
+    cov_type, cluster = "robust", None
+    if "cop_id" in s:
+        n_groups = int(s.loc[y_all.notna(), "cop_id"].nunique(dropna=True))
+        if n_groups >= _MIN_CLUSTERS and s["cop_id"].notna().all():
+            cov_type, cluster = "cluster", "cop_id"
+        else:
+            result.note(
+                "ordinal",
+                f"{n_groups} CoPs (fewer than {_MIN_CLUSTERS}, or respondents without a CoP): "
+                "robust (HC0) standard errors instead of cluster-robust ones",
+            )
+    ordinal, binary = _fit_models(result, cov_type, cluster)
+    result.attainment_model = ordinal
+    result.binary_attainment_model = binary
+    result.ordinal_model = ordinal.regression
+    result.binary_model = None if binary is None else binary.regression
+    answered = s.loc[y_all.notna()]
+    X = ordinal.features(answered)
+    result.X = X
+    result.y = y_all.loc[X.index].astype("int64")
+    result.y_binary = attainment(s, kind="binary").loc[X.index].astype(bool)
+    if cluster is not None:
+        result.groups = s.loc[X.index, cluster].astype("string")
+
+
+def _step_drivers(result: AnalysisResult, n_jobs: int, importance_samples: int) -> None:
+    from copfactors.explain import drivers
+
+    if result.ordinal_model is None:
+        result.skipped["drivers"] = result.skipped.get("ordinal", "no ordinal model")
+        return
+    p = result.X.shape[1]
+    with _Caught(result, "drivers"):
+        result.drivers = drivers(
+            result.ordinal_model,
+            result.X,
+            y=result.y,
+            n_jobs=n_jobs,
+            importance="exact" if p <= 10 else "sampled",
+            n_samples=importance_samples,
+            random_state=0,
+        )
+
+
+def _step_shap(result: AnalysisResult) -> None:
+    from copfactors.explain import explain
+
+    if result.ordinal_model is None:
+        result.skipped["shap"] = result.skipped.get("ordinal", "no ordinal model")
+        return
+    with _Caught(result, "shap"):
+        result.shap_values = explain(result.ordinal_model, result.X, scale="latent")
+
+
+def _step_claims(result: AnalysisResult) -> None:
+    from copfactors.claims import compare_with_paper
+
+    with _Caught(result, "claims"):
+        result.claims = compare_with_paper(result.survey)
+
+
+def _step_plans(result: AnalysisResult) -> None:
+    from copfactors.plans import PlannedCoP
+    from copfactors.scoring import score
+
+    model = result.attainment_model
+    if model is None:
+        result.note(
+            "plans",
+            "scored with copfactors' reference model (fitted on SIMULATED data), because no "
+            "attainment model could be fitted on this survey",
+        )
+    files = example_plan_files()
+    if not files:
+        raise CopFactorsError("no example plan is shipped with this installation")
+    for path in files:
+        plan = PlannedCoP.from_yaml(path)
+        with _Caught(result, "plans"):
+            scored = score(plan, model=model)
+            table = scored.levers()
+        result.plans.append(
+            PlanScore(name=plan.name, file=path.name, plan=plan, result=scored, levers=table)
+        )
+
+
+def run_analysis(
+    survey: pd.DataFrame,
+    *,
+    source_label: str,
+    simulated: bool,
+    include_table1: bool | None = None,
+    n_jobs: int | None = 1,
+    importance_samples: int = 30,
+    steps: Iterable[str] | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Run every part of copfactors on one survey.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        Respondent-level data with the codebook's column names (validated here).
+    source_label : str
+        What the data are, as the report should say first (a file name, "example survey").
+    simulated : bool
+        Whether the data are simulated; the report then says so in a banner on its first
+        screen. Surveys marked ``attrs["simulated"]`` are treated as simulated in any case.
+    include_table1 : bool, optional
+        Recompute and audit the paper's Table 1. Default: when the data are simulated (the
+        demo) or the survey has importance or attainment columns (``imp_*``, ``att_*``).
+    n_jobs : int, optional, default 1
+        Workers for the relative-importance refits (:func:`copfactors.explain.drivers`).
+    importance_samples : int, default 30
+        Random orderings of the drivers for the sampled relative importance (used above 10
+        drivers; the Monte Carlo error is in the driver table's notes).
+    steps : iterable of str, optional
+        Steps to run (see :data:`STEPS`; ``"data"`` always runs). Default: all.
+    progress : callable, optional
+        Called as ``progress(description, done, total)`` before each step and once at the end.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Raises
+    ------
+    copfactors.errors.SchemaError
+        If the survey does not follow the codebook (every problem listed).
+
+    Examples
+    --------
+    >>> from copfactors.datasets import load_example_survey
+    >>> result = run_analysis(load_example_survey(), source_label="example survey",
+    ...                       simulated=True, steps=["table1"])
+    >>> int((~result.audit["passed"]).sum())
+    4
+    """
+    from copfactors.schema import validate
+
+    if not isinstance(survey, pd.DataFrame):
+        raise CopFactorsError(f"the survey must be a pandas DataFrame, not {type(survey).__name__}")
+    wanted = set(STEPS if steps is None else steps) | {"data"}
+    unknown = wanted - set(STEPS)
+    if unknown:
+        raise CopFactorsError(f"unknown step(s) {sorted(unknown)}; steps are {', '.join(STEPS)}")
+    simulated = bool(simulated or survey.attrs.get("simulated", False))
+    attrs = dict(survey.attrs)
+    checked = validate(survey, source=source_label)
+    checked.attrs = {**attrs, **checked.attrs}
+    result = AnalysisResult(source_label=source_label, simulated=simulated, survey=checked)
+    if include_table1 is None:
+        include_table1 = simulated or _has_objectives(checked)
+    if not include_table1:
+        wanted.discard("table1")
+        result.skipped["table1"] = "not requested (the survey has no importance or attainment)"
+
+    todo = [s for s in STEPS if s in wanted]
+    runners: dict[str, Callable[[], None]] = {
+        "data": lambda: _step_data(result),
+        "table1": lambda: _step_table1(result),
+        "gender": lambda: _step_gender(result),
+        "models": lambda: _step_models(result),
+        "drivers": lambda: _step_drivers(result, n_jobs or 1, importance_samples),
+        "shap": lambda: _step_shap(result),
+        "claims": lambda: _step_claims(result),
+        "plans": lambda: _step_plans(result),
+    }
+    for done, name in enumerate(todo):
+        if progress is not None:
+            progress(_STEP_TEXT[name], done, len(todo))
+        try:
+            runners[name]()
+        except CopFactorsError as err:
+            if name == "data":
+                raise
+            reason = " ".join(str(err).split())
+            targets = {"models": ("ordinal", "binary")}.get(name, (name,))
+            for target in targets:
+                result.skipped.setdefault(target, reason)
+    for name in STEPS:
+        if name not in wanted:
+            result.skipped.setdefault(name, "not run (steps=)")
+    if "models" not in wanted:
+        result.skipped.setdefault("ordinal", "not run (steps=)")
+        result.skipped.setdefault("binary", "not run (steps=)")
+    if progress is not None:
+        progress("Done", len(todo), len(todo))
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# writing the report
+# --------------------------------------------------------------------------------------------
+
+
+def write_report(result: AnalysisResult, out_dir: str | os.PathLike[str]) -> Path:
+    """Write the report of an analysis: HTML, figures (PNG) and tables (CSV and LaTeX).
+
+    Everything is first written into a temporary folder beside ``out_dir`` and then moved into
+    place, so a failure leaves no half-written report. When ``out_dir`` does not exist the
+    folder is renamed as a whole; when it does, each file replaces its namesake (other files in
+    the folder are left alone).
+
+    Parameters
+    ----------
+    result : AnalysisResult
+    out_dir : path
+        The report's folder (created with its parents if needed).
+
+    Returns
+    -------
+    pathlib.Path
+        The path of ``report.html``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from copfactors.datasets import load_example_survey
+    >>> result = run_analysis(load_example_survey(), source_label="example survey",
+    ...                       simulated=True, steps=["gender"])
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "report"
+    >>> write_report(result, out).name
+    'report.html'
+    """
+    from copfactors import htmlreport
+
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise CopFactorsError(f"{out} exists and is not a folder")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    bundle = htmlreport.build(result)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        for name, data in bundle.files().items():
+            target = tmp / name
+            if isinstance(data, bytes):
+                target.write_bytes(data)
+            else:
+                target.write_text(data, encoding="utf-8", newline="\n")
+        if not out.exists():
+            os.replace(tmp, out)
+        else:
+            # the report last, so an existing report.html never points at missing files
+            names = sorted(bundle.files(), key=lambda n: n == REPORT_FILE)
+            for name in names:
+                os.replace(tmp / name, out / name)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out / REPORT_FILE

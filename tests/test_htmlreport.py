@@ -1,0 +1,129 @@
+"""copfactors.htmlreport: one self-contained page, every section and figure, no network."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from copfactors.datasets import load_example_survey
+from copfactors.htmlreport import SECTIONS, ReportBundle, build
+from copfactors.pipeline import run_analysis
+from report_helpers import EXAMPLE_LABEL, Page, example_bundle
+
+PNG_URI = '<img src="data:image/png;base64,'
+
+
+@pytest.fixture(scope="module")
+def bundle() -> ReportBundle:
+    return example_bundle()
+
+
+@pytest.fixture(scope="module")
+def page(bundle) -> Page:
+    return Page(bundle.html)
+
+
+def test_parses_and_has_every_section(bundle, page):
+    assert bundle.html.startswith("<!DOCTYPE html>")
+    ids = [sid for sid, _ in SECTIONS]
+    assert ids == [
+        "data",
+        "table1",
+        "gender",
+        "ordinal",
+        "binary",
+        "drivers",
+        "shap",
+        "claims",
+        "plans",
+    ]
+    assert [i for i in page.ids if i in ids] == ids
+    # sections in order, none empty, none marked as not produced on the example survey
+    positions = [bundle.html.index(f'<section id="{sid}">') for sid in ids]
+    assert positions == sorted(positions)
+    assert "Not produced" not in bundle.html
+
+
+def test_every_figure_is_embedded(bundle, page):
+    expected = {
+        "table1_importance_vs_attainment",
+        "gender_importance_vs_attainment",
+        "ordinal_forest",
+        "binary_forest",
+        "driver_importance",
+        "shap_beeswarm",
+        "plan_designated_no_steward_levers",
+        "plan_heart_health_association_levers",
+    }
+    assert set(bundle.figures) == expected
+    assert bundle.html.count(PNG_URI) == len(expected) == len(page.images)
+    embedded = {base64.b64decode(src.split(",", 1)[1]) for src in page.images}
+    assert embedded == set(bundle.figures.values())
+    assert all(png.startswith(b"\x89PNG") for png in embedded)
+
+
+def test_no_network_reference(bundle, page):
+    assert "script" not in page.tags and "link" not in page.tags
+    assert "iframe" not in page.tags and "object" not in page.tags
+    for tag, attr, value in page.refs:
+        assert not value.startswith(("http://", "https://", "//")), (tag, attr, value)
+        assert value.startswith(("#", "data:image/png;base64,")), (tag, attr, value)
+    assert "http://" not in bundle.html and "https://" not in bundle.html
+    css = re.search(r"<style>(.*?)</style>", bundle.html, re.S).group(1)
+    assert "url(" not in css and "@import" not in css
+
+
+def test_first_screen_says_simulated_and_the_data(bundle, page):
+    first_section = bundle.html.index("<section")
+    header = bundle.html[:first_section]
+    assert 'class="banner"' in header and "SIMULATED DATA" in header
+    assert EXAMPLE_LABEL in Page(header).text
+    assert bundle.html.index("SIMULATED DATA") < bundle.html.index("<h1>")
+    assert "<title>copfactors report: " in bundle.html
+
+
+def test_key_results_and_sections_carry_the_numbers(bundle, page):
+    text = page.text
+    assert "Top drivers" in text and "Commitment (scale 1-5)" in text
+    assert "Heart-health website" in text and "Designated employees, no steward" in text
+    assert "88 of 90 cells match" in text
+    for cid in ("C1", "C7", "C13"):
+        assert cid in text
+    assert "cluster" in text  # the models' covariance is stated
+
+
+def test_tables_in_every_format(bundle):
+    assert {"data_cops", "table1_replication", "table1_audit", "gender_comparison"} <= set(
+        bundle.tables
+    )
+    assert {"ordinal_model", "binary_model", "drivers", "claims", "plans"} <= set(bundle.tables)
+    for table in bundle.tables.values():
+        assert table.html.lstrip().startswith("<table"), table.name
+        assert "\\begin{tabular}" in table.latex and "\\end{tabular}" in table.latex
+        assert len(table.frame) > 0
+    files = bundle.files()
+    assert files["report.html"] == bundle.html
+    assert {f"{n}.csv" for n in bundle.tables} | {f"{n}.tex" for n in bundle.tables} <= set(files)
+
+
+@pytest.fixture(scope="module")
+def real_data_bundle() -> ReportBundle:
+    survey = load_example_survey()
+    survey.attrs = {}
+    label = "<b>my survey</b>.csv"
+    result = run_analysis(survey, source_label=label, simulated=False, steps=["gender"])
+    return build(result)
+
+
+def test_real_data_has_no_banner_and_says_what_is_missing(real_data_bundle):
+    html = real_data_bundle.html
+    page = Page(html)
+    assert 'class="banner"' not in html and "SIMULATED" not in html
+    # the source label is shown as text, never as markup
+    assert "<b>my survey</b>" not in html and "&lt;b&gt;my survey&lt;/b&gt;.csv" in html
+    assert "<b>my survey</b>.csv" in page.text
+    assert [i for i in page.ids if i in dict(SECTIONS)] == [sid for sid, _ in SECTIONS]
+    assert html.count("Not produced") == len(SECTIONS) - 2  # data and gender are there
+    assert html.count(PNG_URI) == 1 == len(real_data_bundle.figures)
