@@ -29,15 +29,36 @@ def _fail(err: Exception) -> None:
 @app.command()
 def demo(
     out: Annotated[
-        Path | None, typer.Option(help="Folder for the demo's output files (optional).")
+        Path | None,
+        typer.Option(help="Folder of the report (default: ./copfactors-demo)."),
     ] = None,
 ) -> None:
-    """Run the whole library on the embedded example survey (simulated data)."""
+    """Run the whole analysis on the embedded example survey (SIMULATED) and write its report."""
     from copfactors.demo import run_demo
 
     try:
         run_demo(out=out)
-    except CopFactorsError as err:
+    except (CopFactorsError, OSError) as err:
+        _fail(err)
+
+
+@app.command()
+def report(
+    survey: Annotated[Path, typer.Argument(help="Survey file: .csv, .xlsx, .sav or .parquet.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder of the report (default: ./copfactors-report)."),
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Workers for the relative-importance refits.")
+    ] = 1,
+) -> None:
+    """Analyse a survey file and write the HTML report (figures as PNG, tables as CSV/LaTeX)."""
+    from copfactors.demo import run_report
+
+    try:
+        run_report(survey, out=out, n_jobs=jobs)
+    except (CopFactorsError, OSError) as err:
         _fail(err)
 
 
