@@ -972,6 +972,15 @@ class ScoreResult:
         Seed of the draws.
     notes : list of str
         Other remarks (values filled in for the model, ...).
+
+    Examples
+    --------
+    >>> import copfactors as cf
+    >>> result = cf.score({"name": "Pilot", "composition": {"n_members": 12}}, n_draws=100)
+    >>> result.plan_name, result.n_members, result.level
+    ('Pilot', 12, 4)
+    >>> bool(result.probability_low <= result.probability <= result.probability_high)
+    True
     """
 
     plan_name: str
@@ -993,7 +1002,6 @@ class ScoreResult:
     notes: list[str] = field(default_factory=list)
     _plan: PlannedCoP | None = field(default=None, repr=False)
     _engine: _Engine | None = field(default=None, repr=False)
-    _base_draws: np.ndarray | None = field(default=None, repr=False)
     _levers: pd.DataFrame | None = field(default=None, repr=False)
 
     # -- levers --------------------------------------------------------------------------------
@@ -1295,10 +1303,8 @@ def score(
         prob_d, exp_d = engine.draws(batch)
         p_lo, p_hi = engine.quantiles(prob_d[0])
         e_lo, e_hi = engine.quantiles(exp_d[0])
-        base = prob_d[0]
     else:
         p_lo = p_hi = e_lo = e_hi = math.nan
-        base = None
     distribution = pd.Series(
         point["distribution"][0],
         index=pd.Index(engine.classes, name="level"),
@@ -1324,7 +1330,6 @@ def score(
         notes=list(batch.notes),
         _plan=plan,
         _engine=engine,
-        _base_draws=base,
     )
 
 
