@@ -1,0 +1,202 @@
+"""Run every benchmark and write one page, ``docs/benchmarks_suite.md``.
+
+Each benchmark runs in its own subprocess (so that its memory and start-up are its own) with
+the arguments below; ``--quick`` picks shorter settings. The page starts with the machine
+(cores, CPU model and memory from ``/proc``), the versions that matter and the date, then has
+one section per benchmark: the benchmark's own Markdown table, or its printed output in a
+text block. A benchmark that fails is reported on the page and the others still run; the exit
+code is then 1. A benchmark script that is not there is listed as absent.
+
+``docs/benchmarks.md`` holds results recorded by hand and is not touched.
+
+Run::
+
+    python benchmarks/run_all.py                 # the full settings (several minutes)
+    python benchmarks/run_all.py --quick         # a few minutes
+    python benchmarks/run_all.py --only bootstrap startup --output /tmp/page.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+@dataclass
+class Bench:
+    """One benchmark script and its arguments (full and ``--quick``)."""
+
+    name: str
+    title: str
+    full: list[str] = field(default_factory=list)
+    quick: list[str] = field(default_factory=list)
+
+
+BENCHES = [
+    Bench("startup", "Start-up time and memory", [], ["--quick"]),
+    Bench("bootstrap", "Bootstrap: serial, two processes, Dask", [], ["--quick"]),
+    Bench(
+        "dominance",
+        "Dominance analysis: serial, two processes, Dask; dominance-analysis",
+        [],
+        ["--quick"],
+    ),
+    Bench(
+        "ordinal_fit",
+        "Ordinal fits against statsmodels and R",
+        ["--sizes", "10000", "100000"],
+        ["--sizes", "10000"],
+    ),
+    Bench(
+        "read_validate",
+        "Reading and validating a survey",
+        [],
+        ["--rows", "100000", "--repeat", "1"],
+    ),
+    Bench("drivers", "Driver table", [], ["--sizes", "180"]),
+    Bench("scoring", "Scoring plans", [], ["--plans", "1000", "--repeat", "1"]),
+]
+
+
+def supported(args: list[str], source: str) -> list[str]:
+    """``args`` without the options the script does not define (with their values)."""
+    out: list[str] = []
+    keep = True
+    for arg in args:
+        if arg.startswith("--"):
+            keep = f'"{arg}"' in source
+        if keep:
+            out.append(arg)
+    return out
+
+
+def machine() -> list[str]:
+    """Lines describing the machine, from os and /proc (no third-party libraries)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+                break
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [
+        f"- Date: {dt.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
+        f"- CPU: {cpu}; {os.cpu_count()} logical cores ({usable} usable by this process)",
+        f"- Memory: {memory} (MemTotal in /proc/meminfo)",
+        f"- Load average at the start (1, 5, 15 min): {load}",
+        f"- OS: {platform.platform()}",
+        f"- Python {platform.python_version()}; {versions()}",
+    ]
+
+
+def versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for pkg in (
+        "copfactors",
+        "numpy",
+        "scipy",
+        "pandas",
+        "scikit-learn",
+        "joblib",
+        "dask",
+        "distributed",
+    ):
+        try:
+            out.append(f"{pkg} {version(pkg)}")
+        except PackageNotFoundError:
+            out.append(f"{pkg} absent")
+    return ", ".join(out)
+
+
+def run(bench: Bench, quick: bool, workdir: Path) -> tuple[str, bool, float]:
+    """Run one benchmark; return its Markdown section body, success and wall time."""
+    script = HERE / f"{bench.name}.py"
+    if not script.exists():
+        return f"`benchmarks/{bench.name}.py` is not in this checkout.", True, 0.0
+    source = script.read_text(encoding="utf-8")
+    args = supported(list(bench.quick if quick else bench.full), source)
+    shown = " ".join(["python", f"benchmarks/{bench.name}.py", *args])
+    md = workdir / f"{bench.name}.md"
+    writes_markdown = '"--markdown"' in source
+    cmd = [sys.executable, str(script), *args]
+    if writes_markdown:
+        cmd += ["--markdown", str(md)]
+    print(f"== {shown}", file=sys.stderr, flush=True)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    head = f"Command: `{shown}` ({seconds:.0f} s in all)\n\n"
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+        return head + f"FAILED (exit {proc.returncode}):\n\n```text\n{tail}\n```\n", False, seconds
+    if writes_markdown and md.exists() and md.read_text().strip():
+        body = md.read_text().strip()
+    else:
+        body = "```text\n" + proc.stdout.strip() + "\n```"
+    return head + body + "\n", True, seconds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter settings everywhere")
+    parser.add_argument("--only", nargs="+", choices=[b.name for b in BENCHES])
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks_suite.md")
+    args = parser.parse_args(argv)
+    benches = [b for b in BENCHES if not args.only or b.name in args.only]
+
+    header = machine()
+    sections = []
+    ok_all = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for bench in benches:
+            body, ok, seconds = run(bench, args.quick, Path(tmp))
+            ok_all &= ok
+            print(f"   {'ok' if ok else 'FAILED'} in {seconds:.0f} s", file=sys.stderr)
+            sections.append(f"## {bench.title}\n\n{body}")
+    mode = "--quick" if args.quick else "full settings"
+    page = [
+        "# Benchmark suite",
+        "",
+        f"Written by `python benchmarks/run_all.py{' --quick' if args.quick else ''}` "
+        f"({mode}). Timings depend on the machine and on what else runs on it: compare rows "
+        "of one run, not runs. Recorded results with commentary are in `benchmarks.md`; "
+        "how to run copfactors on a cluster is in `cluster.md`.",
+        "",
+        "## Machine",
+        "",
+        *header,
+        "",
+        *sections,
+    ]
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(page).rstrip() + "\n", encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0 if ok_all else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
