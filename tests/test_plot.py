@@ -36,13 +36,20 @@ def _ticks(ax, axis: str = "y") -> list[str]:
 
 
 def _no_overlap(ax) -> None:
-    """No two tick labels on the y axis overlap once drawn."""
+    """No two tick labels on either axis overlap once drawn."""
     fig = ax.figure
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
-    boxes = [t.get_window_extent(renderer) for t in ax.get_yticklabels() if t.get_text()]
-    for a, b in itertools.pairwise(boxes):
-        assert not a.overlaps(b), "tick labels overlap"
+    for axis in (ax.xaxis, ax.yaxis):
+        low, high = sorted(axis.get_view_interval())
+        ticks = [
+            t.label1
+            for t in axis.get_major_ticks()
+            if t.label1.get_visible() and t.label1.get_text() and low <= t.get_loc() <= high
+        ]
+        boxes = sorted((t.get_window_extent(renderer) for t in ticks), key=lambda b: (b.x0, b.y0))
+        for a, b in itertools.pairwise(boxes):
+            assert not a.overlaps(b), f"tick labels overlap on the {axis.axis_name} axis"
 
 
 def _all_texts_inside(ax) -> None:
@@ -246,6 +253,24 @@ def test_levers_from_table(tmp_path):
     assert sum(len(c.get_segments()) for c in ax.collections) == 3
     assert _png(ax, tmp_path / "levers.png") > 5_000
     _all_texts_inside(ax)
+    _no_overlap(ax)
+
+
+def test_levers_wide_range_keeps_ticks_apart():
+    table = pd.DataFrame(
+        {
+            "lever": list("abcdefg"),
+            "description": [f"lever {c}" for c in "abcdefg"],
+            "delta": [0.01, 0.01, 0.006, 0.005, 0.003, 0.002, -0.009],
+            "delta_low": [0.002, 0.002, -0.02, 0.001, -0.014, -0.025, -0.15],
+            "delta_high": [0.04, 0.05, 0.017, 0.03, 0.015, 0.005, 0.002],
+        }
+    )
+    ax = plot.new_axes((8.0, 5.0), pyplot=False)
+    title = "Heart-health website (98% as planned): what each lever would change, with intervals"
+    plot.levers(table, ax=ax, title=title)
+    _no_overlap(ax)
+    _all_texts_inside(ax)  # the long title is wrapped, not cut
 
 
 def test_levers_from_a_score_result():

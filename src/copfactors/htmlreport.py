@@ -84,12 +84,14 @@ nav.toc { margin: 12px 0 0; font-size: 14px; }
 nav.toc a { color: var(--accent); text-decoration: none; margin-right: 14px; white-space: nowrap; }
 .table-wrap { overflow-x: auto; margin: 8px 0 12px; }
 .table-wrap td, .table-wrap th { white-space: nowrap; }
-.table-wrap.prose td { white-space: normal; min-width: 60px; }
-.table-wrap.prose td:last-child { min-width: 320px; }
+.table-wrap td:first-child { white-space: normal; min-width: 9em; }
+.table-wrap.prose td { white-space: normal; min-width: 4em; }
+.table-wrap.prose td:last-child { min-width: 22em; }
+.table-wrap tfoot td, .table-wrap tr.header-fact td { white-space: normal; min-width: 0; }
 table.copfactors-table { border-collapse: collapse; font-size: 13px; }
 table.copfactors-table caption { text-align: left; font-weight: 600; padding: 4px 0;
   caption-side: top; }
-table.copfactors-table th, table.copfactors-table td { padding: 3px 8px;
+table.copfactors-table th, table.copfactors-table td { padding: 3px 7px;
   border-bottom: 1px solid #eaeef2; vertical-align: top; }
 table.copfactors-table thead tr:last-child th { border-bottom: 2px solid var(--ink); }
 table.copfactors-table tr.header-fact th, table.copfactors-table tr.header-fact td {
@@ -105,6 +107,9 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eaeef2; }
 .prob { font-size: 22px; font-weight: 700; }
 footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
 """
+
+# tables with sentences in their cells: these wrap, the others keep each cell on one line
+_PROSE_TABLES = frozenset({"table1_audit", "table1_calibration", "claims"})
 
 _SIMULATED_BANNER = (
     "<strong>SIMULATED DATA</strong>"
@@ -283,8 +288,10 @@ def draw_figures(result: AnalysisResult) -> dict[str, Any]:
         figs["shap_beeswarm"] = ax.figure
     for ps in result.plans:
         if ps.levers is not None and len(ps.levers):
-            ax = plot.levers(ps.result, ax=new(0.45 * len(ps.levers) + 1.8))
-            ax.set_title(f"{ps.name}: {ax.get_title()}", loc="left", fontsize=11)
+            title = (
+                f"{ps.name} ({ps.result.probability:.0%} as planned): what each lever would change"
+            )
+            ax = plot.levers(ps.result, title=title, ax=new(0.45 * len(ps.levers) + 1.8))
             figs[f"plan_{_slug(ps.file.rsplit('.', 1)[0])}_levers"] = ax.figure
     return figs
 
@@ -512,9 +519,10 @@ def _notes(items: Sequence[str]) -> str:
     return '<ul class="notes">' + "".join(f"<li>{_esc(n)}</li>" for n in items) + "</ul>"
 
 
-def _wrap_table(table: ReportTable | None, *, prose: bool = False) -> str:
+def _wrap_table(table: ReportTable | None) -> str:
     if table is None:
         return ""
+    prose = table.name in _PROSE_TABLES
     cls = "table-wrap prose" if prose else "table-wrap"
     return f'<div class="{cls}">{table.html}</div>'
 
@@ -614,7 +622,7 @@ def render_html(
                 "The segment is the gap.",
             ),
             _wrap_table(tables.get("table1_replication")),
-            _wrap_table(tables.get("table1_audit"), prose=True),
+            _wrap_table(tables.get("table1_audit")),
         ]
         if "table1_calibration" in tables:
             cal = tables["table1_calibration"].frame
@@ -755,7 +763,7 @@ def render_html(
             parts.append(_wrap_table(tables.get(stem)))
         notes = list(result.notes.get("plans", []))
         if result.plans and result.plans[0].result.model_note:
-            notes.insert(0, f"model: {result.plans[0].result.model_note}")
+            notes.insert(0, f"Scoring model: {result.plans[0].result.model_note}")
         parts.append(_notes(notes))
         body.append(("plans", "".join(parts)))
     else:
@@ -796,14 +804,14 @@ def render_html(
     )
 
 
-def build(result: AnalysisResult, *, dpi: int = 110) -> ReportBundle:
+def build(result: AnalysisResult, *, dpi: int = 100) -> ReportBundle:
     """Render an analysis: figures as PNG, tables, and the HTML page embedding them.
 
     Parameters
     ----------
     result : AnalysisResult
         From :func:`copfactors.pipeline.run_analysis`.
-    dpi : int, default 110
+    dpi : int, default 100
         Resolution of the figures.
 
     Returns

@@ -556,7 +556,7 @@ def run_analysis(
     simulated: bool,
     include_table1: bool | None = None,
     n_jobs: int | None = 1,
-    importance_samples: int = 30,
+    importance_samples: int = 20,
     steps: Iterable[str] | None = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
@@ -576,7 +576,7 @@ def run_analysis(
         demo) or the survey has importance or attainment columns (``imp_*``, ``att_*``).
     n_jobs : int, optional, default 1
         Workers for the relative-importance refits (:func:`copfactors.explain.drivers`).
-    importance_samples : int, default 30
+    importance_samples : int, default 20
         Random orderings of the drivers for the sampled relative importance (used above 10
         drivers; the Monte Carlo error is in the driver table's notes).
     steps : iterable of str, optional

@@ -149,6 +149,11 @@ def driver_label(name: str, labels: Mapping[str, str] | None = None) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _title(ax: Axes, title: str, pad: float = 6.0) -> None:
+    """A left-aligned title, wrapped so that it stays inside the figure."""
+    ax.set_title(title, loc="left", fontsize=11, pad=pad, wrap=True)
+
+
 def _wrap(text: str, width: int = _LABEL_WIDTH) -> str:
     return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False)) or str(text)
 
@@ -197,9 +202,11 @@ def new_axes(figsize: tuple[float, float], *, pyplot: bool = True) -> Axes:
         plt = _pyplot()
         fig = plt.figure(figsize=figsize, layout="constrained")
     else:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
         fig = Figure(figsize=figsize, layout="constrained")
+        FigureCanvasAgg(fig)
     return fig.add_subplot()
 
 
@@ -413,7 +420,7 @@ def forest(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title:
-        ax.set_title(title, loc="left", fontsize=11)
+        _title(ax, title)
     return ax
 
 
@@ -508,7 +515,7 @@ def driver_importance(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     if title:
-        ax.set_title(title, loc="left", fontsize=11)
+        _title(ax, title)
     return ax
 
 
@@ -576,7 +583,7 @@ def shap_beeswarm(
     for label in ax.get_yticklabels():
         label.set_fontsize(9)
     if title:
-        ax.set_title(title, loc="left", fontsize=11)
+        _title(ax, title)
     return ax
 
 
@@ -699,7 +706,7 @@ def importance_vs_attainment(
         columnspacing=1.0,
     )
     if title:
-        ax.set_title(title, loc="left", fontsize=11, pad=22)
+        _title(ax, title, pad=22)
     return ax
 
 
@@ -772,6 +779,11 @@ def levers(
     ax.axvline(0, color="black", lw=1)
     ax.set_ylim(-0.6, max(n, 1) - 0.4)
     ax.set_xlabel("Change in probability of attaining the objectives (percentage points)")
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    # few round ticks: the axis can span -15 to +45 points without crowding its labels
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+g}" if v else "0"))
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -781,5 +793,5 @@ def levers(
         if baseline is not None and np.isfinite(float(baseline)):
             title += f" (plan as written: {float(baseline):.0%})"
     if title:
-        ax.set_title(title, loc="left", fontsize=11)
+        _title(ax, title)
     return ax
