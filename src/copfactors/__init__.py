@@ -66,6 +66,10 @@ _LAZY: dict[str, str] = {
     "replicate_table1": "copfactors.replicate",
     "audit_summary_table": "copfactors.replicate",
     "group_comparison": "copfactors.replicate",
+    # the analysis pipeline and its report
+    "AnalysisResult": "copfactors.pipeline",
+    "run_analysis": "copfactors.pipeline",
+    "write_report": "copfactors.pipeline",
     # the paper's claims and their verdicts on a survey
     "paper_claims": "copfactors.claims",
     "compare_with_paper": "copfactors.claims",
@@ -89,6 +93,10 @@ _SUBMODULES = {
     "report",
     "replicate",
     "claims",
+    "plot",
+    "pipeline",
+    "htmlreport",
+    "demo",
     "cli",
 }
 
