@@ -483,6 +483,7 @@ def test_tree_models_raw_margin(example, boosting):
     multi, binary = boosting
     ex = explain(multi, X)
     assert ex.values.shape == (len(X), len(EXAMPLE_DRIVERS), 4)
+    assert list(ex.output_names) == [f"raw margin of {k}" for k in (2, 3, 4, 5)]
     assert_shap_additive(ex, multi.decision_function(X), rtol=0, atol=1e-8)
     exb = explain(binary, X)
     assert exb.values.shape == (len(X), len(EXAMPLE_DRIVERS))
@@ -636,3 +637,14 @@ def test_explain_is_one_object_whatever_is_imported_first():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True True"
+
+
+def test_a_failing_subset_fit_is_recorded_not_raised(small):
+    from copfactors.explain import _fit_subset_chunk
+
+    X, y = small
+    data = np.column_stack([X["a"], X["a"] * 2.0, X["b"]])
+    out = _fit_subset_chunk(data, y.to_numpy() - 1, None, "logit", 0, [(0,), (0, 1), (0, 2)])
+    assert out[1][1] is False and math.isnan(out[1][0])
+    assert out[0][1] and out[2][1]
+    assert out[2][0] == pytest.approx(OrdinalRegression().fit(X[["a", "b"]], y).loglik_)

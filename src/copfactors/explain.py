@@ -776,7 +776,8 @@ def drivers(
         raise CopFactorsError("the model has no location (proportional-odds) drivers to tabulate")
 
     # Wald inference from the model's own summary
-    summ = model.summary().set_index("term")
+    summary = model.summary()
+    summ = summary.set_index("term")
     coef_rows = summ.loc[loc]
     alpha = float(model.alpha)
     table = pd.DataFrame(
@@ -793,7 +794,7 @@ def drivers(
     level = f"{100 * (1 - alpha):g}%"
     notes.append(
         f"coef, se, p and the {level} CI (ci_low, ci_high) are the model's Wald inference "
-        f"({model.summary().attrs.get('cov_type', 'nonrobust')} covariance); positive "
+        f"({summary.attrs.get('cov_type', 'nonrobust')} covariance); positive "
         "coefficients move attainment up"
     )
     if link == "logit":
@@ -1338,11 +1339,15 @@ def _explain_tree(
     if scale == "raw":
         explainer = shap.TreeExplainer(model, feature_perturbation="tree_path_dependent")
         ex = explainer(as_input(frame.to_numpy()))
+        values = np.asarray(ex.values, dtype=float)
+        classes = getattr(model, "classes_", None)
+        multi = values.ndim == 3 and classes is not None and values.shape[2] == len(classes)
         return shap.Explanation(
-            values=np.asarray(ex.values, dtype=float),
+            values=values,
             base_values=np.asarray(ex.base_values, dtype=float),
             data=frame.to_numpy(),
             feature_names=names,
+            output_names=[f"raw margin of {_label(c)}" for c in classes] if multi else None,
         )
     if not hasattr(model, "predict_proba"):
         raise CopFactorsError(f"{type(model).__name__} has no predict_proba: use scale='raw'")
