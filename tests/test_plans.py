@@ -111,3 +111,13 @@ def test_bad_files_are_plan_errors(tmp_path):
     (tmp_path / "list.yaml").write_text("- 1\n- 2\n", encoding="utf-8")
     with pytest.raises(PlanError, match="must be a mapping"):
         PlannedCoP.from_file(tmp_path / "list.yaml")
+
+
+def test_unquoted_age_band_in_yaml_is_understood(tmp_path):
+    # YAML 1.1 reads an unquoted 35_49 as the integer 3549
+    text = "composition:\n  n_members: 10\n  age_mix: {under_35: 0.3, 35_49: 0.5, 50_plus: 0.2}\n"
+    (tmp_path / "plan.yaml").write_text(text, encoding="utf-8")
+    plan = PlannedCoP.from_yaml(tmp_path / "plan.yaml")
+    assert plan.composition["age_mix"] == {"under_35": 0.3, "35_49": 0.5, "50_plus": 0.2}
+    members = PlannedCoP.from_dict({"members": [{"age_band": 3549}]}).to_members()
+    assert members.loc[0, "age_band"] == "35_49"

@@ -104,8 +104,17 @@ _EXPECTED = {
 }
 
 
+def _yaml_band(value: Any) -> Any:
+    """Undo YAML 1.1 reading an unquoted ``35_49`` as the integer 3549."""
+    if isinstance(value, int) and not isinstance(value, bool) and value == 3549:
+        return "35_49"
+    return value
+
+
 def _check(kind: str, allowed: Any, value: Any) -> Any:
     """Return the cleaned value, or raise ValueError with what is expected."""
+    if allowed is not None and "35_49" in allowed:
+        value = _yaml_band(value)
     expected = _EXPECTED[kind].format(allowed=", ".join(allowed) if allowed else "")
     if kind == "category":
         if isinstance(value, str) and value.strip().lower() in allowed:
@@ -124,6 +133,7 @@ def _check(kind: str, allowed: Any, value: Any) -> Any:
             raise ValueError(expected)
         out = {}
         for key, share in value.items():
+            key = _yaml_band(key)
             if key not in allowed or not _is_number(share) or not 0 <= share <= 1:
                 raise ValueError(expected)
             out[key] = float(share)
