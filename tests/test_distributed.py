@@ -225,3 +225,12 @@ def test_empty_partitions_score_to_empty_frames(scoring):
     empty = score_frame(survey.iloc[:0], model)
     assert empty.columns.tolist() == COLUMNS and len(empty) == 0
     assert (empty.dtypes == np.float64).all()
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    import copfactors.distributed as module
+
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 15 and result.failed == 0

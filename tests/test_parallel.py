@@ -404,3 +404,15 @@ def test_bad_arguments(data, kwargs, match):
     X, y = data
     with pytest.raises(ModelInputError, match=match):
         OrdinalRegression().bootstrap(X, y, **kwargs)
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    result = doctest.testmod(parallel, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 15 and result.failed == 0
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for test in finder.find(OrdinalRegression.bootstrap, "bootstrap", globs={}):
+        runner.run(test)
+    assert runner.summarize(verbose=False) == doctest.TestResults(failed=0, attempted=8)
