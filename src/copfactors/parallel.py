@@ -374,9 +374,9 @@ class BootstrapResult:
     >>> import numpy as np
     >>> from copfactors.models import OrdinalRegression
     >>> rng = np.random.default_rng(0)
-    >>> x = rng.normal(size=(120, 1))
-    >>> y = np.digitize(x[:, 0] + rng.logistic(size=120), [-1.0, 1.0])
-    >>> res = OrdinalRegression().bootstrap(x, y, n_boot=50)
+    >>> x = rng.normal(size=(60, 1))
+    >>> y = np.digitize(x[:, 0] + rng.logistic(size=60), [-1.0, 1.0])
+    >>> res = OrdinalRegression().bootstrap(x, y, n_boot=30)
     >>> res.summary().columns[:4].tolist()
     ['term', 'estimate', 'boot_se', 'bias']
     """
@@ -445,9 +445,9 @@ class BootstrapResult:
         >>> import numpy as np
         >>> from copfactors.models import OrdinalRegression
         >>> rng = np.random.default_rng(0)
-        >>> x = rng.normal(size=(120, 1))
-        >>> y = np.digitize(x[:, 0] + rng.logistic(size=120), [-1.0, 1.0])
-        >>> table = OrdinalRegression().bootstrap(x, y, n_boot=50).summary()
+        >>> x = rng.normal(size=(60, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=60), [-1.0, 1.0])
+        >>> table = OrdinalRegression().bootstrap(x, y, n_boot=30).summary()
         >>> table["term"].tolist()
         ['0|1', '1|2', 'x0']
         """
@@ -629,10 +629,10 @@ def bootstrap(
     >>> from copfactors.models import OrdinalRegression
     >>> from copfactors.parallel import bootstrap
     >>> rng = np.random.default_rng(0)
-    >>> x = rng.normal(size=(120, 1))
-    >>> y = np.digitize(x[:, 0] + rng.logistic(size=120), [-1.0, 1.0])
-    >>> bootstrap(OrdinalRegression(), x, y, n_boot=40).n_ok
-    40
+    >>> x = rng.normal(size=(60, 1))
+    >>> y = np.digitize(x[:, 0] + rng.logistic(size=60), [-1.0, 1.0])
+    >>> bootstrap(OrdinalRegression(), x, y, n_boot=30).n_ok
+    30
     """
     import joblib
     from sklearn.base import clone

@@ -1003,9 +1003,9 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         >>> import numpy as np
         >>> from copfactors.models import OrdinalRegression
         >>> rng = np.random.default_rng(0)
-        >>> x = rng.normal(size=(150, 1))
-        >>> y = np.digitize(x[:, 0] + rng.logistic(size=150), [-1.0, 1.0])
-        >>> res = OrdinalRegression().fit(x, y).bootstrap(x, y, n_boot=100)
+        >>> x = rng.normal(size=(80, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=80), [-1.0, 1.0])
+        >>> res = OrdinalRegression().fit(x, y).bootstrap(x, y, n_boot=60)
         >>> lo, hi = res.ci_bca.loc["x0"]
         >>> bool(lo < res.estimate["x0"] < hi)
         True
