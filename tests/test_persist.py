@@ -102,7 +102,7 @@ def test_fit_options_and_errors(survey):
     assert binary.training["simulated"] is False
     assert binary.training["source"] == "my-survey.sav"
     assert binary.classes.tolist() == [False, True]
-    assert binary.training["n_cops"] is None
+    assert binary.training["n_cops"] == 7  # counted from cop_id even when not clustering
     with pytest.raises(FeatureError, match="kind must be"):
         fit_attainment_model(survey, kind="index")
     with pytest.raises(FeatureError, match="no column 'team'"):

@@ -310,14 +310,14 @@ def test_model_note_says_what_the_model_was_fitted_on(survey):
     ref = cf.score(_plan(), n_draws=0)
     assert ref.model_note.startswith("reference model fitted on SIMULATED data calibrated")
     assert "refit on your own survey" in ref.model_note
-    assert "rank 6 of 19" in ref.model_note
+    assert "(95 respondents in 7 CoPs)" in ref.model_note
     real = survey.copy()
     real.attrs = {}
     own = fit_attainment_model(
         real, builder=cf.CoPFeatureBuilder(exclude="sponsor"), cov_type="robust", cluster=None
     )
     note = cf.score(_plan(), own, n_draws=0).model_note
-    assert "SIMULATED" not in note and note.startswith("model fitted on 95 respondents")
+    assert "SIMULATED" not in note and note.startswith("model fitted on 95 respondents in 7 CoPs")
     sim = fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
     assert cf.score(_plan(), sim, n_draws=0).model_note.startswith(
         "model fitted on SIMULATED data (example_survey.csv)"

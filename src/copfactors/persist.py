@@ -326,6 +326,17 @@ class AttainmentModel:
         )
 
 
+def _n_cops(survey: pd.DataFrame, rows: pd.Index, groups: Any) -> int | None:
+    """CoPs among the fitted rows, whether or not the covariance clusters by them."""
+    import pandas as pd
+
+    if groups is not None:
+        return int(pd.unique(groups).size)
+    if "cop_id" in survey.columns:
+        return int(survey.loc[rows, "cop_id"].nunique())
+    return None
+
+
 def fit_attainment_model(
     survey: pd.DataFrame,
     *,
@@ -447,7 +458,7 @@ def fit_attainment_model(
     description = survey.attrs.get("description")
     training = {
         "n": int(len(X)),
-        "n_cops": int(pd.unique(groups).size) if groups is not None else None,
+        "n_cops": _n_cops(survey, X.index, groups),
         "n_survey_rows": int(len(survey)),
         "n_without_outcome": int((~has_outcome).sum()),
         "n_dropped_missing": int(has_outcome.sum() - len(X)),
