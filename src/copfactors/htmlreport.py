@@ -101,9 +101,6 @@ table.copfactors-table tfoot td { color: var(--muted); font-size: 12px; border: 
 figure { margin: 10px 0 16px; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eaeef2; }
 .missing { border: 1px dashed #b31b1b; color: #b31b1b; padding: 8px 12px; border-radius: 4px; }
-.verdict-supports { color: #0a7a3d; font-weight: 600; }
-.verdict-contradicts { color: #b31b1b; font-weight: 600; }
-.verdict-inconclusive { color: #8a6d00; font-weight: 600; }
 .prob { font-size: 22px; font-weight: 700; }
 footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
 """

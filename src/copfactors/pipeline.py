@@ -496,13 +496,15 @@ def _step_drivers(result: AnalysisResult, n_jobs: int, importance_samples: int) 
         result.skipped["drivers"] = result.skipped.get("ordinal", "no ordinal model")
         return
     p = result.X.shape[1]
+    # exact dominance needs 2^p fits; sampling needs about importance_samples * p
+    exact = 2**p <= max(64, importance_samples * p)
     with _Caught(result, "drivers"):
         result.drivers = drivers(
             result.ordinal_model,
             result.X,
             y=result.y,
             n_jobs=n_jobs,
-            importance="exact" if p <= 10 else "sampled",
+            importance="exact" if exact else "sampled",
             n_samples=importance_samples,
             random_state=0,
         )
@@ -577,8 +579,10 @@ def run_analysis(
     n_jobs : int, optional, default 1
         Workers for the relative-importance refits (:func:`copfactors.explain.drivers`).
     importance_samples : int, default 20
-        Random orderings of the drivers for the sampled relative importance (used above 10
-        drivers; the Monte Carlo error is in the driver table's notes).
+        Random orderings of the drivers for the sampled relative importance, used when the
+        exact one would need more model fits (``2^p`` against about ``importance_samples *
+        p``; up to 7 drivers it is exact). The Monte Carlo error is in the driver table's
+        notes.
     steps : iterable of str, optional
         Steps to run (see :data:`STEPS`; ``"data"`` always runs). Default: all.
     progress : callable, optional
