@@ -298,6 +298,13 @@ def draw_figures(result: AnalysisResult) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+def _labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """The objectives by their Table 1 labels rather than their column slugs."""
+    from copfactors.schema import OBJECTIVE_LABELS
+
+    return frame.assign(objective=frame["objective"].map(lambda o: OBJECTIVE_LABELS.get(o, o)))
+
+
 def _t_text(t: float, df: float, stars: str, welch: bool) -> str:
     if not np.isfinite(t):
         return "n-s"
@@ -372,7 +379,7 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
             "table1_audit",
             audit,
             title="Consistency audit of Table 1's cells: the failed checks",
-            shown=failed.drop(columns=["passed"]),
+            shown=_labelled(failed.drop(columns=["passed"])),
             notes=[
                 "Checks: " + "; ".join(counts) + ".",
                 "Every check (passed or not) is in table1_audit.csv.",
@@ -383,7 +390,7 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
         cols = ["objective", "measure", "group", "n_table", "n_survey", "mean_table"]
         cols += ["mean_survey", "sd_table", "sd_survey", "match"]
         differ = cal[~cal["match"].astype(bool)]
-        shown = differ[[*cols, "reason"]].drop(columns=["match"])
+        shown = _labelled(differ[[*cols, "reason"]].drop(columns=["match"]))
         out["table1_calibration"] = _table(
             "table1_calibration",
             cal,
