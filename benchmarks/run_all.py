@@ -133,6 +133,16 @@ def versions() -> str:
     return ", ".join(out)
 
 
+def demote(markdown: str) -> str:
+    """Headings of level 1 and 2 one level down, under the page's own section headings."""
+    lines = []
+    for line in markdown.splitlines():
+        if line.startswith(("# ", "## ")):
+            line = "#" + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def run(bench: Bench, quick: bool, workdir: Path) -> tuple[str, bool, float]:
     """Run one benchmark; return its Markdown section body, success and wall time."""
     script = HERE / f"{bench.name}.py"
@@ -155,7 +165,7 @@ def run(bench: Bench, quick: bool, workdir: Path) -> tuple[str, bool, float]:
         tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
         return head + f"FAILED (exit {proc.returncode}):\n\n```text\n{tail}\n```\n", False, seconds
     if writes_markdown and md.exists() and md.read_text().strip():
-        body = md.read_text().strip()
+        body = demote(md.read_text().strip())
     else:
         body = "```text\n" + proc.stdout.strip() + "\n```"
     return head + body + "\n", True, seconds
