@@ -582,8 +582,9 @@ def test_compare_models_metrics_of_one_fold_by_hand(example):
 
 def test_compare_models_does_not_depend_on_n_jobs(example):
     X, y, _ = example
-    serial = compare_models(X, y, cv=3, n_jobs=1)
-    parallel = compare_models(X, y, cv=3, n_jobs=2)
+    models = ["ordinal_logit", "gradient_boosting"]
+    serial = compare_models(X, y, models=models, cv=3, n_jobs=1)
+    parallel = compare_models(X, y, models=models, cv=3, n_jobs=2)
     pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
 
 

@@ -1414,9 +1414,16 @@ def _fit_fold(
     random_state: int | None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Fit one model on one training fold; metrics on the test fold for each outcome."""
+    from threadpoolctl import threadpool_limits
+
     K = len(top)
     est = _make_estimator(name, random_state)
-    with warnings.catch_warnings(record=True) as caught:
+    # each fold is one joblib task: gradient boosting's OpenMP threads would only compete with
+    # the other tasks (and on small folds they cost more than they save)
+    with (
+        threadpool_limits(limits=1, user_api="openmp"),
+        warnings.catch_warnings(record=True) as caught,
+    ):
         warnings.simplefilter("always")
         if name == "binary_logit":
             est.fit(X[train], attained[train].astype(np.int64))
@@ -1480,7 +1487,8 @@ def compare_models(
     Folds: stratified on the ordinal level (``StratifiedKFold(shuffle=True,
     random_state=random_state)``), or ``GroupKFold`` when ``groups`` is given (all rows of a
     group, e.g. a CoP, in the same fold). Each (model, fold) pair is one
-    :class:`joblib.Parallel` task; the results do not depend on ``n_jobs``.
+    :class:`joblib.Parallel` task, with gradient boosting single-threaded inside it (use
+    ``n_jobs`` for parallelism); the results do not depend on ``n_jobs``.
 
     Parameters
     ----------
