@@ -129,11 +129,14 @@ def test_a_survey_without_attainment_is_reported_with_reasons():
         survey,
         source_label="no-attainment.csv",
         simulated=False,
-        steps=["table1", "models", "drivers"],
+        steps=["table1", "gender", "models", "drivers"],
     )
     assert not res.simulated
     assert "att_" in res.skipped["ordinal"] and res.ordinal_model is None
-    assert res.skipped["drivers"]  # follows from the missing model
+    assert "ordinal model" in res.skipped["drivers"]  # follows from the missing model
+    # the gender comparison is made on the importance answers alone
+    assert set(res.comparison.table["measure"]) == {"importance"}
+    assert "gender" not in res.skipped
     assert res.table1 is not None  # importance columns: Table 1 is still recomputed
 
 

@@ -237,7 +237,8 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
     for section, reason in result.skipped.items():
         if reason.startswith("not run"):
             continue
-        console.print(f"[yellow]Not in the report: {section}: {reason}[/yellow]")
+        short = reason if len(reason) <= 160 else reason[:157].rstrip() + "..."
+        console.print(f"[yellow]Not in the report: {section}: {short}[/yellow]")
     if report is not None:
         console.print(f"Report: {report}")
 

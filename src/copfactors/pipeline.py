@@ -100,6 +100,8 @@ _MIN_CLUSTERS = 5
 
 Progress = Callable[[str, int, int], None]
 
+_NO_MODEL = "needs the ordinal model, which could not be fitted (see the Ordinal model section)"
+
 
 @dataclass
 class PlanScore:
@@ -404,8 +406,15 @@ def _step_gender(result: AnalysisResult) -> None:
     if "gender" not in s or not _has_objectives(s):
         result.skipped["gender"] = "the survey has no gender column or no imp_/att_ columns"
         return
+    measures = tuple(
+        m
+        for m, prefix in (("importance", "imp_"), ("attainment", "att_"))
+        if any(str(c).startswith(prefix) for c in s.columns)
+    )
     with _Caught(result, "gender"):
-        result.comparison = group_comparison(s, by="gender")
+        result.comparison = group_comparison(s, by="gender", measures=measures)
+    if len(measures) < 2:
+        result.note("gender", f"only the {measures[0]} answers are in the survey")
 
 
 def _fit_models(result: AnalysisResult, cov_type: str, cluster: str | None) -> tuple[Any, Any]:
@@ -493,7 +502,7 @@ def _step_drivers(result: AnalysisResult, n_jobs: int, importance_samples: int) 
     from copfactors.explain import drivers
 
     if result.ordinal_model is None:
-        result.skipped["drivers"] = result.skipped.get("ordinal", "no ordinal model")
+        result.skipped["drivers"] = _NO_MODEL
         return
     p = result.X.shape[1]
     # exact dominance needs 2^p fits; sampling needs about importance_samples * p
@@ -514,7 +523,7 @@ def _step_shap(result: AnalysisResult) -> None:
     from copfactors.explain import explain
 
     if result.ordinal_model is None:
-        result.skipped["shap"] = result.skipped.get("ordinal", "no ordinal model")
+        result.skipped["shap"] = _NO_MODEL
         return
     with _Caught(result, "shap"):
         result.shap_values = explain(result.ordinal_model, result.X, scale="latent")
