@@ -825,3 +825,21 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_brant_on_a_singular_split_is_a_copfactors_error():
+    import warnings
+
+    import copfactors as cf
+    from copfactors.errors import CopFactorsError
+
+    # the example survey: CoP-level drivers are constant within some binary splits
+    survey = cf.load_example_survey()
+    y = cf.attainment(survey)
+    keep = y.notna()
+    X = cf.CoPFeatureBuilder(exclude="sponsor").fit_transform(survey[keep])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = OrdinalRegression().fit(X, y[keep].loc[X.index].astype(int))
+        with pytest.raises(CopFactorsError, match="singular.*nominal_test"):
+            model.brant_test()

@@ -150,6 +150,18 @@ def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
 
 
 def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataFrame:
+    """Brant's test (see :func:`_brant_test`); a singular split is a copfactors error."""
+    try:
+        return _brant_test(model, symmetric=symmetric)
+    except np.linalg.LinAlgError as err:
+        raise ModelInputError(
+            "brant_test: a matrix of the separate binary fits is singular (a predictor is "
+            "constant or collinear within one of the binary splits of the outcome), so the "
+            "test cannot be computed; use nominal_test() instead"
+        ) from err
+
+
+def _brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataFrame:
     """Brant's Wald test of parallel slopes, following R's ``brant`` package (see the method).
 
     The ``K - 1`` binary logits ``1(Y > m)`` are fitted on ``[1, X]``; ``beta_m`` are their
