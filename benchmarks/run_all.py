@@ -1,4 +1,4 @@
-"""Run every benchmark and write one page, ``docs/benchmarks_suite.md``.
+"""Run every benchmark and write one page, ``docs/benchmarks.md``.
 
 Each benchmark runs in its own subprocess (so that its memory and start-up are its own) with
 the arguments below; ``--quick`` picks shorter settings. The page starts with the machine
@@ -7,7 +7,7 @@ one section per benchmark: the benchmark's own Markdown table, or its printed ou
 text block. A benchmark that fails is reported on the page and the others still run; the exit
 code is then 1. A benchmark script that is not there is listed as absent.
 
-``docs/benchmarks.md`` holds results recorded by hand and is not touched.
+``docs/benchmarks-recorded.md`` holds earlier full-size runs with commentary and is not touched.
 
 Run::
 
@@ -175,18 +175,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter settings everywhere")
     parser.add_argument("--only", nargs="+", choices=[b.name for b in BENCHES])
-    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks_suite.md")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     args = parser.parse_args(argv)
     benches = [b for b in BENCHES if not args.only or b.name in args.only]
 
     header = machine()
     mode = "--quick" if args.quick else "full settings"
     intro = [
-        "# Benchmark suite",
+        "# Benchmarks",
         "",
         f"Written by `python benchmarks/run_all.py{' --quick' if args.quick else ''}` "
         f"({mode}). Timings depend on the machine and on what else runs on it: compare rows "
-        "of one run, not runs. Recorded results with commentary are in `benchmarks.md`; "
+        "of one run, not runs. Earlier full-size runs with commentary (ordinal fits at "
+        "1,000,000 rows against R) are in `benchmarks-recorded.md`; "
         "how to run copfactors on a cluster is in `cluster.md`.",
         "",
         "## Machine",
