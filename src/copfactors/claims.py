@@ -68,6 +68,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from copfactors import schema as _schema
 from copfactors.errors import CopFactorsError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,23 +107,7 @@ RESULT_COLUMNS: tuple[str, ...] = (
 #: Fewest CoPs for cluster-robust standard errors; below it the covariance is robust (HC0).
 MIN_CLUSTERS = 5
 
-_OBJECTIVES: tuple[str, ...] = (
-    "innovation",
-    "client_relations",
-    "quality",
-    "excellence",
-    "rationalisation",
-    "competencies",
-    "efficiency",
-    "information_sharing",
-    "problem_solving",
-    "delocalised_resources",
-    "reduce_workforce",
-    "working_time",
-    "reduce_duplication",
-    "creativity",
-    "learning",
-)
+_OBJECTIVES: tuple[str, ...] = _schema.OBJECTIVES
 #: Stands for "at least one att_<objective> column" in a claim's variables.
 _ATT = "att_*"
 #: Stands for "at least one imp_<objective> column".

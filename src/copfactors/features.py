@@ -48,6 +48,7 @@ import pandas as pd
 from scipy import optimize, stats
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from copfactors import schema as _schema
 from copfactors.errors import CopFactorsWarning, FeatureError, NotFittedError, ScaleError
 
 __all__ = [
@@ -63,23 +64,7 @@ __all__ = [
 ]
 
 #: The 15 objectives of the paper's Table 1, in table order (``imp_<slug>``, ``att_<slug>``).
-OBJECTIVE_SLUGS: tuple[str, ...] = (
-    "innovation",
-    "client_relations",
-    "quality",
-    "excellence",
-    "rationalisation",
-    "competencies",
-    "efficiency",
-    "information_sharing",
-    "problem_solving",
-    "delocalised_resources",
-    "reduce_workforce",
-    "working_time",
-    "reduce_duplication",
-    "creativity",
-    "learning",
-)
+OBJECTIVE_SLUGS: tuple[str, ...] = _schema.OBJECTIVES
 
 _COMMITMENT_ITEMS = ("commitment_1", "commitment_2", "commitment_3")
 

@@ -11,28 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from copfactors import schema as _schema
 from copfactors.datasets._calibration import GENDER_OF_GROUP, PREFIX, cell_targets
 from copfactors.datasets._sprite import LEVELS, sprite
 from copfactors.errors import CopFactorsError
 
 #: The 15 objectives of Table 1 in table order (the same as ``copfactors.schema.OBJECTIVES``).
-OBJECTIVES = (
-    "innovation",
-    "client_relations",
-    "quality",
-    "excellence",
-    "rationalisation",
-    "competencies",
-    "efficiency",
-    "information_sharing",
-    "problem_solving",
-    "delocalised_resources",
-    "reduce_workforce",
-    "working_time",
-    "reduce_duplication",
-    "creativity",
-    "learning",
-)
+OBJECTIVES = _schema.OBJECTIVES
 
 #: Survey columns, in codebook order.
 COLUMNS = (
