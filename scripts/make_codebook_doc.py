@@ -6,9 +6,11 @@ file is current. Pass ``--check`` to only report whether it is (exit status 1 if
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _docpage import page_main
 
 from copfactors.schema import codebook_markdown
 
@@ -16,19 +18,8 @@ DOC = Path(__file__).resolve().parents[1] / "docs" / "codebook.md"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check that the file is current")
-    parser.add_argument("--out", type=Path, default=DOC, help=f"output file (default {DOC})")
-    args = parser.parse_args(argv)
-    text = codebook_markdown()
-    if args.check:
-        current = args.out.exists() and args.out.read_text(encoding="utf-8") == text
-        print(f"{args.out}: {'current' if current else 'out of date'}")
-        return 0 if current else 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+    """Write (or, with ``--check``, compare) the page; return the exit code."""
+    return page_main(codebook_markdown, DOC, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":

@@ -12,12 +12,15 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from pathlib import Path
 
 import copfactors as cf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _docpage import page_main
+
 from copfactors import persist, scoring
 from copfactors.plans import COMPOSITION_FIELDS, COP_FIELDS, MEMBER_FIELDS
 from copfactors.report import render_table
@@ -216,20 +219,8 @@ dedicated steward) makes the fit stop with a message naming the columns: leave i
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Write (or, with ``--check``, compare) the scoring page; return the exit code."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only report whether it is current")
-    parser.add_argument("--out", type=Path, default=PAGE, help="where the page goes")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.out.exists() and args.out.read_text(encoding="utf-8") == text
-        print(f"{args.out}: {'up to date' if current else 'OUT OF DATE'}")
-        return 0 if current else 1
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
-    return 0
+    """Write (or, with ``--check``, compare) the page; return the exit code."""
+    return page_main(render, PAGE, __doc__.splitlines()[0], argv)
 
 
 if __name__ == "__main__":
