@@ -37,44 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-
-SEED = 2024
-DRIVERS = [
-    "commitment",
-    "steward_active",
-    "voluntary",
-    "prior_acquaintance",
-    "hours_per_week",
-    "training_received",
-    "org_support",
-    "employer_recognition",
-    "peer_recognition",
-    "tech_mastery",
-    "gender_woman",
-    "age_50_plus",
-]
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def simulate(n: int) -> tuple[pd.DataFrame, pd.Series]:
-    """SIMULATED survey of ``n`` respondents: 12 drivers and the ordinal attainment (1-5)."""
-    import copfactors as cf
-
-    survey = cf.make_survey(seed=SEED, mode="parametric", n_respondents=n)
-    X = cf.simulation_design(survey)[DRIVERS]
-    y = cf.attainment(survey, kind="ordinal")
-    keep = X.notna().all(axis=1).to_numpy() & y.notna().to_numpy()
-    return X[keep], y[keep].astype("int64")
-
-
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
+from _common import DRIVERS, SEED, log, simulate, table, timed
 
 
 def payload(n: int, n_boot: int, n_chunks: int, X: np.ndarray | None = None) -> dict:
@@ -101,22 +64,6 @@ def payload(n: int, n_boot: int, n_chunks: int, X: np.ndarray | None = None) -> 
         "result": len(pickle.dumps(result, protocol=5)),
         "replicates per task": len(chunk),
     }
-
-
-def table(rows: list[dict]) -> str:
-    header = list(rows[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(_fmt(row[h]) for h in header) + " |")
-    return "\n".join(lines)
-
-
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 10 else f"{value:,.1f}"
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    return str(value)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,22 +47,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import SEED, log, simulate, table, timed
 
-SEED = 2024
-DRIVERS = [
-    "commitment",
-    "steward_active",
-    "voluntary",
-    "prior_acquaintance",
-    "hours_per_week",
-    "training_received",
-    "org_support",
-    "employer_recognition",
-    "peer_recognition",
-    "tech_mastery",
-    "gender_woman",
-    "age_50_plus",
-]
 PLOTTING_MODULES = (
     "plotly",
     "plotly.offline",
@@ -73,27 +59,6 @@ PLOTTING_MODULES = (
     "bokeh.models",
     "bokeh.models.formatters",
 )
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def simulate(n: int, n_drivers: int) -> tuple[pd.DataFrame, pd.Series]:
-    """SIMULATED survey: the first ``n_drivers`` drivers and the ordinal attainment (1-5)."""
-    import copfactors as cf
-
-    survey = cf.make_survey(seed=SEED, mode="parametric", n_respondents=n)
-    X = cf.simulation_design(survey)[DRIVERS[:n_drivers]]
-    y = cf.attainment(survey, kind="ordinal")
-    keep = X.notna().all(axis=1).to_numpy() & y.notna().to_numpy()
-    return X[keep], y[keep].astype("int64")
-
-
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
 
 
 def shares(model, X, y, **kwargs) -> pd.Series:
@@ -153,20 +118,6 @@ def run_peer(X: pd.DataFrame, attained: np.ndarray, workdir: Path) -> dict | str
 
 
 # ------------------------------------------------------------------------------------ main
-def table(rows: list[dict]) -> str:
-    header = list(rows[0])
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(_fmt(row[h]) for h in header) + " |")
-    return "\n".join(lines)
-
-
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.3g}" if abs(value) < 10 else f"{value:,.1f}"
-    if isinstance(value, int | np.integer):
-        return f"{value:,}"
-    return str(value)
 
 
 def main(argv: list[str] | None = None) -> int:
