@@ -571,6 +571,67 @@ def test_collinear_predictors_are_named():
     assert "steward_present" not in message
 
 
+def test_nearly_collinear_predictor_is_accepted_exactly_collinear_refused():
+    # residual variance (given the other columns) ~1e-9 relative: below the fast check's
+    # margin, so the column-by-column check decides, and accepts it; an exact combination
+    # (up to rounding) is refused with the same message as always
+    X, y = simulate_ordinal(300, BETA, THRESHOLDS, seed=19)
+    noise = np.random.default_rng(19).normal(size=len(X))
+    base = X["hours_per_week"] + X["members"]
+    scale = float(base.std())
+    X["near"] = base + 3e-5 * scale * noise
+    others = np.column_stack([np.ones(len(X)), X.drop(columns="near").to_numpy()])
+    fitted_near = others @ np.linalg.lstsq(others, X["near"].to_numpy(), rcond=None)[0]
+    residual = np.var(X["near"].to_numpy() - fitted_near) / np.var(X["near"].to_numpy())
+    assert 1e-10 < residual < 1e-8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)  # huge opposite coefficients
+        fitted = OrdinalRegression().fit(X, y)
+    assert "near" in fitted.params_.index
+    X["near"] = base * 1.0
+    with pytest.raises(ModelInputError, match="'near' is perfectly collinear"):
+        OrdinalRegression().fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("link", "weighted", "nominal"),
+    [("logit", False, None), ("probit", True, None), ("cloglog", False, [1]), ("logit", True, [0])],
+)
+def test_point_fit_gives_the_estimates_of_fit_bit_for_bit(link, weighted, nominal):
+    from copfactors.models._ordinal import point_fit
+
+    X, y = simulate_ordinal(250, BETA, THRESHOLDS, seed=20)
+    w = np.random.default_rng(20).integers(1, 4, len(X)).astype(float) if weighted else None
+    full = OrdinalRegression(link=link, nominal=nominal).fit(X, y, sample_weight=w)
+    codes = np.asarray(y.cat.codes, dtype=np.int64)
+    light = point_fit(
+        np.ascontiguousarray(X.to_numpy(float)),
+        codes,
+        len(full.classes_),
+        sample_weight=w,
+        link=link,
+        nominal=nominal or (),
+    )
+    assert_array_equal(light.params, full.params_.to_numpy())
+    assert light.loglik == full.loglik_
+    assert light.converged and light.n_iter == full.n_iter_
+    assert light.separation == []
+
+
+def test_point_fit_reports_separation_by_position():
+    from copfactors.models._ordinal import point_fit
+
+    X, y = simulate_ordinal(200, BETA, THRESHOLDS, seed=21)
+    codes = np.asarray(y.cat.codes, dtype=np.int64)
+    x = np.column_stack([X["hours_per_week"].to_numpy(), codes.astype(float)])  # separates
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = OrdinalRegression().fit(x, codes)
+        light = point_fit(x, codes, 4)
+    assert full.separation_ == ["x1"] and light.separation == ["x1"]
+    assert point_fit(x, codes, 4, separation=False).separation is None
+
+
 def test_unused_categorical_level_is_named():
     X, y = simulate_ordinal(200, BETA, THRESHOLDS, seed=18)
     y = y.cat.add_categories([5])

@@ -491,27 +491,38 @@ def _fit_subset_chunk(
 ) -> list[tuple[float, bool]]:
     """Log-likelihood and convergence of the model on each subset of location columns.
 
-    The last ``n_nominal`` columns of ``X`` are nominal predictors present in every fit.
+    The last ``n_nominal`` columns of ``X`` are nominal predictors present in every fit. The
+    fits run the estimator's solver without its inference (``point_fit``): only the
+    log-likelihood is used, and it is the one ``OrdinalRegression.fit`` would give.
     """
-    from copfactors.models import OrdinalRegression
+    from copfactors.models._ordinal import point_fit
 
+    if w is not None and not np.all(w > 0):
+        keep = w > 0  # as in fit: rows of weight zero take no part
+        X, w, codes = X[keep], w[keep], codes[keep]
+    # codes 0..K-1 of the levels present, in their order (as fit encodes integer outcomes)
+    levels, codes = np.unique(codes, return_inverse=True)
+    codes = codes.astype(np.int64)
+    n_levels = len(levels)
     p_loc = X.shape[1] - n_nominal
     nominal_cols = list(range(p_loc, X.shape[1]))
     out: list[tuple[float, bool]] = []
     for cols in subsets:
         use = [*cols, *nominal_cols]
-        est = OrdinalRegression(
-            link=link, nominal=list(range(len(cols), len(use))) if n_nominal else None
-        )
-        with warnings.catch_warnings():
-            # a subset fit that does not converge or separates is counted and reported
-            warnings.simplefilter("ignore")
-            try:
-                est.fit(X[:, use], codes, sample_weight=w)
-            except CopFactorsError:
-                out.append((float("nan"), False))
-                continue
-        out.append((float(est.loglik_), bool(est.converged_)))
+        try:
+            fit = point_fit(
+                np.ascontiguousarray(X[:, use], dtype=np.float64),
+                codes,
+                n_levels,
+                sample_weight=w,
+                link=link,
+                nominal=list(range(len(cols), len(use))),
+                separation=False,
+            )
+        except (CopFactorsError, ValueError, np.linalg.LinAlgError, FloatingPointError):
+            out.append((float("nan"), False))
+            continue
+        out.append((fit.loglik, fit.converged))
     return out
 
 

@@ -513,7 +513,7 @@ class BootstrapResult:
 
 # --------------------------------------------------------------------------- worker side
 def _refit(
-    estimator: Any,
+    settings: dict[str, Any],
     X: np.ndarray,
     codes: np.ndarray,
     w: np.ndarray | None,
@@ -523,32 +523,34 @@ def _refit(
 ) -> tuple[np.ndarray | None, str | None]:
     """Refit on ``rows``; return the estimates and None, ``"separated"`` or why it failed.
 
-    The estimates are None when there are none (lost level, fit error); a refit that did
-    not converge returns its last estimates with ``"not_converged"``.
+    ``settings`` are the keyword arguments of
+    :func:`copfactors.models._ordinal.point_fit` (link, nominal columns, max_iter, tol): the
+    refit runs the estimator's own solver without its inference, so its estimates are those
+    ``OrdinalRegression.fit`` would give on the same rows. The estimates are None when there
+    are none (lost level, fit error); a refit that did not converge returns its last
+    estimates with ``"not_converged"``.
     """
-    from copfactors.errors import CopFactorsError, CopFactorsWarning
+    from copfactors.errors import CopFactorsError
+    from copfactors.models._ordinal import point_fit
 
     c = codes[rows]
     wr = None if w is None else w[rows]
     if np.count_nonzero(np.bincount(c, minlength=n_levels)) < n_levels:
         return None, "lost_level"
-    with warnings.catch_warnings():
-        # convergence and separation are read from the refit, and reported once in total
-        warnings.simplefilter("ignore", CopFactorsWarning)
-        try:
-            estimator.fit(X[rows], c, sample_weight=wr)
-        except (CopFactorsError, ValueError, np.linalg.LinAlgError, FloatingPointError):
-            return None, "fit_error"
-    params = estimator.params_.to_numpy().copy()
+    try:
+        fit = point_fit(X[rows], c, n_levels, sample_weight=wr, **settings)
+    except (CopFactorsError, ValueError, np.linalg.LinAlgError, FloatingPointError):
+        return None, "fit_error"
+    params = fit.params.copy()
     if params.shape != (n_params,):  # pragma: no cover - levels are checked above
         return None, "lost_level"
-    if not estimator.converged_:
+    if not fit.converged:
         return params, "not_converged"
-    return params, ("separated" if estimator.separation_ else None)
+    return params, ("separated" if fit.separation else None)
 
 
 def _boot_chunk(
-    estimator: Any,
+    settings: dict[str, Any],
     X: np.ndarray,
     codes: np.ndarray,
     w: np.ndarray | None,
@@ -560,9 +562,6 @@ def _boot_chunk(
     n_params: int,
 ) -> tuple[np.ndarray, list[str | None]]:
     """Bootstrap replicates for one chunk of seeds (one joblib task)."""
-    from sklearn.base import clone
-
-    est = clone(estimator)
     out = np.full((len(seeds), n_params), np.nan)
     status: list[str | None] = []
     for k, seed in enumerate(seeds):
@@ -571,7 +570,7 @@ def _boot_chunk(
             rows = draw
         else:
             rows = np.concatenate([unit_rows[unit_offsets[g] : unit_offsets[g + 1]] for g in draw])
-        params, reason = _refit(est, X, codes, w, rows, n_levels, n_params)
+        params, reason = _refit(settings, X, codes, w, rows, n_levels, n_params)
         if reason not in _FAILURE_REASONS:
             out[k] = params
         status.append(reason)
@@ -579,7 +578,7 @@ def _boot_chunk(
 
 
 def _jack_chunk(
-    estimator: Any,
+    settings: dict[str, Any],
     X: np.ndarray,
     codes: np.ndarray,
     w: np.ndarray | None,
@@ -589,14 +588,11 @@ def _jack_chunk(
     n_params: int,
 ) -> tuple[np.ndarray, list[str | None]]:
     """Jackknife refits leaving out each group in ``group_ids`` (one joblib task)."""
-    from sklearn.base import clone
-
-    est = clone(estimator)
     out = np.full((len(group_ids), n_params), np.nan)
     status: list[str | None] = []
     for k, g in enumerate(group_ids):
         rows = np.flatnonzero(group_of_row != g)
-        params, reason = _refit(est, X, codes, w, rows, n_levels, n_params)
+        params, reason = _refit(settings, X, codes, w, rows, n_levels, n_params)
         if reason not in _FAILURE_REASONS:
             out[k] = params
         status.append(reason)
@@ -635,7 +631,6 @@ def bootstrap(
     30
     """
     import joblib
-    from sklearn.base import clone
 
     from copfactors.errors import CopFactorsWarning
     from copfactors.models._validation import (
@@ -685,13 +680,16 @@ def bootstrap(
 
     # refits: only the point estimates are needed, and X is an array with columns in the
     # fitted order (nominal predictors by position)
-    nominal = list(model._nominal_idx) or None
-    refitter = clone(model).set_params(cov_type="nonrobust", nominal=nominal)
+    refitter = {
+        "link": model._fit_link,
+        "nominal": list(model._nominal_idx),
+        "max_iter": int(model.max_iter),
+        "tol": float(model.tol),
+    }
     names = model.params_.index
     theta = model.params_.to_numpy()
     n_params = len(theta)
-    check = clone(refitter)
-    params, reason = _refit(check, X_arr, codes, w, np.arange(n), n_levels, n_params)
+    params, reason = _refit(refitter, X_arr, codes, w, np.arange(n), n_levels, n_params)
     if params is None or not np.allclose(params, theta, rtol=1e-6, atol=1e-8):
         reason = reason if params is None else "different estimates"
         what = "fitted on other data" if already_fitted else "not reproducible"

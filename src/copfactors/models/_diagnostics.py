@@ -63,7 +63,8 @@ def _cut_separation(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 
 
 def detect_separation(
-    model: OrdinalRegression,
+    beta: np.ndarray,
+    gamma: np.ndarray,
     sd: np.ndarray,
     ranges: tuple[np.ndarray, np.ndarray],
     loc_idx: list[int],
@@ -77,6 +78,9 @@ def detect_separation(
     coefficient larger than 8 per standard deviation of its predictor, which catches
     separation by a combination of predictors. (When the data name a predictor, the other
     estimates also drift as the fit runs off to infinity; they are not named.)
+
+    ``beta`` holds the location coefficients in the order of ``loc_idx``; ``gamma`` the
+    nominal effects, one column per entry of ``nominal_idx`` (one row per cut).
     """
     lo, hi = ranges
     flagged: set[int] = set()
@@ -86,12 +90,11 @@ def detect_separation(
         per_cut = _cut_separation(lo, hi)
         flagged.update(j for j in nominal_idx if per_cut[j])
     if not flagged:
-        for name, j in zip(model.coef_.index, loc_idx, strict=True):
-            if abs(model.coef_[name]) * sd[j] > _DIVERGENT_PER_SD:
+        for b, j in zip(beta, loc_idx, strict=True):
+            if abs(b) * sd[j] > _DIVERGENT_PER_SD:
                 flagged.add(j)
-        for name, j in zip(model.nominal_coef_.columns, nominal_idx, strict=True):
-            gamma = model.nominal_coef_[name].to_numpy()
-            if np.max(np.abs(gamma)) * sd[j] > _DIVERGENT_PER_SD:
+        for k, j in enumerate(nominal_idx):
+            if np.max(np.abs(gamma[:, k])) * sd[j] > _DIVERGENT_PER_SD:
                 flagged.add(j)
     return [names[j] for j in sorted(flagged)]
 

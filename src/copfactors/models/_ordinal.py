@@ -65,6 +65,162 @@ class _TrainingData:
     w: np.ndarray | None
 
 
+@dataclass
+class _Core:
+    """A solved fit before any summary: sorted rows, design, solver result, column facts."""
+
+    data: _TrainingData
+    design: _solver.Design
+    res: _solver.FitResult
+    sd: np.ndarray  # weighted SD of each column (for the separation check)
+    ranges: tuple[np.ndarray, np.ndarray]  # per-level minima and maxima of each column
+    loc_idx: list[int]
+    nominal_idx: list[int]
+    groups: np.ndarray | None  # cluster codes in the sorted row order
+
+
+def _solve_core(
+    X: np.ndarray,
+    codes: np.ndarray,
+    K: int,
+    w: np.ndarray | None,
+    nominal_idx: list[int],
+    names: list[str],
+    link: Any,
+    *,
+    max_iter: int,
+    tol: float,
+    groups: np.ndarray | None = None,
+) -> _Core:
+    """Sort the rows by level, check the columns, and run Newton from the null-model start.
+
+    The one path from validated arrays to estimates: :meth:`OrdinalRegression.fit` and
+    :func:`point_fit` both go through it, so their estimates are identical.
+    """
+    # integer codes of a small type sort by radix, in linear time
+    order = np.argsort(codes.astype(np.int16 if K < 32000 else np.int64), kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=K))]).astype(np.int64)
+    if not X.flags.c_contiguous:
+        # gathering rows from a row-major copy is faster than from column-major data
+        X = np.ascontiguousarray(X)
+    X_sorted = np.take(X, order, axis=0)
+    w_sorted = None if w is None else np.ascontiguousarray(w[order])
+    g_sorted = None if groups is None else groups[order]
+    ranges = level_ranges(X_sorted, starts)
+    sd = check_collinearity(X_sorted, names, w_sorted, ranges)
+    data = _TrainingData(X_sorted, starts, w_sorted)
+    loc_idx = [j for j in range(len(names)) if j not in nominal_idx]
+    design = _design(data, loc_idx, nominal_idx)
+    res = _solver.newton(
+        design, link, _solver.start_values(design, link), max_iter=max_iter, tol=tol
+    )
+    return _Core(data, design, res, sd, ranges, loc_idx, list(nominal_idx), g_sorted)
+
+
+@dataclass(frozen=True)
+class PointFit:
+    """Estimates of a refit without inference (see :func:`point_fit`)."""
+
+    params: np.ndarray  # thresholds, nominal effects (cut fastest), location coefficients
+    loglik: float
+    converged: bool
+    n_iter: int
+    separation: list[str] | None  # None when not checked
+
+
+def point_fit(
+    X: np.ndarray,
+    codes: np.ndarray,
+    n_levels: int,
+    *,
+    sample_weight: np.ndarray | None = None,
+    link: str = "logit",
+    nominal: list[int] | tuple[int, ...] = (),
+    max_iter: int = 100,
+    tol: float = 1e-8,
+    separation: bool = True,
+) -> PointFit:
+    """Maximum likelihood estimates and log-likelihood only, for the many refits of a study.
+
+    The bootstrap, the jackknife and the subset fits of dominance analysis need thousands of
+    refits of which only the estimates (or the log-likelihood) are used. This runs the same
+    steps as :meth:`OrdinalRegression.fit` after its input checks (the same sort, column
+    checks, start values and Newton iterations, through :func:`_solve_core`), so the estimates
+    are bit-identical to ``OrdinalRegression(link=link, nominal=nominal).fit(X, codes,
+    sample_weight=sample_weight).params_``; it skips what those refits do not use: input
+    validation and outcome encoding, the covariance matrix, pandas objects and warnings. At
+    180 rows it is about three times faster than ``fit``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n, p)
+        Finite float64 predictors (not checked here).
+    codes : ndarray of shape (n,)
+        Integer outcome codes ``0 .. n_levels - 1``; every level must occur (not checked).
+    n_levels : int
+        Number of outcome levels.
+    sample_weight : ndarray of shape (n,), optional
+        Positive frequency weights.
+    link : str, default "logit"
+    nominal : sequence of int
+        Column positions with threshold-specific (nominal) effects.
+    max_iter, tol
+        As :class:`OrdinalRegression`.
+    separation : bool, default True
+        Whether to run the (quasi-)separation check of ``fit``.
+
+    Returns
+    -------
+    PointFit
+
+    Raises
+    ------
+    ModelInputError
+        On constant or collinear columns, as ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from copfactors.models import OrdinalRegression
+    >>> from copfactors.models._ordinal import point_fit
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(200, 2))
+    >>> y = np.digitize(x.sum(axis=1) + rng.logistic(size=200), [-1.0, 1.0])
+    >>> light = point_fit(x, y, 3)
+    >>> bool(np.array_equal(light.params, OrdinalRegression().fit(x, y).params_.to_numpy()))
+    True
+    """
+    names = [f"x{j}" for j in range(X.shape[1])]
+    nominal_idx = [int(j) for j in nominal]
+    with _single_threaded_blas():
+        core = _solve_core(
+            X,
+            codes,
+            int(n_levels),
+            sample_weight,
+            nominal_idx,
+            names,
+            get_link(link),
+            max_iter=int(max_iter),
+            tol=float(tol),
+        )
+    res = core.res
+    sep = None
+    if separation:
+        J = int(n_levels) - 1
+        q = len(nominal_idx)
+        gamma = res.params[J : J * (1 + q)].reshape(q, J).T
+        beta = res.params[J * (1 + q) :]
+        sep = detect_separation(beta, gamma, core.sd, core.ranges, core.loc_idx, nominal_idx, names)
+    return PointFit(
+        params=res.params,
+        loglik=float(res.loglik),
+        converged=bool(res.converged),
+        n_iter=int(res.n_iter),
+        separation=sep,
+    )
+
+
 _BLAS_CONTROLLER: ThreadpoolController | None = None
 
 
@@ -423,37 +579,25 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 f"cov_type='cluster' needs at least 2 clusters in groups, got {n_groups}"
             )
         nominal_idx = self._resolve_nominal(names)
-
-        K = len(classes)
-        # integer codes of a small type sort by radix, in linear time
-        order = np.argsort(codes.astype(np.int16 if K < 32000 else np.int64), kind="stable")
-        starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=K))]).astype(np.int64)
-        if not X_arr.flags.c_contiguous:
-            # gathering rows from a row-major copy is faster than from column-major data
-            X_arr = np.ascontiguousarray(X_arr)
-        X_sorted = np.take(X_arr, order, axis=0)
-        w_sorted = None if w is None else np.ascontiguousarray(w[order])
-        g_sorted = None if g_codes is None else g_codes[order]
-        del X_arr
-        ranges = level_ranges(X_sorted, starts)
-        sd = check_collinearity(X_sorted, names, w_sorted, ranges)
-        data = _TrainingData(X_sorted, starts, w_sorted)
-        loc_idx = [j for j in range(len(names)) if j not in nominal_idx]
-        design = _design(data, loc_idx, nominal_idx)
-        link = get_link(self.link)
-
-        res = _solver.newton(
-            design,
-            link,
-            _solver.start_values(design, link),
+        core = _solve_core(
+            X_arr,
+            codes,
+            len(classes),
+            w,
+            nominal_idx,
+            names,
+            get_link(self.link),
             max_iter=int(self.max_iter),
             tol=float(self.tol),
+            groups=g_codes,
         )
+        del X_arr
+        data, design, res, loc_idx = core.data, core.design, core.res, core.loc_idx
         cov, pd_info = _solver.covariance(res.info)
         if self.cov_type != "nonrobust":
-            S = _solver.scores(design, link, res.params)
+            S = _solver.scores(design, get_link(self.link), res.params)
             if self.cov_type == "cluster":
-                S = _solver.cluster_sums(S, g_sorted, n_groups)
+                S = _solver.cluster_sums(S, core.groups, n_groups)
                 meat = (S.T @ S) * (n_groups / (n_groups - 1.0))
             else:
                 meat = S.T @ S
@@ -464,7 +608,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         loc_names = [names[j] for j in loc_idx]
         nom_names = [names[j] for j in nominal_idx]
         param_names = thr_names + [f"{t}.{v}" for v in nom_names for t in thr_names] + loc_names
-        J = K - 1
+        J = len(classes) - 1
         params = res.params
         self.classes_ = classes
         # the settings the estimates were made with (set_params after fit must not change
@@ -512,7 +656,15 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        self.separation_ = detect_separation(self, sd, ranges, loc_idx, nominal_idx, names)
+        self.separation_ = detect_separation(
+            self.coef_.to_numpy(),
+            self.nominal_coef_.to_numpy(),
+            core.sd,
+            core.ranges,
+            loc_idx,
+            nominal_idx,
+            names,
+        )
         if self.separation_:
             warnings.warn(
                 f"(quasi-)complete separation: predictor(s) {self.separation_!r} (nearly) "

@@ -434,6 +434,16 @@ def check_collinearity(
     sd = np.sqrt(np.diag(cp) / total)
     d = np.sqrt(np.diag(cp))
     corr = cp / np.outer(d, d)
+    # The residual variance of column j given columns 0..j-1 is the square of the j-th
+    # diagonal entry of corr's Cholesky factor: when every one is comfortably above the
+    # threshold of the loop below, no column is rejected and the loop (p least-squares
+    # solves, which name the collinear set when there is one) is not needed.
+    try:
+        chol_diag = np.diag(np.linalg.cholesky(corr))
+    except np.linalg.LinAlgError:
+        chol_diag = None
+    if chol_diag is not None and float(np.min(chol_diag)) ** 2 > 1e-8:
+        return sd
     accepted: list[int] = []
     for j in range(p):
         if accepted:
