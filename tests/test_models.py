@@ -632,6 +632,38 @@ def test_point_fit_reports_separation_by_position():
     assert point_fit(x, codes, 4, separation=False).separation is None
 
 
+@pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
+@pytest.mark.parametrize(("K", "weighted"), [(2, False), (3, True), (6, False)])
+def test_vectorised_small_design_derivatives_match_the_level_blocks(monkeypatch, link, K, weighted):
+    # designs up to _SMALL_MAX_ROWS rows take one vectorised pass; larger ones go level by
+    # level in blocks: the two must agree (up to summation order) on every quantity
+    from copfactors.models import _solver
+    from copfactors.models._links import get_link
+
+    rng = np.random.default_rng(K)
+    n, p = 300, 4
+    X = rng.normal(size=(n, p))
+    codes = np.concatenate([np.arange(K), rng.integers(0, K, n - K)])
+    w = rng.integers(1, 4, n).astype(float) if weighted else None
+    design, _ = _solver.make_design(X, codes, K, w=w)
+    lk = get_link(link)
+    params = _solver.start_values(design, lk)
+    params[K - 1 :] = rng.normal(scale=0.3, size=p)
+    small = _solver.derivatives(design, lk, params)
+    monkeypatch.setattr(_solver, "_SMALL_MAX_ROWS", 0)
+    blocks = _solver.derivatives(design, lk, params)
+    assert small is not None and blocks is not None
+    assert small[0] == pytest.approx(blocks[0], rel=1e-13)
+    assert_allclose(small[1], blocks[1], rtol=1e-10, atol=1e-11)
+    assert_allclose(small[2], blocks[2], rtol=1e-12, atol=1e-12)
+    # an invalid point (a row with probability zero) is refused by both
+    bad = params.copy()
+    bad[K - 1 :] = 1e4
+    assert _solver.derivatives(design, lk, bad) is None
+    monkeypatch.setattr(_solver, "_SMALL_MAX_ROWS", 10**6)
+    assert _solver.derivatives(design, lk, bad) is None
+
+
 def test_unused_categorical_level_is_named():
     X, y = simulate_ordinal(200, BETA, THRESHOLDS, seed=18)
     y = y.cat.add_categories([5])

@@ -26,7 +26,10 @@ accumulated in cache-sized chunks. Per iteration the work is a few passes over `
 ``O(n p^2)`` -- whatever the number of levels, and no ``n x K`` array is formed. Large designs
 run their blocks in two threads (NumPy and BLAS release the GIL; the grouping is fixed, so the
 sums do not depend on the number of CPUs) and start from a fit on a systematic subsample, so
-that only the last two or three Newton iterations pass over all rows.
+that only the last two or three Newton iterations pass over all rows. Survey-sized designs
+(up to 8,192 rows, no nominal effects) take the same derivatives in one vectorised pass over
+all rows instead: there the per-level loop would cost more in interpreter overhead than in
+arithmetic, and the bootstrap and dominance analysis refit such designs thousands of times.
 
 Parameter vector layout: the threshold matrix ``A`` of shape ``(1 + q, K - 1)`` flattened
 row-wise (first the ``K - 1`` threshold intercepts, then the ``K - 1`` effects of each nominal
@@ -77,6 +80,10 @@ _MAX_HALVINGS = 40
 # (below, threads cost more than they save).
 _PARALLEL_MIN_CELLS = 2_000_000
 _GROUPS = 2
+# Designs without nominal effects and at most this many rows take the derivatives in one
+# vectorised pass over all rows (_derivatives_small) instead of level by level: at survey
+# sizes the per-level loop costs more in Python overhead than in arithmetic.
+_SMALL_MAX_ROWS = 8192
 # Designs with more rows first iterate on a systematic subsample of about this many rows.
 _SUBSAMPLE_MIN_ROWS = 200_000
 _SUBSAMPLE_ROWS = 50_000
@@ -335,6 +342,8 @@ def derivatives(
     A, beta = _split(design, params)
     if not _valid_params(design, A, params, ordered):
         return None
+    if design.q == 0 and design.n <= _SMALL_MAX_ROWS:
+        return _derivatives_small(design, link, A[0], beta)
     J, q, p = design.n_cuts, design.q, design.p
     r = 1 + q
     m_thr = r * J
@@ -446,6 +455,92 @@ def derivatives(
             info[idx(cut), m_thr:] = cross[cut]
         info[m_thr:, :m_thr] = info[:m_thr, m_thr:].T
         info[m_thr:, m_thr:] = bb
+    return total, grad, info
+
+
+def _derivatives_small(
+    design: Design, link: Link, theta: np.ndarray, beta: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray] | None:
+    """:func:`derivatives` without nominal effects, in one vectorised pass over all rows.
+
+    The same quantities as the block loop (the same link calls on the same cut points, the
+    top level through the survival function), summed over all rows at once: the threshold
+    parts by ``bincount`` over the levels, the threshold-by-coefficient block as one
+    ``(K - 1) x n`` by ``n x p`` product. Rows are sorted by level, so the rows with an
+    upper cut (every level but the top) and with a lower cut (every level but the bottom)
+    are two contiguous ranges.
+    """
+    n, p, K = design.n, design.p, design.K
+    J = K - 1
+    starts = design.starts
+    codes = np.repeat(np.arange(K), np.diff(starts))
+    xb = design.X @ beta if p else np.zeros(n)
+    b1, bt = int(starts[1]), int(starts[K - 1])  # first row above the bottom / of the top
+    cu_rows, cl_rows = codes[:bt], codes[b1:] - 1  # the cut above / below each row
+    Fu, fu, fpu = link.cdf_pdf_dpdf(theta[cu_rows] - xb[:bt])
+    eta_l = theta[cl_rows] - xb[b1:]
+    split = bt - b1  # lower-cut rows below the top level
+    Fl, fl_mid, fpl_mid = link.cdf_pdf_dpdf(eta_l[:split])
+    St, fl_top, fpl_top = link.sf_pdf_dpdf(eta_l[split:])
+    fl = np.concatenate([fl_mid, fl_top])
+    fpl = np.concatenate([fpl_mid, fpl_top])
+    prob = np.empty(n)
+    prob[:b1] = Fu[:b1]
+    prob[b1:bt] = Fu[b1:] - Fl
+    prob[bt:] = St
+    if not np.all(prob > 0):  # also rejects NaN
+        return None
+    w = design.w
+    logp = np.log(prob)
+    total = float(logp.sum() if w is None else w @ logp)
+
+    pu, pl = prob[:bt], prob[b1:]
+    gu = fu / pu
+    huu = fpu / pu - gu * gu
+    gl = fl / pl
+    hll = -fpl / pl - gl * gl
+    hul = gu[b1:] * gl[:split]  # rows with both cuts: levels 1 .. K-2
+    if w is not None:
+        gu, huu = gu * w[:bt], huu * w[:bt]
+        gl, hll = gl * w[b1:], hll * w[b1:]
+        hul = hul * w[b1:bt]
+
+    n_params = J + p
+    grad = np.zeros(n_params)
+    info = np.zeros((n_params, n_params))
+    grad[:J] = np.bincount(cu_rows, gu, minlength=J) - np.bincount(cl_rows, gl, minlength=J)
+    diag = np.bincount(cu_rows, huu, minlength=J) + np.bincount(cl_rows, hll, minlength=J)
+    cuts = np.arange(J)
+    info[cuts, cuts] = -diag
+    if J > 1:
+        # rows of level s (1 .. K-2) link cut s with cut s - 1
+        off = np.bincount(cl_rows[:split], hul, minlength=J - 1)[: J - 1]
+        info[cuts[1:], cuts[:-1]] = -off
+        info[cuts[:-1], cuts[1:]] = -off
+    if p:
+        X = design.X
+        cu = huu.copy()
+        cu[b1:] += hul
+        cl = hll.copy()
+        cl[:split] += hul
+        # d(coefficient score)/d(cut): rows' cu on their upper cut, cl on their lower cut
+        C = np.zeros((J, n))
+        C[cu_rows, np.arange(bt)] = cu
+        C[cl_rows, np.arange(b1, n)] += cl
+        cross = C @ X
+        score = np.zeros(n)
+        score[:bt] = gu
+        score[b1:] -= gl
+        grad[J:] = -(score @ X)
+        v = np.zeros(n)
+        v[:bt] -= cu
+        v[b1:] -= cl
+        # v = -(cu + cl) >= 0 for log-concave F; clip rounding noise before the square root
+        np.maximum(v, 0.0, out=v)
+        xs = X * np.sqrt(v)[:, None]
+        info[:J, J:] = cross
+        info[J:, :J] = cross.T
+        info[J:, J:] = xs.T @ xs
     return total, grad, info
 
 
