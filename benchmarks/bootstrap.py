@@ -42,7 +42,6 @@ from _common import DRIVERS, SEED, log, simulate, table, timed
 
 def payload(n: int, n_boot: int, n_chunks: int, X: np.ndarray | None = None) -> dict:
     """Pickled size of one bootstrap task's arguments at ``n`` rows (bytes)."""
-    from copfactors.models import OrdinalRegression
     from copfactors.parallel import replicate_seeds
 
     p = len(DRIVERS)
@@ -50,7 +49,8 @@ def payload(n: int, n_boot: int, n_chunks: int, X: np.ndarray | None = None) -> 
         # the size depends on the shape only: random values of the same shape and type
         X = np.random.default_rng(0).normal(size=(n, p))
     codes = np.random.default_rng(1).integers(0, 5, n).astype(np.int64)
-    refitter = OrdinalRegression(cov_type="nonrobust")
+    # the refit settings a bootstrap task carries (as copfactors.parallel.bootstrap builds them)
+    refitter = {"link": "logit", "nominal": [], "max_iter": 100, "tol": 1e-8}
     chunk = replicate_seeds(0, n_boot)[: -(-n_boot // n_chunks)]
     n_params = p + 4
     whole = (refitter, X, codes, None, None, None, chunk, n, 5, n_params)

@@ -423,6 +423,50 @@ def test_permutation_test_finds_a_planted_block_and_not_a_random_one(example):
     assert _permutation_block_test(fit, noise, **kw)["p"] == random_block["p"]
 
 
+@pytest.mark.parametrize("plan", ["within", "units", "all"])
+def test_permutation_p_is_the_same_serially_and_in_two_processes(example, plan):
+    from copfactors.claims import _permuted_labels
+
+    survey = load_example_survey()
+    y = attainment(survey, kind="ordinal")
+    X = CoPFeatureBuilder().fit_transform(survey.loc[y.notna().to_numpy()])
+    X = X[list(example.model.coef_.index)]
+    fit = _ModelFit(example.model, X, y.loc[X.index].astype(int), None, "", None, [], [], 95.0)
+    rng = np.random.default_rng(8)
+    clusters = survey["cop_id"].astype(str)
+    if plan == "units":  # an attribute of the CoP: permuted among the CoPs
+        label_of = {c: rng.choice(["a", "b"]) for c in clusters.unique()}
+        labels = clusters.map(label_of)
+    else:
+        labels = pd.Series(rng.choice(["a", "b", "c"], len(survey)), index=survey.index)
+    kw = {
+        "clusters": None if plan == "all" else clusters,
+        "within": plan == "within",
+        "n_permutations": 59,
+        "seed": 3,
+    }
+    serial = _permutation_block_test(fit, labels, **kw)
+    two = _permutation_block_test(fit, labels, n_jobs=2, **kw)
+    assert serial == two and 0 < serial["p"] <= 1
+    # each permutation keeps the label counts (within each CoP for "within")
+    lab = labels.to_numpy(dtype=object)
+    perm_plan = ("all",) if plan != "within" else ("within", [np.arange(len(lab))])
+    permuted = _permuted_labels(lab, perm_plan, np.random.default_rng(0))
+    assert sorted(permuted) == sorted(lab)
+
+
+def test_the_claims_table_is_the_same_with_n_jobs():
+    survey = load_example_survey()
+    serial = compare_with_paper(survey, claims=["C6", "C10"], n_permutations=59)
+    two = compare_with_paper(survey, claims=["C6", "C10"], n_permutations=59, n_jobs=2)
+    pd.testing.assert_frame_equal(two.table, serial.table, check_exact=True)
+
+
+def test_seed_must_be_a_non_negative_integer():
+    with pytest.raises(CopFactorsError, match="seed must be a non-negative integer"):
+        compare_with_paper(load_example_survey(), claims=["C1"], seed=-1)
+
+
 def test_holm_adjustment_by_hand():
     # p = (0.01, 0.04, 0.03): sorted 0.01*3, 0.03*2, 0.04*1 -> 0.03, 0.06, 0.06 (monotone)
     assert _holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
@@ -665,6 +709,8 @@ def test_cli_claims_json_on_a_file(tmp_path):
     result = runner.invoke(app, ["claims", str(path), "--format", "json", "--permutations", "99"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
+    args = ["claims", str(path), "-f", "json", "--permutations", "99", "--jobs", "2", "--seed", "0"]
+    assert runner.invoke(app, args).stdout == result.stdout
     assert doc["simulated"] is False  # a file carries no such mark
     assert doc["source"] == str(path)
     assert [c["id"] for c in doc["claims"]] == IDS
@@ -684,6 +730,8 @@ def test_cli_claims_errors_without_traceback(tmp_path):
     assert "Traceback" not in result.output
     result = runner.invoke(app, ["claims", "--format", "xml"])
     assert result.exit_code == 1 and "unknown format" in result.stderr
+    result = runner.invoke(app, ["claims", "--seed", "-3"])
+    assert result.exit_code == 1 and "seed must be a non-negative integer" in result.stderr
     result = runner.invoke(app, ["claims", "--permutations", "3"])
     assert result.exit_code == 1 and "n_permutations" in result.stderr
     bad = tmp_path / "bad.csv"

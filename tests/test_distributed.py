@@ -1,4 +1,5 @@
-"""On a Dask cluster: the same bootstrap, dominance and cross-validation as serially; score_dask.
+"""On a Dask cluster: the same bootstrap, dominance, cross-validation and permutation tests as
+serially; score_dask.
 
 One ``distributed.LocalCluster`` (2 worker processes of this interpreter, 1 thread each) serves
 the whole module. Each joblib computation is run serially and under
@@ -75,7 +76,7 @@ def test_bootstrap_on_dask_equals_serial(client, data):
     assert len(workers) == 2  # both worker processes took chunks
     assert_array_equal(on_dask.replicates.to_numpy(), serial.replicates.to_numpy())
     assert_array_equal(on_dask.jackknife.to_numpy(), serial.jackknife.to_numpy())
-    pd.testing.assert_frame_equal(on_dask.summary(), serial.summary())
+    pd.testing.assert_frame_equal(on_dask.summary(), serial.summary(), check_exact=True)
 
 
 def test_cluster_bootstrap_on_dask_equals_serial(client, data):
@@ -100,7 +101,7 @@ def test_dominance_on_dask_equals_serial(client, data):
     shares = serial.table["importance_share"].to_numpy()
     assert np.isfinite(shares).all()
     assert_array_equal(on_dask.table["importance_share"].to_numpy(), shares)
-    pd.testing.assert_frame_equal(on_dask.table, serial.table)
+    pd.testing.assert_frame_equal(on_dask.table, serial.table, check_exact=True)
 
 
 def test_cross_validation_on_dask_equals_serial(client, data):
@@ -113,8 +114,22 @@ def test_cross_validation_on_dask_equals_serial(client, data):
     serial = run()
     on_dask, workers = _on_dask(client, run)
     assert workers
-    pd.testing.assert_frame_equal(on_dask, serial)
-    pd.testing.assert_frame_equal(on_dask.attrs["folds"], serial.attrs["folds"])
+    pd.testing.assert_frame_equal(on_dask, serial, check_exact=True)
+    pd.testing.assert_frame_equal(on_dask.attrs["folds"], serial.attrs["folds"], check_exact=True)
+
+
+def test_claims_permutations_on_dask_equal_serial(client):
+    from copfactors.claims import compare_with_paper
+
+    survey = cf.load_example_survey()
+
+    def run() -> pd.DataFrame:
+        return compare_with_paper(survey, claims=["C6", "C10"], n_permutations=39).table
+
+    serial = run()
+    on_dask, workers = _on_dask(client, run)
+    assert workers
+    pd.testing.assert_frame_equal(on_dask, serial, check_exact=True)
 
 
 # --------------------------------------------------------------------------- score_dask
@@ -145,6 +160,21 @@ def test_score_dask_equals_scoring_the_pandas_frame(client, scoring):
     # partition by partition, the scores are bit for bit those of the pandas partitions
     by_part = pd.concat([score_frame(ddf.get_partition(k).compute(), model) for k in range(4)])
     pd.testing.assert_frame_equal(scored, by_part, check_exact=True)
+
+
+def test_score_many_draws_on_dask_equal_serial(client, scoring, monkeypatch):
+    from copfactors import scoring as scoring_module
+
+    _, model = scoring
+    plans = [
+        {"name": f"plan {i}", "steward_type": "dedicated", "composition": {"n_members": 4 + i}}
+        for i in range(8)
+    ]
+    monkeypatch.setattr(scoring_module, "_BLOCK", 50 * 20)  # several blocks of plans
+    serial = cf.score_many(plans, model, n_draws=50)
+    on_dask, workers = _on_dask(client, lambda: cf.score_many(plans, model, n_draws=50))
+    assert workers
+    pd.testing.assert_frame_equal(on_dask, serial, check_exact=True)
 
 
 def test_scores_are_the_models_predictions(scoring):

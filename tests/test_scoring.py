@@ -223,10 +223,25 @@ def test_draw_arithmetic_at_the_estimates_is_the_models(model):
     reg = model.regression
     engine.theta = np.tile(reg.thresholds_.to_numpy(), (3, 1))
     engine.beta_t = np.tile(reg.coef_.to_numpy()[:, None], (1, 3))
-    p_ge, expected = engine._members(batch.X.to_numpy())
+    p_ge, expected = scoring._member_draws(engine.kernel(), batch.X.to_numpy())
     proba = reg.predict_proba(batch.X)
     np.testing.assert_allclose(p_ge[:, 0], proba[:, 2:].sum(axis=1), atol=1e-12)
     np.testing.assert_allclose(expected[:, 1], reg.predict_expected(batch.X), atol=1e-12)
+
+
+def test_draws_are_the_same_in_one_block_many_blocks_and_two_processes(model, monkeypatch):
+    plans = [_plan()] + [
+        {"name": f"plan {i}", "steward_type": "dedicated", "composition": {"n_members": 5 + i}}
+        for i in range(9)
+    ]
+    serial = cf.score_many(plans, model, n_draws=40, random_state=2)
+    # blocks of a few plans each (the block size bounds member rows x draws)
+    monkeypatch.setattr(scoring, "_BLOCK", 40 * 30)
+    blocked = cf.score_many(plans, model, n_draws=40, random_state=2)
+    two = cf.score_many(plans, model, n_draws=40, random_state=2, n_jobs=2)
+    pd.testing.assert_frame_equal(blocked, serial, check_exact=True)
+    pd.testing.assert_frame_equal(two, serial, check_exact=True)
+    assert serial["probability_low"].notna().all()
 
 
 def test_crossing_thresholds_are_sorted(model):

@@ -659,6 +659,41 @@ def _dummies(labels: np.ndarray, levels: list[str]) -> np.ndarray:
     return np.column_stack([(labels == lv).astype(float) for lv in levels])
 
 
+def _permuted_labels(lab: np.ndarray, plan: tuple, rng: np.random.Generator) -> np.ndarray:
+    """One permutation of ``lab``: within clusters, among cluster units, or among all rows."""
+    if plan[0] == "within":
+        new = lab.copy()
+        for idx in plan[1]:
+            new[idx] = lab[rng.permutation(idx)]
+        return new
+    if plan[0] == "units":
+        return rng.permutation(plan[1])[plan[2]]
+    return rng.permutation(lab)
+
+
+def _permutation_chunk(
+    g: np.ndarray,
+    Q: np.ndarray,
+    lab: np.ndarray,
+    levels: list[str],
+    stat: float,
+    plan: tuple,
+    seeds: list,
+) -> int:
+    """How many permutations (one per seed) reach the observed statistic (one joblib task)."""
+    from copfactors.models._ordinal import _single_threaded_blas
+
+    # many small products: BLAS threads only add overhead here
+    with _single_threaded_blas():
+        return sum(
+            _score_statistic(
+                g, Q, _dummies(_permuted_labels(lab, plan, np.random.default_rng(s)), levels)
+            )[0]
+            >= stat * (1 - 1e-9)
+            for s in seeds
+        )
+
+
 def _permutation_block_test(
     fit: _ModelFit,
     labels: pd.Series,
@@ -667,6 +702,7 @@ def _permutation_block_test(
     within: bool,
     n_permutations: int,
     seed: int,
+    n_jobs: int | None = None,
 ) -> dict[str, Any]:
     """Score test of a categorical block added to the model, with a permutation p-value.
 
@@ -676,6 +712,7 @@ def _permutation_block_test(
     within clusters (``within=True``) or, for an attribute of the cluster, among the clusters
     (``within=False``); without clusters, among all respondents. ``df`` is the number of
     dummy directions not collinear with the model (0: the block cannot be separated).
+    The permutations run through ``joblib.Parallel(n_jobs=n_jobs)``, each from its own seed.
     """
     rows = labels.index[labels.notna().to_numpy()].intersection(fit.X.index)
     lab = labels.loc[rows].to_numpy(dtype=object)
@@ -695,37 +732,27 @@ def _permutation_block_test(
     out.update(stat=stat, df=df)
     if df == 0 or not g @ g > 0:
         return out
-    rng = np.random.default_rng(seed)
     if cl is not None and within:
-        groups = [np.flatnonzero(cl == c) for c in pd.unique(cl)]
-
-        def shuffle() -> np.ndarray:
-            new = lab.copy()
-            for idx in groups:
-                new[idx] = lab[rng.permutation(idx)]
-            return new
-
+        plan: tuple = ("within", [np.flatnonzero(cl == c) for c in pd.unique(cl)])
     elif cl is not None and all(len(set(lab[cl == c])) == 1 for c in pd.unique(cl)):
         units = pd.unique(cl)
         unit_label = np.array([lab[cl == c][0] for c in units], dtype=object)
-        position = pd.Index(units).get_indexer(cl)
-
-        def shuffle() -> np.ndarray:
-            return rng.permutation(unit_label)[position]
-
+        plan = ("units", unit_label, pd.Index(units).get_indexer(cl))
     else:
+        plan = ("all",)
 
-        def shuffle() -> np.ndarray:
-            return rng.permutation(lab)
+    import joblib
 
-    from copfactors.models._ordinal import _single_threaded_blas
+    from copfactors.parallel import chunk_bounds, replicate_seeds
 
-    # many small products: BLAS threads only add overhead here
-    with _single_threaded_blas():
-        exceed = sum(
-            _score_statistic(g, Q, _dummies(shuffle(), levels))[0] >= stat * (1 - 1e-9)
-            for _ in range(n_permutations)
-        )
+    # permutation i draws from its own generator (child i of the seed's first branch), so
+    # the p-value is the same whatever n_jobs, joblib backend or chunking
+    seeds = replicate_seeds(seed, n_permutations)
+    counts = joblib.Parallel(n_jobs=n_jobs)(
+        joblib.delayed(_permutation_chunk)(g, Q, lab, levels, stat, plan, seeds[a:b])
+        for a, b in chunk_bounds(n_permutations, n_jobs)
+    )
+    exceed = int(sum(counts))
     out["p"] = (1 + exceed) / (n_permutations + 1)
     return out
 
@@ -804,6 +831,7 @@ class _Context:
     cluster: str | None
     n_permutations: int = 999
     seed: int = 0
+    n_jobs: int | None = None
     _fit: _ModelFit | str | None = None
     _fitted: bool = False
 
@@ -975,6 +1003,7 @@ def _block_test(ctx: _Context, fit: _ModelFit, column: str, *, within: bool) -> 
         within=within,
         n_permutations=ctx.n_permutations,
         seed=ctx.seed,
+        n_jobs=ctx.n_jobs,
     )
     if clusters is None:
         res["how"] = "labels permuted among respondents"
@@ -1510,6 +1539,7 @@ def compare_with_paper(
     claims: Sequence[str] | None = None,
     n_permutations: int = 999,
     seed: int = 0,
+    n_jobs: int | None = None,
 ) -> ClaimsResult:
     """Hold a survey against the paper's claims, each by its documented rule.
 
@@ -1528,6 +1558,16 @@ def compare_with_paper(
         fewer than :data:`MIN_CLUSTERS` clusters give robust (HC0) ones (said in the notes).
     claims : list of str, optional
         Claim ids to evaluate (default: all, C1 to C13).
+    n_permutations : int, default 999
+        Permutations of the permutation score tests (C6: platform; C10: schooling, professional
+        category, language); at least 19.
+    seed : int, default 0
+        Root seed of the permutations: permutation ``i`` draws from child ``i`` of
+        ``numpy.random.SeedSequence(seed)`` (see :func:`copfactors.parallel.replicate_seeds`),
+        so the p-values do not depend on ``n_jobs`` or on where the work runs.
+    n_jobs : int, optional
+        Workers for the permutations, as :class:`joblib.Parallel` (None: one, or the active
+        ``joblib.parallel_config``, which may be a Dask cluster).
 
     Returns
     -------
@@ -1586,15 +1626,15 @@ def compare_with_paper(
         or n_permutations < 19
     ):
         raise CopFactorsError(f"n_permutations must be an integer >= 19, got {n_permutations!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise CopFactorsError(f"seed must be an integer, got {seed!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise CopFactorsError(f"seed must be a non-negative integer, got {seed!r}")
     # a column without any answer is as good as absent (read_survey keeps such columns)
     empty = [c for c in survey.columns if survey[c].isna().all()]
     if empty:
         attrs = dict(survey.attrs)
         survey = survey.drop(columns=empty)
         survey.attrs = attrs
-    ctx = _Context(survey, float(alpha), link, cluster, int(n_permutations), int(seed))
+    ctx = _Context(survey, float(alpha), link, cluster, int(n_permutations), int(seed), n_jobs)
     rows = []
     for cid in ids:
         claim = _BY_ID[cid]

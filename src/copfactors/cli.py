@@ -212,6 +212,8 @@ def claims(
         int,
         typer.Option(help="Permutations behind the p-values of the categorical block tests."),
     ] = 999,
+    seed: Annotated[int, typer.Option(help="Root seed of the permutations.")] = 0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Workers for the permutations.")] = 1,
 ) -> None:
     """Hold a survey against the paper's claims C1-C13: a verdict and its evidence for each."""
     from copfactors.claims import compare_with_paper
@@ -233,7 +235,7 @@ def claims(
 
             data = read_survey(survey)
             data.attrs["source"] = str(survey)
-        result = compare_with_paper(data, n_permutations=permutations)
+        result = compare_with_paper(data, n_permutations=permutations, seed=seed, n_jobs=jobs)
     except CopFactorsError as err:
         _fail(err)
         return

@@ -484,6 +484,52 @@ def _numeric_column(
 # ---------------------------------------------------------------------------------------------
 # prediction at the estimates and over parameter draws
 # ---------------------------------------------------------------------------------------------
+def _member_draws(kernel: dict[str, Any], X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """P(Y >= level) and expected score of each row under each draw (rows x D)."""
+    import numpy as np
+
+    from copfactors.models._links import get_link
+
+    eta = X[:, kernel["loc_idx"]] @ kernel["beta_t"]  # (n, D)
+    theta_t = kernel["theta"].T
+    if kernel["nominal_idx"]:
+        W = X[:, kernel["nominal_idx"]]
+        cuts = theta_t[:, None, :] + np.einsum("nq,dqj->jnd", W, kernel["gamma"])
+        cuts = np.sort(cuts, axis=0)  # (J, n, D); rows whose cut points cross are sorted
+    else:
+        cuts = theta_t[:, None, :]  # (J, 1, D)
+    sf = get_link(kernel["link"]).sf(cuts - eta[None, :, :])  # P(Y > j) per cut: (J, n, D)
+    p_ge = sf[kernel["k"] - 1]
+    scores = kernel["scores"]
+    exp_score = scores[0] + np.tensordot(np.diff(scores), sf, axes=(0, 0))
+    return p_ge, exp_score
+
+
+def _draw_blocks(
+    kernel: dict[str, Any], X: np.ndarray, w: np.ndarray, blocks: list[tuple[int, int, Any]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted means over each scenario's members, per draw, for consecutive blocks.
+
+    One joblib task. ``blocks`` holds ``(s, e, starts)``: scenarios ``s:e`` (counted from the
+    task's first scenario) and their first rows in ``X``; the blocks tile ``X``.
+    """
+    import numpy as np
+
+    n_scen = blocks[-1][1]
+    D = kernel["theta"].shape[0]
+    prob = np.empty((n_scen, D))
+    expected = np.empty((n_scen, D))
+    bounds = [int(b[2][0]) for b in blocks] + [len(X)]
+    for (s, e, starts), lo, hi in zip(blocks, bounds[:-1], bounds[1:], strict=True):
+        p_ge, exp_score = _member_draws(kernel, X[lo:hi])
+        local = starts - lo
+        wb = w[lo:hi, None]
+        n = np.add.reduceat(w[lo:hi], local)[:, None]
+        prob[s:e] = np.add.reduceat(p_ge * wb, local, axis=0) / n
+        expected[s:e] = np.add.reduceat(exp_score * wb, local, axis=0) / n
+    return prob, expected
+
+
 class _Engine:
     """The model's parameters, the event ``attainment >= level`` and the parameter draws."""
 
@@ -573,50 +619,64 @@ class _Engine:
         }
 
     # -- over the draws ------------------------------------------------------------------------
-    def draws(self, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
-        """Per scenario and draw: mean P(Y >= level) and mean expected score (S x D each)."""
+    def draws(self, batch: _Batch, n_jobs: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per scenario and draw: mean P(Y >= level) and mean expected score (S x D each).
+
+        The scenarios are cut into blocks of whole scenarios (at most about ``_BLOCK`` member
+        rows x draws each, to bound the memory) and the blocks run through
+        ``joblib.Parallel(n_jobs=n_jobs)``, a few contiguous blocks per task. The arithmetic
+        of a block does not depend on where it runs, so the result is the same for every
+        ``n_jobs`` and backend.
+        """
+        import joblib
         import numpy as np
+
+        from copfactors.parallel import chunk_bounds
 
         D = self.n_draws
         X = batch.X.to_numpy(dtype=float)
         w = batch.weights
         S = len(batch.starts)
-        prob = np.empty((S, D))
-        expected = np.empty((S, D))
         ends = np.append(batch.starts[1:], len(X))
-        # blocks of whole scenarios, so that each block's sums are complete
         rows_per_block = max(1, _BLOCK // max(D, 1))
+        blocks: list[tuple[int, int]] = []  # scenarios s:e
         s = 0
         while s < S:
             e = s + 1
             while e < S and ends[e] - batch.starts[s] <= rows_per_block:
                 e += 1
-            lo, hi = int(batch.starts[s]), int(ends[e - 1])
-            p_ge, exp_score = self._members(X[lo:hi])
-            local = batch.starts[s:e] - lo
-            wb = w[lo:hi, None]
-            n = np.add.reduceat(w[lo:hi], local)[:, None]
-            prob[s:e] = np.add.reduceat(p_ge * wb, local, axis=0) / n
-            expected[s:e] = np.add.reduceat(exp_score * wb, local, axis=0) / n
+            blocks.append((s, e))
             s = e
+        kernel = self.kernel()
+        tasks = []
+        for a, b in chunk_bounds(len(blocks), n_jobs):
+            s0, s1 = blocks[a][0], blocks[b - 1][1]
+            lo, hi = int(batch.starts[s0]), int(ends[s1 - 1])
+            local = [(s - s0, e - s0, batch.starts[s:e] - lo) for s, e in blocks[a:b]]
+            tasks.append(joblib.delayed(_draw_blocks)(kernel, X[lo:hi], w[lo:hi], local))
+        prob = np.empty((S, D))
+        expected = np.empty((S, D))
+        results = joblib.Parallel(n_jobs=n_jobs)(tasks)
+        for (a, _), (p_part, e_part) in zip(
+            chunk_bounds(len(blocks), n_jobs), results, strict=True
+        ):
+            s0 = blocks[a][0]
+            prob[s0 : s0 + len(p_part)] = p_part
+            expected[s0 : s0 + len(e_part)] = e_part
         return prob, expected
 
-    def _members(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """P(Y >= level) and expected score of each row under each draw (rows x D)."""
-        import numpy as np
-
-        eta = X[:, self.loc_idx] @ self.beta_t  # (n, D)
-        if self.q:
-            W = X[:, self.nominal_idx]
-            cuts = self.theta.T[:, None, :] + np.einsum("nq,dqj->jnd", W, self.gamma)
-            cuts = np.sort(cuts, axis=0)  # (J, n, D); rows whose cut points cross are sorted
-        else:
-            cuts = self.theta.T[:, None, :]  # (J, 1, D)
-        sf = self.link.sf(cuts - eta[None, :, :])  # P(Y > j) for each cut j: (J, n, D)
-        p_ge = sf[self.k - 1]
-        steps = np.diff(self.scores)
-        exp_score = self.scores[0] + np.tensordot(steps, sf, axes=(0, 0))
-        return p_ge, exp_score
+    def kernel(self) -> dict[str, Any]:
+        """What scoring with draws needs of the engine: small arrays, no model or data."""
+        return {
+            "link": self.link.name,
+            "loc_idx": self.loc_idx,
+            "nominal_idx": self.nominal_idx,
+            "k": self.k,
+            "scores": self.scores,
+            "theta": self.theta,
+            "gamma": self.gamma,
+            "beta_t": self.beta_t,
+        }
 
     def quantiles(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper ends of the central ``interval`` of draws (last axis)."""
@@ -1342,6 +1402,7 @@ def score_many(
     level: Any = 4,
     interval: float = 0.90,
     flags: bool = True,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Score many plans at once: one feature build and one prediction for all their members.
 
@@ -1356,6 +1417,10 @@ def score_many(
         As in :func:`score`; the same draws serve every plan.
     flags : bool, default True
         Compute the risk flags (a little slower for very many plans).
+    n_jobs : int, optional
+        Workers for scoring the draws, as :class:`joblib.Parallel` (None: one, or the active
+        ``joblib.parallel_config``); blocks of whole plans are scored per task, and the
+        result does not depend on ``n_jobs``. Only used with ``n_draws``.
 
     Returns
     -------
@@ -1406,7 +1471,7 @@ def score_many(
     batch = _batch(fitted, resolved)
     point = engine.point(batch)
     if engine.n_draws:
-        prob_d, exp_d = engine.draws(batch)
+        prob_d, exp_d = engine.draws(batch, n_jobs=n_jobs)
         p_lo, p_hi = engine.quantiles(prob_d)
         e_lo, e_hi = engine.quantiles(exp_d)
     else:
