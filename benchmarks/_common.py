@@ -41,6 +41,15 @@ def simulate(n: int, n_drivers: int = len(DRIVERS)) -> tuple[pd.DataFrame, pd.Se
     return X[keep], y[keep].astype("int64")
 
 
+def emit(lines: list[str], markdown=None) -> None:
+    """Print a benchmark's Markdown section and append it to the ``--markdown`` file, if any."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if markdown:
+        with markdown.open("a", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+
+
 def timed(fn, *args, **kwargs):
     start = time.perf_counter()
     out = fn(*args, **kwargs)

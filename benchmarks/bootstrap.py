@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DRIVERS, SEED, log, simulate, table, timed
+from _common import DRIVERS, SEED, emit, log, simulate, table, timed
 
 
 def payload(n: int, n_boot: int, n_chunks: int, X: np.ndarray | None = None) -> dict:
@@ -180,11 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         "pickles them into every task below 1 MB and memory-maps them above.",
     ]
     lines += ["", *notes] if notes else []
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        with args.markdown.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+    emit(lines, args.markdown)
     return 0
 
 

@@ -47,7 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import SEED, log, simulate, table, timed
+from _common import SEED, emit, log, simulate, table, timed
 
 PLOTTING_MODULES = (
     "plotly",
@@ -247,11 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         table(binary_rows),
     ]
     lines += ["", *notes] if notes else []
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        with args.markdown.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+    emit(lines, args.markdown)
     return 0
 
 

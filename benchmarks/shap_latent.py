@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _common import DRIVERS, SEED, log, simulate, table
+from _common import DRIVERS, SEED, emit, log, simulate, table
 
 TOOLS = ("copfactors", "shap")
 
@@ -148,11 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "copfactors computes the closed form `coef * (x - mean of the background)` and wraps it "
         "in a `shap.Explanation`; `shap.LinearExplainer` (interventional) gives the same values.",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        with args.markdown.open("a", encoding="utf-8") as fh:
-            fh.write(text + "\n")
+    emit(lines, args.markdown)
     return 0
 
 
