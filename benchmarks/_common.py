@@ -56,6 +56,57 @@ def timed(fn, *args, **kwargs):
     return out, time.perf_counter() - start
 
 
+def three_ways(run, X, y, n_jobs: int, dask: bool = True) -> tuple[list[tuple], float | None]:
+    """Time ``run`` serially, with loky's ``n_jobs`` processes and on a Dask LocalCluster.
+
+    ``run(**kwargs)`` is called with ``n_jobs=1``, then without arguments inside
+    ``joblib.parallel_config(backend="loky", n_jobs=n_jobs)``, then (with ``dask``) inside
+    ``parallel_config(backend="dask")`` on a ``distributed.LocalCluster`` of ``n_jobs`` worker
+    processes x 1 thread. The workers are started, and import copfactors, in an untimed small
+    bootstrap on ``X, y`` first. Returns ``(way, result, seconds)`` per way and the seconds the
+    cluster took to start and warm up (None without ``dask``).
+    """
+    import joblib
+
+    from copfactors.models import OrdinalRegression
+
+    def warm_up() -> None:
+        OrdinalRegression().bootstrap(X, y, n_boot=4)
+
+    serial, serial_s = timed(run, n_jobs=1)
+    log(f"  serial {serial_s:.1f} s")
+    ways = [("serial (n_jobs=1)", serial, serial_s)]
+    with joblib.parallel_config(backend="loky", n_jobs=n_jobs):
+        warm_up()
+        local, local_s = timed(run)
+    log(f"  n_jobs={n_jobs} {local_s:.1f} s")
+    ways.append((f"loky, n_jobs={n_jobs}", local, local_s))
+    if not dask:
+        return ways, None
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    start = time.perf_counter()
+    with (
+        LocalCluster(
+            n_workers=n_jobs,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        Client(cluster),
+        joblib.parallel_config(backend="dask"),
+    ):
+        warm_up()
+        startup = time.perf_counter() - start
+        on_dask, dask_s = timed(run)
+    log(f"  dask {dask_s:.1f} s (cluster start and warm-up {startup:.1f} s, not included)")
+    ways.append((f"Dask LocalCluster, {n_jobs} workers x 1 thread", on_dask, dask_s))
+    return ways, startup
+
+
 def table(rows: list[dict]) -> str:
     header = list(rows[0])
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]

@@ -30,14 +30,12 @@ The Markdown section goes to stdout (and is appended to ``--markdown``); progres
 from __future__ import annotations
 
 import argparse
-import logging
 import pickle
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from _common import DRIVERS, SEED, emit, log, simulate, table, timed
+from _common import DRIVERS, SEED, emit, log, simulate, table, three_ways
 
 
 def payload(n: int, n_boot: int, n_chunks: int, X: np.ndarray | None = None) -> dict:
@@ -77,8 +75,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n_boot = 200 if args.quick else args.n_boot
 
-    import joblib
-
     from copfactors.models import OrdinalRegression
 
     X, y = simulate(args.n)
@@ -92,38 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     log(f"bootstrap: {n_boot} replicates + {n} jackknife refits at n={n}")
-    rows = []
-    serial, serial_s = timed(run, n_jobs=1)
-    log(f"  serial {serial_s:.1f} s")
-    rows.append(("serial (n_jobs=1)", serial, serial_s))
-
-    with joblib.parallel_config(backend="loky", n_jobs=args.n_jobs):
-        OrdinalRegression().bootstrap(X, y, n_boot=4)  # start the worker processes
-        local, local_s = timed(run)
-    log(f"  n_jobs={args.n_jobs} {local_s:.1f} s")
-    rows.append((f"loky, n_jobs={args.n_jobs}", local, local_s))
-
+    rows, startup = three_ways(run, X, y, args.n_jobs, dask=not args.no_dask)
+    serial, serial_s = rows[0][1], rows[0][2]
     notes = []
-    if not args.no_dask:
-        from distributed import Client, LocalCluster
-
-        start = time.perf_counter()
-        with (
-            LocalCluster(
-                n_workers=args.n_jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            ) as cluster,
-            Client(cluster),
-            joblib.parallel_config(backend="dask"),
-        ):
-            OrdinalRegression().bootstrap(X, y, n_boot=4)  # workers import copfactors
-            startup = time.perf_counter() - start
-            on_dask, dask_s = timed(run)
-        log(f"  dask {dask_s:.1f} s (cluster start and warm-up {startup:.1f} s, not included)")
-        rows.append((f"Dask LocalCluster, {args.n_jobs} workers x 1 thread", on_dask, dask_s))
+    if startup is not None:
         notes.append(
             f"Starting the LocalCluster and a first small bootstrap (the workers import "
             f"copfactors) took {startup:.1f} s, outside the timing."

@@ -37,7 +37,6 @@ import contextlib
 import importlib.util
 import io
 import json
-import logging
 import subprocess
 import sys
 import tempfile
@@ -47,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import SEED, emit, log, simulate, table, timed
+from _common import SEED, emit, log, simulate, table, three_ways, timed
 
 PLOTTING_MODULES = (
     "plotly",
@@ -137,44 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     n_drivers = 8 if args.quick else args.drivers
     n_fits = 2**n_drivers - 1
 
-    import joblib
-
     from copfactors.models import OrdinalRegression
 
     X, y = simulate(args.n, n_drivers)
     model = OrdinalRegression(link="logit").fit(X, y)
     log(f"dominance: {n_drivers} drivers, {n_fits} fits per way, n={len(X)}")
 
-    ways = []
-    serial, serial_s = timed(shares, model, X, y, n_jobs=1)
-    log(f"  serial {serial_s:.1f} s")
-    ways.append(("serial (n_jobs=1)", serial, serial_s))
-    with joblib.parallel_config(backend="loky", n_jobs=args.n_jobs):
-        OrdinalRegression().bootstrap(X, y, n_boot=4)  # start the worker processes
-        local, local_s = timed(shares, model, X, y)
-    log(f"  n_jobs={args.n_jobs} {local_s:.1f} s")
-    ways.append((f"loky, n_jobs={args.n_jobs}", local, local_s))
+    ways, startup = three_ways(
+        lambda **kw: shares(model, X, y, **kw), X, y, args.n_jobs, dask=not args.no_dask
+    )
+    serial, serial_s = ways[0][1], ways[0][2]
     notes = []
-    if not args.no_dask:
-        from distributed import Client, LocalCluster
-
-        start = time.perf_counter()
-        with (
-            LocalCluster(
-                n_workers=args.n_jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            ) as cluster,
-            Client(cluster),
-            joblib.parallel_config(backend="dask"),
-        ):
-            OrdinalRegression().bootstrap(X, y, n_boot=4)  # workers import copfactors
-            startup = time.perf_counter() - start
-            on_dask, dask_s = timed(shares, model, X, y)
-        log(f"  dask {dask_s:.1f} s")
-        ways.append((f"Dask LocalCluster, {args.n_jobs} workers x 1 thread", on_dask, dask_s))
+    if startup is not None:
         notes.append(f"Cluster start and warm-up: {startup:.1f} s, outside the timing.")
 
     rows = []

@@ -39,37 +39,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _common import DRIVERS, SEED, simulate
 
-import copfactors as cf
 from copfactors.explain import drivers
 from copfactors.models import OrdinalRegression
 
-DRIVERS = [
-    "commitment",
-    "steward_active",
-    "voluntary",
-    "prior_acquaintance",
-    "hours_per_week",
-    "training_received",
-    "org_support",
-    "employer_recognition",
-    "peer_recognition",
-    "tech_mastery",
-    "gender_woman",
-    "age_50_plus",
-]
-SEED = 2024
 
-
-def simulate(n: int) -> tuple[pd.DataFrame, pd.Series]:
-    """SIMULATED survey of ``n`` respondents: the 12 drivers and the ordinal attainment."""
-    survey = cf.make_survey(seed=SEED, mode="parametric", n_respondents=n)
-    X = cf.simulation_design(survey)[DRIVERS]
-    y = cf.attainment(survey, kind="ordinal").astype("int64")
-    return X, y
-
-
-def timed(fn, *args, **kwargs):
+def timed_cpu(fn, *args, **kwargs):
     """Result, wall seconds and CPU seconds of this process (not of joblib's workers)."""
     cpu0, start = time.process_time(), time.perf_counter()
     out = fn(*args, **kwargs)
@@ -78,16 +54,16 @@ def timed(fn, *args, **kwargs):
 
 def run(n: int, n_jobs: int, repeats: int) -> dict[str, object]:
     X, y = simulate(n)
-    model, fit_s, _ = timed(OrdinalRegression(link="logit").fit, X, y)
-    _, base_s, _ = timed(drivers, model, X, y=y, importance=None)
+    model, fit_s, _ = timed_cpu(OrdinalRegression(link="logit").fit, X, y)
+    _, base_s, _ = timed_cpu(drivers, model, X, y=y, importance=None)
     load_before = os.getloadavg()[0]
     serial_s, parallel_s, serial_cpu = [], [], []
     # alternate the two settings so that a change of load on the machine hits both
     for _ in range(repeats):
-        serial, wall, cpu = timed(drivers, model, X, y=y, importance="exact", n_jobs=1)
+        serial, wall, cpu = timed_cpu(drivers, model, X, y=y, importance="exact", n_jobs=1)
         serial_s.append(wall)
         serial_cpu.append(cpu)
-        parallel, wall, _ = timed(drivers, model, X, y=y, importance="exact", n_jobs=n_jobs)
+        parallel, wall, _ = timed_cpu(drivers, model, X, y=y, importance="exact", n_jobs=n_jobs)
         parallel_s.append(wall)
     load_after = os.getloadavg()[0]
     s = serial.table.set_index("driver")["importance_share"]

@@ -648,8 +648,9 @@ class _Engine:
             blocks.append((s, e))
             s = e
         kernel = self.kernel()
+        bounds = chunk_bounds(len(blocks), n_jobs)
         tasks = []
-        for a, b in chunk_bounds(len(blocks), n_jobs):
+        for a, b in bounds:
             s0, s1 = blocks[a][0], blocks[b - 1][1]
             lo, hi = int(batch.starts[s0]), int(ends[s1 - 1])
             local = [(s - s0, e - s0, batch.starts[s:e] - lo) for s, e in blocks[a:b]]
@@ -657,9 +658,7 @@ class _Engine:
         prob = np.empty((S, D))
         expected = np.empty((S, D))
         results = joblib.Parallel(n_jobs=n_jobs)(tasks)
-        for (a, _), (p_part, e_part) in zip(
-            chunk_bounds(len(blocks), n_jobs), results, strict=True
-        ):
+        for (a, _), (p_part, e_part) in zip(bounds, results, strict=True):
             s0 = blocks[a][0]
             prob[s0 : s0 + len(p_part)] = p_part
             expected[s0 : s0 + len(e_part)] = e_part
