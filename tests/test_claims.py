@@ -465,6 +465,8 @@ def test_the_claims_table_is_the_same_with_n_jobs():
 def test_seed_must_be_a_non_negative_integer():
     with pytest.raises(CopFactorsError, match="seed must be a non-negative integer"):
         compare_with_paper(load_example_survey(), claims=["C1"], seed=-1)
+    with pytest.raises(CopFactorsError, match="n_jobs must be None or a non-zero integer"):
+        compare_with_paper(load_example_survey(), claims=["C1"], n_jobs=0)
 
 
 def test_holm_adjustment_by_hand():

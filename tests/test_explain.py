@@ -649,3 +649,12 @@ def test_a_failing_subset_fit_is_recorded_not_raised(small):
     assert out[1][1] is False and math.isnan(out[1][0])
     assert out[0][1] and out[2][1]
     assert out[2][0] == pytest.approx(OrdinalRegression().fit(X[["a", "b"]], y).loglik_)
+
+
+def test_n_jobs_zero_is_refused_by_name(small):
+    X, y = small
+    model = OrdinalRegression().fit(X, y)
+    with pytest.raises(CopFactorsError, match=r"n_jobs must be None or a non-zero integer .*got 0"):
+        drivers(model, X, y=y, n_jobs=0)
+    with pytest.raises(CopFactorsError, match="n_jobs must be None or a non-zero integer"):
+        compare_models(X, y, n_jobs=0)

@@ -416,3 +416,16 @@ def test_docstring_examples_run():
     for test in finder.find(OrdinalRegression.bootstrap, "bootstrap", globs={}):
         runner.run(test)
     assert runner.summarize(verbose=False) == doctest.TestResults(failed=0, attempted=8)
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, True, "2"])
+def test_n_jobs_is_checked_before_any_work(bad):
+    with pytest.raises(
+        ModelInputError, match=f"n_jobs must be None or a non-zero integer.*{bad!r}"
+    ):
+        parallel.check_n_jobs(bad)
+    x = np.random.default_rng(0).normal(size=(40, 1))
+    y = np.digitize(x[:, 0], [-0.5, 0.5])
+    with pytest.raises(ModelInputError, match="n_jobs must be"):
+        OrdinalRegression().bootstrap(x, y, n_boot=5, n_jobs=bad)
+    assert parallel.check_n_jobs(np.int64(-2)) == -2

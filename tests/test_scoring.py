@@ -242,6 +242,8 @@ def test_draws_are_the_same_in_one_block_many_blocks_and_two_processes(model, mo
     pd.testing.assert_frame_equal(blocked, serial, check_exact=True)
     pd.testing.assert_frame_equal(two, serial, check_exact=True)
     assert serial["probability_low"].notna().all()
+    with pytest.raises(CopFactorsError, match="n_jobs must be None or a non-zero integer"):
+        cf.score_many(plans, model, n_draws=40, n_jobs=0)
 
 
 def test_crossing_thresholds_are_sorted(model):

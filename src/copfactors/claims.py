@@ -1628,6 +1628,9 @@ def compare_with_paper(
         raise CopFactorsError(f"n_permutations must be an integer >= 19, got {n_permutations!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise CopFactorsError(f"seed must be a non-negative integer, got {seed!r}")
+    from copfactors.parallel import check_n_jobs
+
+    n_jobs = check_n_jobs(n_jobs)
     # a column without any answer is as good as absent (read_survey keeps such columns)
     empty = [c for c in survey.columns if survey[c].isna().all()]
     if empty:

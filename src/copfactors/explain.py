@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from copfactors.errors import CopFactorsError, CopFactorsWarning, FeatureError, NotFittedError
+from copfactors.parallel import check_n_jobs
 
 if TYPE_CHECKING:  # pragma: no cover
     import shap
@@ -765,6 +766,7 @@ def drivers(
     for name, value, low in (("max_exact", max_exact, 1), ("n_samples", n_samples, 2)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
             raise CopFactorsError(f"{name} must be an integer >= {low}, got {value!r}")
+    check_n_jobs(n_jobs)
 
     frame = _as_model_frame(model, X)
     n = len(frame)
@@ -1563,6 +1565,7 @@ def compare_models(
         raise CopFactorsError(f"models lists a name twice: {models!r}")
     if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2:
         raise CopFactorsError(f"cv must be an integer >= 2, got {cv!r}")
+    check_n_jobs(n_jobs)
     frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
     if frame.ndim != 2:
         raise CopFactorsError("X must be 2-dimensional")

@@ -53,6 +53,7 @@ __all__ = [
     "bca_interval",
     "bias_correction",
     "bootstrap",
+    "check_n_jobs",
     "chunk_bounds",
     "percentile_interval",
     "replicate_seeds",
@@ -289,6 +290,46 @@ def _root_sequence(random_state: Any) -> np.random.SeedSequence:
     )
 
 
+def check_n_jobs(n_jobs: Any) -> int | None:
+    """Check an ``n_jobs`` argument: None or a non-zero integer, as :class:`joblib.Parallel`.
+
+    Parameters
+    ----------
+    n_jobs : object
+
+    Returns
+    -------
+    int or None
+        ``n_jobs`` unchanged (as a Python int).
+
+    Raises
+    ------
+    copfactors.models.ModelInputError
+        Naming the value, for 0, a boolean, a float or anything not an integer.
+
+    Examples
+    --------
+    >>> from copfactors.parallel import check_n_jobs
+    >>> check_n_jobs(-1), check_n_jobs(None)
+    (-1, None)
+    >>> try:
+    ...     check_n_jobs(0)
+    ... except ValueError as err:
+    ...     print(str(err).split(" (")[0])
+    n_jobs must be None or a non-zero integer
+    """
+    from copfactors.models._validation import ModelInputError
+
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int | np.integer) or n_jobs == 0:
+        raise ModelInputError(
+            f"n_jobs must be None or a non-zero integer (joblib's meaning: 2 is two workers, "
+            f"-1 all cores), got {n_jobs!r}"
+        )
+    return int(n_jobs)
+
+
 def chunk_bounds(n_items: int, n_jobs: int | None = None) -> list[tuple[int, int]]:
     """Cut ``range(n_items)`` into contiguous chunks, one joblib task each.
 
@@ -315,6 +356,7 @@ def chunk_bounds(n_items: int, n_jobs: int | None = None) -> list[tuple[int, int
     """
     import joblib
 
+    n_jobs = check_n_jobs(n_jobs)
     if n_items <= 0:
         return []
     workers = max(int(joblib.effective_n_jobs(n_jobs)), 1)
@@ -643,6 +685,7 @@ def bootstrap(
     if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot < 2:
         raise ModelInputError(f"n_boot must be an integer >= 2, got {n_boot!r}")
     n_boot = int(n_boot)
+    n_jobs = check_n_jobs(n_jobs)
     alpha = float(model.alpha if alpha is None else alpha)
     _check_alpha(alpha)
     root = _root_sequence(random_state)

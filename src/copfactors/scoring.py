@@ -1446,6 +1446,9 @@ def score_many(
     import numpy as np
     import pandas as pd
 
+    from copfactors.parallel import check_n_jobs
+
+    n_jobs = check_n_jobs(n_jobs)
     resolved = [_resolve_plan(p) for p in plans]
     fitted = _resolve_model(model)
     engine = _Engine(
