@@ -4,7 +4,10 @@ serially; score_dask.
 One ``distributed.LocalCluster`` (2 worker processes of this interpreter, 1 thread each) serves
 the whole module. Each joblib computation is run serially and under
 ``joblib.parallel_config(backend="dask")``, and the results must be identical, not close: the
-seeds are per replicate (or fixed folds and subsets) and each refit is deterministic. A task
+seeds are per replicate (or fixed folds and subsets) and each refit is deterministic. Exact
+equality is sound here, unlike between machines: every worker is a process of this interpreter on
+this CPU (same BLAS kernel), each fit runs its BLAS calls single-threaded in the parent and in
+the workers alike, and each task computes the same sums in the same order. A task
 stream records that the work really ran on the cluster's workers.
 """
 

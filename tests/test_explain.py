@@ -172,6 +172,7 @@ def test_auto_importance_samples_above_max_exact(example):
 def test_importance_does_not_depend_on_n_jobs(example, example_table):
     X, y, model = example
     parallel = drivers(model, X, y=y, n_jobs=2)
+    # exact: each subset fit is the same computation (single-threaded BLAS) in whichever process
     assert_array_equal(parallel.table["importance_share"], example_table.table["importance_share"])
     assert_array_equal(parallel.table["driver"], example_table.table["driver"])
 
@@ -585,6 +586,7 @@ def test_compare_models_does_not_depend_on_n_jobs(example):
     models = ["ordinal_logit", "gradient_boosting"]
     serial = compare_models(X, y, models=models, cv=3, n_jobs=1)
     parallel = compare_models(X, y, models=models, cv=3, n_jobs=2)
+    # exact: fixed folds, each fold's fit single-threaded on this machine whatever n_jobs is
     pd.testing.assert_frame_equal(serial, parallel, check_exact=True)
 
 

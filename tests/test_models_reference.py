@@ -722,8 +722,12 @@ def test_matches_statsmodels_ordered_model(link, distr):
 
     X, y = _random_ordinal(seed=7)
     sm_model = OrderedModel(ordered(y, [1, 2, 3, 4]), X, distr=distr)
-    sm = sm_model.fit(method="newton", disp=False, maxiter=200, tol=1e-12)
-    assert sm.mle_retvals["converged"]
+    # statsmodels' Newton step tolerance is on the parameters while its score is a numerical
+    # derivative (noise about 1e-7 here): tol=1e-12 cannot be met on some BLAS kernels, 1e-8
+    # converges on every kernel tried. The peer's answer counts only once it has converged.
+    sm = sm_model.fit(method="newton", disp=False, maxiter=1000, tol=1e-8)
+    if not sm.mle_retvals["converged"]:
+        pytest.skip(f"statsmodels OrderedModel ({distr}) did not converge on this machine")
     ours = OrdinalRegression(link=link).fit(X, y)
     k = X.shape[1]
     thresholds = sm_model.transform_threshold_params(sm.params.to_numpy())[1:-1]

@@ -19,6 +19,7 @@ from copfactors import scoring
 from copfactors.errors import CopFactorsError, PlanError
 from copfactors.persist import AttainmentModel, fit_attainment_model
 from copfactors.plans import PlannedCoP
+from helpers import assert_json_close, assert_text_close
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -500,16 +501,34 @@ def test_packaged_reference_model_is_the_models_folder_copy(model):
 
 
 def test_reference_model_files_are_reproducible(tmp_path):
+    # The fit goes through LAPACK and Newton's method, whose last digits depend on the CPU's
+    # BLAS kernel: the model files are compared parsed (numbers to 1e-10 relative, far below any
+    # printed digit and far above the 1e-16 kernel noise), the card as text (words exactly,
+    # numbers to one printed unit). The regenerated files must still load (checksum valid).
     written = _script("make_reference_model").write(tmp_path)
     for path in written:
         rel = path.relative_to(tmp_path)
-        assert path.read_bytes() == (ROOT / rel).read_bytes(), rel
+        shipped = ROOT / rel
+        if path.suffix == ".json":
+            assert_json_close(
+                json.loads(path.read_text(encoding="utf-8")),
+                json.loads(shipped.read_text(encoding="utf-8")),
+                rtol=1e-10,
+            )
+            cf.load_model(path)
+        else:
+            assert_text_close(
+                path.read_text(encoding="utf-8"), shipped.read_text(encoding="utf-8"), name=str(rel)
+            )
 
 
 def test_scoring_page_is_current():
     page = ROOT / "docs" / "scoring.md"
-    assert _script("make_scoring_doc").render() == page.read_text(encoding="utf-8"), (
-        "docs/scoring.md is out of date: run python scripts/make_scoring_doc.py"
+    # the page prints scores of the reference model: numbers to one printed unit (see above)
+    assert_text_close(
+        _script("make_scoring_doc").render(),
+        page.read_text(encoding="utf-8"),
+        name="docs/scoring.md (run python scripts/make_scoring_doc.py)",
     )
 
 

@@ -214,7 +214,7 @@ def _run_blocks(design: Design, work: Callable[[list], Any]) -> list[Any]:
     Large designs are split into ``_GROUPS`` groups that run in threads (NumPy's element-wise
     operations and BLAS release the GIL); each group returns its own partial sums and the
     caller adds them up in group order. The grouping depends only on the data, not on the
-    number of CPUs, so results are identical on every machine.
+    number of CPUs, so results on one machine do not depend on how many threads run them.
     """
     blocks = _chunks(design)
     n_groups = 1 if design.n * max(design.p + design.q, 1) < _PARALLEL_MIN_CELLS else _GROUPS
