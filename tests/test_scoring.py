@@ -503,8 +503,9 @@ def test_packaged_reference_model_is_the_models_folder_copy(model):
 def test_reference_model_files_are_reproducible(tmp_path):
     # The fit goes through LAPACK and Newton's method, whose last digits depend on the CPU's
     # BLAS kernel: the model files are compared parsed (numbers to 1e-10 relative, far below any
-    # printed digit and far above the 1e-16 kernel noise), the card as text (words exactly,
-    # numbers to one printed unit). The regenerated files must still load (checksum valid).
+    # printed digit and far above the 1e-16 kernel noise; 1e-9 absolute for values that are
+    # round-off themselves, such as the converged gradient of about 1e-11), the card as text
+    # (words exactly, numbers to one printed unit). The regenerated files must still load.
     written = _script("make_reference_model").write(tmp_path)
     for path in written:
         rel = path.relative_to(tmp_path)
@@ -514,6 +515,7 @@ def test_reference_model_files_are_reproducible(tmp_path):
                 json.loads(path.read_text(encoding="utf-8")),
                 json.loads(shipped.read_text(encoding="utf-8")),
                 rtol=1e-10,
+                atol=1e-9,
             )
             cf.load_model(path)
         else:
