@@ -3,7 +3,7 @@
 The data are SIMULATED: ``copfactors.make_survey(mode="parametric", seed=2024,
 n_respondents=180)`` and the 12 respondent-level drivers of ``copfactors.simulation_design``
 (the same as ``benchmarks/drivers.py``). General dominance weights of McFadden's R-squared are
-computed by ``copfactors.explain.drivers(model, X, y=y, importance="exact")``, which fits the
+computed by ``copfactors.inspection.drivers(model, X, y=y, importance="exact")``, which fits the
 model on every subset of drivers (``2^12 - 1 = 4095`` fits: 4094 proper non-empty subsets and
 the full model) through ``joblib.Parallel``:
 
@@ -61,7 +61,7 @@ PLOTTING_MODULES = (
 
 
 def shares(model, X, y, **kwargs) -> pd.Series:
-    from copfactors.explain import drivers
+    from copfactors.inspection import drivers
 
     table = drivers(model, X, y=y, importance="exact", po_test=None, ame_se=None, **kwargs)
     return table.table.set_index("driver")["importance_share"].loc[list(X.columns)]

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from _common import DRIVERS, SEED, simulate
 
-from copfactors.explain import drivers
+from copfactors.inspection import drivers
 from copfactors.models import OrdinalRegression
 
 

@@ -1,4 +1,4 @@
-"""Time SHAP values on the latent scale: copfactors.explain against shap.LinearExplainer.
+"""Time SHAP values on the latent scale: copfactors.inspection against shap.LinearExplainer.
 
 The data are SIMULATED: ``copfactors.make_survey(mode="parametric", seed=2024)`` at each
 ``--sizes`` (respondents) and the 12 respondent-level drivers of
@@ -7,7 +7,7 @@ them. Both tools explain the model's linear predictor ``x'beta`` for every row a
 same background (100 rows drawn with ``numpy.random.default_rng(0)``, the sample
 ``explain(..., max_background=100, random_state=0)`` takes):
 
-- copfactors: ``copfactors.explain.explain(model, X, scale="latent", max_background=100)``,
+- copfactors: ``copfactors.inspection.explain(model, X, scale="latent", max_background=100)``,
   which returns a ``shap.Explanation``;
 - shap: ``shap.LinearExplainer((coef, 0.0), background)(X)``, the interventional linear
   explainer a user would otherwise set up by hand.
@@ -44,7 +44,7 @@ TOOLS = ("copfactors", "shap")
 
 def _child(tool: str, n: int, repeat: int, out: Path) -> None:
     """Subprocess: fit, explain ``repeat`` times with ``tool``, save the values and timings."""
-    from copfactors.explain import explain
+    from copfactors.inspection import explain
     from copfactors.models import OrdinalRegression
 
     X, y = simulate(n)

@@ -88,3 +88,15 @@ def test_header_only_file(tmp_path):
     result = run(path)
     assert result.exit_code == 1
     assert "no data rows" in result.stdout
+
+
+def test_bad_input_is_one_line_without_traceback(tmp_path):
+    path = tmp_path / "survey.txt"
+    survey().to_csv(path, index=False)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "unsupported file extension '.txt'" in lines[0]

@@ -27,7 +27,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 import copfactors as cf
 from copfactors.distributed import score_columns, score_dask, score_frame
 from copfactors.errors import CopFactorsError
-from copfactors.explain import compare_models, drivers
+from copfactors.inspection import compare_models, drivers
 from copfactors.models import OrdinalRegression
 from helpers import simulate_ordinal
 
@@ -258,12 +258,3 @@ def test_empty_partitions_score_to_empty_frames(scoring):
     empty = score_frame(survey.iloc[:0], model)
     assert empty.columns.tolist() == COLUMNS and len(empty) == 0
     assert (empty.dtypes == np.float64).all()
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    import copfactors.distributed as module
-
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 15 and result.failed == 0

@@ -65,3 +65,26 @@ def test_schema_error_message_accepts_pandas_na_rows():
     text = str(errors.SchemaError(problems))
     assert "column 'cop_id': column is empty" in text
     assert "column 'gender', row 4, value 'x': not allowed" in text
+
+
+def test_parameter_error_is_copfactors_and_value_error():
+    assert issubclass(errors.ParameterError, errors.CopFactorsError)
+    assert issubclass(errors.ParameterError, ValueError)
+    assert issubclass(errors.ParameterTypeError, errors.ParameterError)
+    assert issubclass(errors.ParameterTypeError, TypeError)
+    assert issubclass(errors.ParameterKeyError, errors.ParameterError)
+    assert issubclass(errors.ParameterKeyError, KeyError)
+    assert str(errors.ParameterKeyError("'x' is not a codebook variable")) == (
+        "'x' is not a codebook variable"
+    )
+
+
+def test_model_input_error_is_defined_in_errors():
+    import copfactors.models
+    from copfactors.models import _validation
+
+    assert errors.ModelInputError.__module__ == "copfactors.errors"
+    assert copfactors.models.ModelInputError is errors.ModelInputError
+    assert _validation.ModelInputError is errors.ModelInputError
+    assert issubclass(errors.ModelInputError, errors.CopFactorsError)
+    assert issubclass(errors.ModelInputError, ValueError)

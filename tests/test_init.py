@@ -46,3 +46,40 @@ def test_unknown_attribute_raises():
 
 def test_dir_lists_public_names():
     assert set(copfactors.__all__) - {"__version__"} <= set(dir(copfactors))
+
+
+def _type_checking_names() -> dict[str, str]:
+    """Names imported under ``if TYPE_CHECKING:`` in the package's ``__init__``, with modules."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(copfactors.__file__).read_text(encoding="utf-8"))
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    return {
+        alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def test_type_checkers_see_every_lazy_name_from_its_module():
+    assert _type_checking_names() == copfactors._LAZY
+
+
+def test_all_is_a_literal_list_of_the_lazy_names():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(copfactors.__file__).read_text(encoding="utf-8"))
+    assigned = next(
+        node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "__all__"
+    )
+    assert isinstance(assigned, ast.List)
+    assert sorted(ast.literal_eval(assigned)) == sorted([*copfactors._LAZY, "__version__"])

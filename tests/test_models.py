@@ -151,8 +151,8 @@ def test_binary_cluster_is_statsmodels_uncorrected_times_g_over_g_minus_1(binary
 @pytest.mark.parametrize("link", ["logit", "probit", "cloglog"])
 def test_analytic_derivatives_match_finite_differences(link):
     from copfactors.models import _solver
+    from copfactors.models._core import build_design
     from copfactors.models._links import get_link
-    from copfactors.models._ordinal import _design
 
     rng = np.random.default_rng(40)
     n = 200
@@ -162,7 +162,7 @@ def test_analytic_derivatives_match_finite_differences(link):
     y = np.digitize(X["hours"] - 0.5 * X["steward"] + rng.logistic(size=n), [-1, 0, 1])
     w = rng.integers(1, 4, n).astype(float)
     model = OrdinalRegression(link=link, nominal=["steward"]).fit(X, y, sample_weight=w)
-    design = _design(model._data, model._loc_idx, model._nominal_idx)
+    design = build_design(model._data, model._loc_idx, model._nominal_idx)
     F = get_link(link)
     params = model.params_.to_numpy()
     _, grad, info = _solver.derivatives(design, F, params, ordered=False)
@@ -338,7 +338,9 @@ def test_no_odds_ratios_for_probit():
 @pytest.mark.parametrize("style", ["text", "html", "latex"])
 def test_print_summary_prints_and_returns(fitted, style, capsys):
     _, _, model = fitted
-    text = model.print_summary(style=style)
+    text = model.render_summary(style=style)
+    assert capsys.readouterr().out == ""
+    assert model.print_summary(style=style) is None
     assert capsys.readouterr().out.strip() == text.strip()
     for fact in [
         "Observations",
@@ -599,7 +601,7 @@ def test_nearly_collinear_predictor_is_accepted_exactly_collinear_refused():
     [("logit", False, None), ("probit", True, None), ("cloglog", False, [1]), ("logit", True, [0])],
 )
 def test_point_fit_gives_the_estimates_of_fit_bit_for_bit(link, weighted, nominal):
-    from copfactors.models._ordinal import point_fit
+    from copfactors.models import point_fit
 
     X, y = simulate_ordinal(250, BETA, THRESHOLDS, seed=20)
     w = np.random.default_rng(20).integers(1, 4, len(X)).astype(float) if weighted else None
@@ -620,7 +622,7 @@ def test_point_fit_gives_the_estimates_of_fit_bit_for_bit(link, weighted, nomina
 
 
 def test_point_fit_reports_separation_by_position():
-    from copfactors.models._ordinal import point_fit
+    from copfactors.models import point_fit
 
     X, y = simulate_ordinal(200, BETA, THRESHOLDS, seed=21)
     codes = np.asarray(y.cat.codes, dtype=np.int64)
@@ -701,7 +703,7 @@ def test_non_convergence_warns():
     assert model.converged_ is False
     assert model.n_iter_ == 1
     assert model.summary().attrs["converged"] is False
-    assert "did not converge" in model.print_summary()
+    assert "did not converge" in model.render_summary()
 
 
 def test_complete_separation_warns_and_marks_summary():
@@ -716,7 +718,7 @@ def test_complete_separation_warns_and_marks_summary():
     table = model.summary()
     assert table.attrs["separation"] == ["steward_present"]
     assert any("separation" in note for note in table.attrs["notes"])
-    assert "separation by steward_present" in model.print_summary()
+    assert "separation by steward_present" in model.render_summary()
 
 
 def test_ordinal_separation_by_monotone_predictor_warns():

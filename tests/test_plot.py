@@ -308,10 +308,3 @@ def test_headless_uses_agg():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "agg"
-
-
-def test_docstring_examples():
-    import doctest
-
-    result = doctest.testmod(plot, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 5

@@ -37,11 +37,6 @@ def model() -> AttainmentModel:
     return scoring.reference_model()
 
 
-@pytest.fixture(scope="module")
-def survey() -> pd.DataFrame:
-    return cf.load_example_survey()
-
-
 def _plan(**overrides) -> PlannedCoP:
     data = {
         "name": "pilot",

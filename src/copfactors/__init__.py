@@ -18,9 +18,42 @@ Examples
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # pragma: no cover
+    # the same names, eagerly, for type checkers and IDEs (never run)
+    from copfactors.claims import ClaimsResult, compare_with_paper, paper_claims
+    from copfactors.datasets import (
+        GENERATING_MODEL,
+        calibration_report,
+        load_example_survey,
+        load_table1,
+        load_table1_tests,
+        make_survey,
+        simulation_design,
+    )
+    from copfactors.distributed import score_dask
+    from copfactors.features import CoPFeatureBuilder, attainment, attainment_long, reliability
+    from copfactors.inspection import DriverTable, compare_models, drivers, explain
+    from copfactors.io import read_survey
+    from copfactors.models import OrdinalRegression
+    from copfactors.parallel import BootstrapResult
+    from copfactors.persist import AttainmentModel, fit_attainment_model, load_model, save_model
+    from copfactors.pipeline import AnalysisResult, run_analysis, write_report
+    from copfactors.plans import PlannedCoP
+    from copfactors.replicate import audit_summary_table, group_comparison, replicate_table1
+    from copfactors.schema import (
+        CODEBOOK,
+        OBJECTIVE_LABELS,
+        OBJECTIVES,
+        Codebook,
+        Variable,
+        describe_columns,
+        validate,
+    )
+    from copfactors.scoring import ScoreResult, score, score_many
 
 # public name -> submodule that defines it
 _LAZY: dict[str, str] = {
@@ -58,10 +91,10 @@ _LAZY: dict[str, str] = {
     "score_many": "copfactors.scoring",
     "ScoreResult": "copfactors.scoring",
     # explanation of drivers
-    "drivers": "copfactors.explain",
-    "explain": "copfactors.explain",
-    "compare_models": "copfactors.explain",
-    "DriverTable": "copfactors.explain",
+    "drivers": "copfactors.inspection",
+    "explain": "copfactors.inspection",
+    "compare_models": "copfactors.inspection",
+    "DriverTable": "copfactors.inspection",
     # replication of Table 1
     "replicate_table1": "copfactors.replicate",
     "audit_summary_table": "copfactors.replicate",
@@ -89,7 +122,9 @@ _SUBMODULES = {
     "persist",
     "scoring",
     "plans",
-    "explain",
+    "inspection",
+    "parallel",
+    "distributed",
     "report",
     "replicate",
     "claims",
@@ -100,14 +135,56 @@ _SUBMODULES = {
     "cli",
 }
 
-__all__ = sorted([*_LAZY, "__version__"])
+__all__ = [
+    "CODEBOOK",
+    "GENERATING_MODEL",
+    "OBJECTIVES",
+    "OBJECTIVE_LABELS",
+    "AnalysisResult",
+    "AttainmentModel",
+    "BootstrapResult",
+    "ClaimsResult",
+    "CoPFeatureBuilder",
+    "Codebook",
+    "DriverTable",
+    "OrdinalRegression",
+    "PlannedCoP",
+    "ScoreResult",
+    "Variable",
+    "__version__",
+    "attainment",
+    "attainment_long",
+    "audit_summary_table",
+    "calibration_report",
+    "compare_models",
+    "compare_with_paper",
+    "describe_columns",
+    "drivers",
+    "explain",
+    "fit_attainment_model",
+    "group_comparison",
+    "load_example_survey",
+    "load_model",
+    "load_table1",
+    "load_table1_tests",
+    "make_survey",
+    "paper_claims",
+    "read_survey",
+    "reliability",
+    "replicate_table1",
+    "run_analysis",
+    "save_model",
+    "score",
+    "score_dask",
+    "score_many",
+    "simulation_design",
+    "validate",
+    "write_report",
+]
 
 
 def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
-        # a name that is both (``explain``) is the submodule, which is callable as the function
-        # of the same name: importing the submodule binds it here anyway, so this keeps
-        # ``copfactors.explain`` one object whatever was imported first
         return importlib.import_module(f"copfactors.{name}")
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])

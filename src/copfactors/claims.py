@@ -69,6 +69,14 @@ import numpy as np
 import pandas as pd
 
 from copfactors import schema as _schema
+from copfactors._utils.parallel import (
+    check_n_jobs,
+    chunk_bounds,
+    replicate_seeds,
+    single_threaded_blas,
+)
+from copfactors._utils.render import Result, render_table
+from copfactors._utils.validation import independent_columns
 from copfactors.errors import CopFactorsError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -512,28 +520,6 @@ def _t2_answers(survey: pd.DataFrame, column: str) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 # the attainment model
 # ---------------------------------------------------------------------------------------------
-def _independent_columns(X: pd.DataFrame, tol: float = 1e-8) -> tuple[list[str], list[str]]:
-    """Columns of X kept in order, each not a linear combination of a constant and the kept."""
-    kept: list[str] = []
-    dropped: list[str] = []
-    basis = np.ones((len(X), 1)) / math.sqrt(max(len(X), 1))
-    for name in X.columns:
-        x = X[name].to_numpy(dtype=float)
-        centred = x - x.mean()
-        total = float(centred @ centred)
-        if total <= 0:
-            dropped.append(name)
-            continue
-        resid = x - basis @ (basis.T @ x)
-        resid = resid - basis @ (basis.T @ resid)  # re-orthogonalise for stability
-        if float(resid @ resid) <= tol * total:
-            dropped.append(name)
-            continue
-        basis = np.column_stack([basis, resid / math.sqrt(float(resid @ resid))])
-        kept.append(name)
-    return kept, dropped
-
-
 @dataclass
 class _ModelFit:
     """The attainment model and what the rules need from it."""
@@ -614,7 +600,7 @@ def _score_residuals(fit: _ModelFit) -> np.ndarray:
     The score of a coefficient ``b_z`` added to the model, at the fitted model, is
     ``sum_i z_i g_i``: these ``g_i`` are the generalized residuals of the cumulative link model.
     """
-    from copfactors.models._links import get_link
+    from copfactors.models import get_link
 
     model = fit.model
     link = get_link(model.link)
@@ -681,10 +667,9 @@ def _permutation_chunk(
     seeds: list,
 ) -> int:
     """How many permutations (one per seed) reach the observed statistic (one joblib task)."""
-    from copfactors.models._ordinal import _single_threaded_blas
 
     # many small products: BLAS threads only add overhead here
-    with _single_threaded_blas():
+    with single_threaded_blas():
         return sum(
             _score_statistic(
                 g, Q, _dummies(_permuted_labels(lab, plan, np.random.default_rng(s)), levels)
@@ -743,8 +728,6 @@ def _permutation_block_test(
 
     import joblib
 
-    from copfactors.parallel import chunk_bounds, replicate_seeds
-
     # permutation i draws from its own generator (child i of the seed's first branch), so
     # the p-value is the same whatever n_jobs, joblib backend or chunking
     seeds = replicate_seeds(seed, n_permutations)
@@ -800,7 +783,7 @@ def _fit_model(
         )
     if len(X) < 10:
         return f"only {len(X)} respondents are complete in every driver"
-    kept, dropped = _independent_columns(X)
+    kept, dropped = independent_columns(X)
     X = X[kept]
     y = y_all.loc[X.index].astype("int64")
     if y.nunique() < 2:
@@ -1353,8 +1336,12 @@ _EVALUATORS: dict[str, Callable[[_Context], _Outcome]] = {
 # the result
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class ClaimsResult:
+class ClaimsResult(Result):
     """Verdicts of the paper's claims on one survey (see :func:`compare_with_paper`).
+
+    A :class:`~copfactors.report.Result`: ``to_text``, ``to_html``, ``to_latex``,
+    ``print_summary`` and the notebook displays come from :meth:`render`; :meth:`to_frame` is
+    :attr:`table`. ``repr()`` is a one-line list of the verdicts.
 
     Attributes
     ----------
@@ -1376,7 +1363,20 @@ class ClaimsResult:
         What the attainment model is: link, drivers, respondents, covariance ("" if none).
     notes : list of str
         What was left out of the model, its warnings, and what the data are.
+
+    Examples
+    --------
+    >>> from copfactors.datasets import load_example_survey
+    >>> res = compare_with_paper(load_example_survey(), claims=["C12"])
+    >>> text = res.to_text()
+    >>> "SIMULATED" in text and "C12" in text and text == str(res)
+    True
+    >>> res.to_html()[:6], "tabular" in res.to_latex()
+    ('<table', True)
     """
+
+    #: decimals when none are asked for (the table holds text; only the header has numbers)
+    default_digits = 4
 
     table: pd.DataFrame
     simulated: bool
@@ -1409,9 +1409,36 @@ class ClaimsResult:
         out["Verdicts"] = ", ".join(f"{v} {int(counts.get(v, 0))}" for v in VERDICTS)
         return out
 
-    def _render(self, style: str) -> str:
-        from copfactors.report import render_table
+    def to_frame(self) -> pd.DataFrame:
+        """The verdicts table (a copy of :attr:`table`), one row per claim.
 
+        Examples
+        --------
+        >>> from copfactors.datasets import load_example_survey
+        >>> compare_with_paper(load_example_survey(), claims=["C8"]).to_frame()["id"].tolist()
+        ['C8']
+        """
+        return self.table.copy()
+
+    def render(self, style: str = "text", digits: int | None = None, **options: Any) -> str:
+        """Render the verdicts with the header facts and notes.
+
+        Parameters
+        ----------
+        style : {"text", "html", "latex"}
+            Output format. Plain text shows ``id``, ``verdict`` and ``statement`` and gives
+            each claim's evidence its own wrapped section below the table; HTML and LaTeX show
+            the evidence as a column.
+        digits : int, optional
+            Decimals of numbers in the table (default :attr:`default_digits`; its columns are
+            text, so this changes nothing today).
+        **options
+            None are used (accepted for the :class:`~copfactors.report.Result` protocol).
+
+        Returns
+        -------
+        str
+        """
         notes = [
             *self.notes,
             "Each claim's rule: copfactors.claims.paper_claims() or the JSON output.",
@@ -1423,6 +1450,7 @@ class ClaimsResult:
             title="The paper's claims held against the survey",
             header=self.header(),
             style=style,
+            digits=self._digits(digits),
             notes=notes,
         )
         if style != "text":
@@ -1443,40 +1471,6 @@ class ClaimsResult:
                 )
             )
         return out + "\n".join(lines) + "\n"
-
-    def to_text(self) -> str:
-        """Render as plain text.
-
-        Examples
-        --------
-        >>> from copfactors.datasets import load_example_survey
-        >>> text = compare_with_paper(load_example_survey(), claims=["C12"]).to_text()
-        >>> "SIMULATED" in text and "C12" in text
-        True
-        """
-        return self._render("text")
-
-    def to_html(self) -> str:
-        """Render as an HTML fragment (one ``<table>``).
-
-        Examples
-        --------
-        >>> from copfactors.datasets import load_example_survey
-        >>> compare_with_paper(load_example_survey(), claims=["C12"]).to_html()[:6]
-        '<table'
-        """
-        return self._render("html")
-
-    def to_latex(self) -> str:
-        """Render as a LaTeX ``tabular``.
-
-        Examples
-        --------
-        >>> from copfactors.datasets import load_example_survey
-        >>> "tabular" in compare_with_paper(load_example_survey(), claims=["C12"]).to_latex()
-        True
-        """
-        return self._render("latex")
 
     def to_records(self) -> list[dict[str, Any]]:
         """The table as JSON-able records with the names of :data:`RESULT_COLUMNS`.
@@ -1628,7 +1622,6 @@ def compare_with_paper(
         raise CopFactorsError(f"n_permutations must be an integer >= 19, got {n_permutations!r}")
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise CopFactorsError(f"seed must be a non-negative integer, got {seed!r}")
-    from copfactors.parallel import check_n_jobs
 
     n_jobs = check_n_jobs(n_jobs)
     # a column without any answer is as good as absent (read_survey keeps such columns)

@@ -1,29 +1,78 @@
 """The ``copfactors`` command line: thin wrappers over the public API.
 
-Every command prints a message (never a traceback) and exits non-zero when its input is bad.
+Every command prints a message (never a traceback) and exits non-zero when its input is bad:
+one handler (:class:`_Commands`) turns every :class:`~copfactors.errors.CopFactorsError` and
+``OSError`` a command raises into one ``error: ...`` line on stderr and exit code 1. Choices are
+Enum types, which typer checks itself (a usage error: exit code 2, with the choices listed).
 """
 
 from __future__ import annotations
 
+import typing
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from copfactors.errors import CopFactorsError
 
+
+class Link(StrEnum):
+    """Link functions of ``copfactors fit``."""
+
+    logit = "logit"
+    probit = "probit"
+    cloglog = "cloglog"
+
+
+class TableFormat(StrEnum):
+    """Output formats of ``copfactors replicate`` and ``copfactors claims``."""
+
+    text = "text"
+    json = "json"
+    latex = "latex"
+    html = "html"
+
+
+class ScoreFormat(StrEnum):
+    """Output formats of ``copfactors score``."""
+
+    text = "text"
+    json = "json"
+
+
+def _fail(err: Exception) -> typing.NoReturn:
+    typer.echo(f"error: {err}", err=True)
+    raise typer.Exit(code=1)
+
+
+class _Commands(TyperGroup):
+    """The command group with the one error handler of the command line.
+
+    A :class:`~copfactors.errors.CopFactorsError` or ``OSError`` raised by a command prints
+    ``error: <message>`` on stderr (no traceback) and exits with code 1. Usage errors (an
+    unknown option, a value outside an option's choices) are typer's: a message that lists the
+    choices, exit code 2. It is a command group rather than a ``try`` in :func:`main` so that
+    the same handler runs however the app is invoked (``main()``, ``CliRunner``).
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (CopFactorsError, OSError) as err:
+            _fail(err)
+
+
 app = typer.Typer(
     name="copfactors",
+    cls=_Commands,
     help="Model what makes a community of practice (CoP) attain its objectives.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _fail(err: Exception) -> None:
-    typer.echo(f"error: {err}", err=True)
-    raise typer.Exit(code=1)
 
 
 @app.command()
@@ -36,10 +85,7 @@ def demo(
     """Run the whole analysis on the embedded example survey (SIMULATED) and write its report."""
     from copfactors.demo import run_demo
 
-    try:
-        run_demo(out=out)
-    except (CopFactorsError, OSError) as err:
-        _fail(err)
+    run_demo(out=out)
 
 
 @app.command()
@@ -56,10 +102,7 @@ def report(
     """Analyse a survey file and write the HTML report (figures as PNG, tables as CSV/LaTeX)."""
     from copfactors.demo import run_report
 
-    try:
-        run_report(survey, out=out, n_jobs=jobs)
-    except (CopFactorsError, OSError) as err:
-        _fail(err)
+    run_report(survey, out=out, n_jobs=jobs)
 
 
 @app.command()
@@ -69,11 +112,7 @@ def validate(
     """Check a survey file against the codebook and summarise it, or list every problem."""
     from copfactors.io import validation_report
 
-    try:
-        text, ok = validation_report(file)
-    except CopFactorsError as err:
-        _fail(err)
-        return
+    text, ok = validation_report(file)
     typer.echo(text)
     if not ok:
         raise typer.Exit(code=1)
@@ -82,8 +121,8 @@ def validate(
 @app.command()
 def replicate(
     format: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text, json, latex or html.")
-    ] = "text",
+        TableFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TableFormat.text,
     all_checks: Annotated[
         bool, typer.Option("--all-checks", help="List every audit check, not only the failed.")
     ] = False,
@@ -91,19 +130,14 @@ def replicate(
     """Recompute the paper's Table 1 tests and audit its cells (GRIM, GRIMMER, totals)."""
     from copfactors.replicate import replication_report
 
-    if format not in ("text", "json", "latex", "html"):
-        _fail(ValueError(f"unknown format {format!r}; choose text, json, latex or html"))
-    try:
-        typer.echo(replication_report(format, all_checks=all_checks), nl=False)  # type: ignore[arg-type]
-    except CopFactorsError as err:
-        _fail(err)
+    typer.echo(replication_report(format.value, all_checks=all_checks), nl=False)  # type: ignore[arg-type]
 
 
 @app.command("fit")
 def fit_command(
     survey: Annotated[Path, typer.Argument(help="Survey file: .csv, .xlsx, .sav or .parquet.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Model file to write (.json).")],
-    link: Annotated[str, typer.Option(help="Link function: logit, probit or cloglog.")] = "logit",
+    link: Annotated[Link, typer.Option(help="Link function.")] = Link.logit,
     cluster: Annotated[
         str,
         typer.Option(
@@ -125,34 +159,28 @@ def fit_command(
 
     from copfactors.errors import OutputExistsError
 
-    if link not in ("logit", "probit", "cloglog"):
-        _fail(ValueError(f"unknown link {link!r}; choose logit, probit or cloglog"))
-    try:
-        if out.exists() and not overwrite:
-            raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
-        from copfactors.features import CoPFeatureBuilder
-        from copfactors.io import read_survey
-        from copfactors.persist import fit_attainment_model, save_model
+    if out.exists() and not overwrite:
+        raise OutputExistsError(f"{out} exists; pass --overwrite to replace it")
+    from copfactors.features import CoPFeatureBuilder
+    from copfactors.io import read_survey
+    from copfactors.persist import fit_attainment_model, save_model
 
-        data = read_survey(survey)
-        no_cluster = cluster.lower() == "none"
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model = fit_attainment_model(
-                data,
-                link=link,
-                cov_type="robust" if no_cluster else "cluster",
-                cluster=None if no_cluster else cluster,
-                builder=CoPFeatureBuilder(exclude=list(exclude) if exclude else None),
-                simulated=True if simulated else None,
-                source=str(survey),
-            )
-        for w in caught:
-            typer.echo(f"warning: {w.message}", err=True)
-        save_model(model, out, overwrite=overwrite)
-    except (CopFactorsError, OSError) as err:
-        _fail(err)
-        return
+    data = read_survey(survey)
+    no_cluster = cluster.lower() == "none"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = fit_attainment_model(
+            data,
+            link=link.value,
+            cov_type="robust" if no_cluster else "cluster",
+            cluster=None if no_cluster else cluster,
+            builder=CoPFeatureBuilder(exclude=list(exclude) if exclude else None),
+            simulated=True if simulated else None,
+            source=str(survey),
+        )
+    for w in caught:
+        typer.echo(f"warning: {w.message}", err=True)
+    save_model(model, out, overwrite=overwrite)
     typer.echo(model.describe())
     typer.echo(f"wrote {out}")
 
@@ -169,8 +197,8 @@ def score_command(
         ),
     ] = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text or json.")
-    ] = "text",
+        ScoreFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ScoreFormat.text,
     draws: Annotated[
         int, typer.Option(help="Parameter draws for the intervals (0: no intervals).")
     ] = 1000,
@@ -180,19 +208,13 @@ def score_command(
     """Probability that a planned CoP attains its objectives, with flags and levers."""
     import json
 
-    if format not in ("text", "json"):
-        _fail(ValueError(f"unknown format {format!r}; choose text or json"))
-    try:
-        from copfactors.scoring import score
+    from copfactors.scoring import score
 
-        result = score(plan, model, n_draws=draws, random_state=seed)
-        if format == "json":
-            text = json.dumps(result.to_dict(levers=True), indent=2, ensure_ascii=False)
-        else:
-            text = result.to_text(levers=levers)
-    except (CopFactorsError, OSError) as err:
-        _fail(err)
-        return
+    result = score(plan, model, n_draws=draws, random_state=seed)
+    if format is ScoreFormat.json:
+        text = json.dumps(result.to_dict(levers=True), indent=2, ensure_ascii=False)
+    else:
+        text = result.to_text(levers=levers)
     typer.echo(text)
 
 
@@ -206,8 +228,8 @@ def claims(
         ),
     ] = None,
     format: Annotated[
-        str, typer.Option("--format", "-f", help="Output format: text, json, latex or html.")
-    ] = "text",
+        TableFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = TableFormat.text,
     permutations: Annotated[
         int,
         typer.Option(help="Permutations behind the p-values of the categorical block tests."),
@@ -218,39 +240,37 @@ def claims(
     """Hold a survey against the paper's claims C1-C13: a verdict and its evidence for each."""
     from copfactors.claims import compare_with_paper
 
-    if format not in ("text", "json", "latex", "html"):
-        _fail(ValueError(f"unknown format {format!r}; choose text, json, latex or html"))
-    try:
-        if survey is None:
-            from copfactors.datasets import load_example_survey
+    if survey is None:
+        from copfactors.datasets import load_example_survey
 
-            typer.echo(
-                "no survey given: using the example survey, which is SIMULATED (not the "
-                "paper's respondents)",
-                err=True,
-            )
-            data = load_example_survey()
-        else:
-            from copfactors.io import read_survey
+        typer.echo(
+            "no survey given: using the example survey, which is SIMULATED (not the "
+            "paper's respondents)",
+            err=True,
+        )
+        data = load_example_survey()
+    else:
+        from copfactors.io import read_survey
 
-            data = read_survey(survey)
-            data.attrs["source"] = str(survey)
-        result = compare_with_paper(data, n_permutations=permutations, seed=seed, n_jobs=jobs)
-    except CopFactorsError as err:
-        _fail(err)
-        return
+        data = read_survey(survey)
+        data.attrs["source"] = str(survey)
+    result = compare_with_paper(data, n_permutations=permutations, seed=seed, n_jobs=jobs)
     render = {
         "text": result.to_text,
         "json": result.to_json,
         "latex": result.to_latex,
         "html": result.to_html,
-    }[format]
+    }[format.value]
     text = render()
     typer.echo(text, nl=not text.endswith("\n"))
 
 
 def main() -> None:
-    """Entry point of the ``copfactors`` console script."""
+    """Entry point of the ``copfactors`` console script.
+
+    Errors go through the one handler of the command group (:class:`_Commands`), so running
+    ``app`` directly (as the tests do with typer's ``CliRunner``) behaves the same.
+    """
     app()
 
 

@@ -52,9 +52,9 @@ def _parts(model: Any) -> tuple[Any, Any]:
             )
         builder, regression = model
     elif isinstance(model, str | os.PathLike) or model is None or hasattr(model, "regression"):
-        from copfactors.scoring import _resolve_model
+        from copfactors.scoring import resolve_model
 
-        resolved = _resolve_model(model)
+        resolved = resolve_model(model)
         builder, regression = resolved.builder, resolved.regression
     else:
         raise CopFactorsError(
@@ -75,10 +75,10 @@ def _parts(model: Any) -> tuple[Any, Any]:
 
 def _level_position(regression: Any, level: Any) -> int:
     """Position of ``level`` among the outcome levels, by the rule of :func:`copfactors.score`."""
-    from copfactors.scoring import _level_index
+    from copfactors.scoring import level_index
 
     scores = np.asarray(regression._class_scores, dtype=float)
-    return _level_index(regression.classes_, scores, level)
+    return level_index(regression.classes_, scores, level)
 
 
 def score_columns(model: Any) -> list[str]:
@@ -94,10 +94,10 @@ def score_columns(model: Any) -> list[str]:
     >>> score_columns(None)  # the reference model
     ['probability', 'expected', 'p_2', 'p_3', 'p_4', 'p_5']
     """
-    from copfactors.scoring import _plain_label
+    from copfactors.scoring import plain_label
 
     _, regression = _parts(model)
-    return ["probability", "expected", *(f"p_{_plain_label(c)}" for c in regression.classes_)]
+    return ["probability", "expected", *(f"p_{plain_label(c)}" for c in regression.classes_)]
 
 
 def score_frame(members: pd.DataFrame, model: Any, *, level: Any = 4) -> pd.DataFrame:

@@ -30,8 +30,12 @@ __all__ = [
     "DataFormatError",
     "FeatureError",
     "ModelFormatError",
+    "ModelInputError",
     "NotFittedError",
     "OutputExistsError",
+    "ParameterError",
+    "ParameterKeyError",
+    "ParameterTypeError",
     "PerfectSeparationWarning",
     "PlanError",
     "ScaleError",
@@ -97,6 +101,57 @@ class NotFittedError(CopFactorsError, ValueError, AttributeError):
 
     Also a subclass of scikit-learn's expectations (``ValueError`` and ``AttributeError``).
     """
+
+
+class ModelInputError(CopFactorsError, ValueError):
+    """Data or arguments given to a model's ``fit`` or ``predict`` are invalid.
+
+    The message names the column, outcome level or count at fault. It is also a
+    ``ValueError``, as scikit-learn expects of estimators given bad input.
+    """
+
+
+class ParameterError(CopFactorsError, ValueError):
+    """An argument is not one of the allowed values, or is out of range.
+
+    The message names the argument, the value given and what is allowed.
+
+    Examples
+    --------
+    >>> from copfactors.errors import ParameterError
+    >>> try:
+    ...     raise ParameterError("style must be one of ('text', 'html'), got 'pdf'")
+    ... except ValueError as err:
+    ...     print(err)
+    style must be one of ('text', 'html'), got 'pdf'
+    """
+
+
+class ParameterTypeError(ParameterError, TypeError):
+    """An argument is of the wrong type (also a ``TypeError``).
+
+    Examples
+    --------
+    >>> from copfactors.errors import ParameterTypeError
+    >>> issubclass(ParameterTypeError, TypeError)
+    True
+    """
+
+
+class ParameterKeyError(ParameterError, KeyError):
+    """A name looked up (a codebook variable, ...) does not exist (also a ``KeyError``).
+
+    Unlike a plain ``KeyError``, its message is shown as written, without quotes.
+
+    Examples
+    --------
+    >>> from copfactors.errors import ParameterKeyError
+    >>> print(ParameterKeyError("'x' is not a codebook variable"))
+    'x' is not a codebook variable
+    """
+
+    def __str__(self) -> str:
+        return Exception.__str__(self)
 
 
 class OutputExistsError(CopFactorsError, FileExistsError):

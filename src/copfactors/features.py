@@ -49,6 +49,7 @@ from scipy import optimize, stats
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from copfactors import schema as _schema
+from copfactors._utils.render import Result, format_number, render_table
 from copfactors.errors import CopFactorsWarning, FeatureError, NotFittedError, ScaleError
 
 __all__ = [
@@ -606,7 +607,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         self.report_ = pd.DataFrame(
             report, columns=["group", "columns", "status", "features", "note"]
         )
-        self.missing_report_ = _missing_frame(missing_rows)
+        self.missing_report_ = missing_frame(missing_rows)
         self.n_rows_dropped_ = int((~complete).sum()) if self.missing == "drop" else 0
         self.fill_values_ = {k: v for k, v in fills.items() if k in specs}
         self.reference_levels_ = references
@@ -615,7 +616,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         self._specs = specs
         self._groups = [g for g in groups if g.name in specs]
-        self.transform_missing_report_ = _missing_frame([])
+        self.transform_missing_report_ = missing_frame([])
         return self
 
     def _numeric_feature(self, group: _Group, values: np.ndarray) -> np.ndarray:
@@ -710,7 +711,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
                     )
             else:
                 out[spec["features"][0]] = self._numeric_feature(g, filled)
-        self.transform_missing_report_ = _missing_frame(missing_rows)
+        self.transform_missing_report_ = missing_frame(missing_rows)
         frame = pd.DataFrame(out, index=X.index, columns=list(self.feature_names_out_))
         frame = frame.astype(float)
         if self.missing == "drop":
@@ -809,7 +810,8 @@ def _partial_rows(group: _Group, read: dict[str, Any], miss: np.ndarray) -> list
     return rows
 
 
-def _missing_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def missing_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The missing-value report of a feature builder from its rows (typed, fixed columns)."""
     frame = pd.DataFrame(rows, columns=["column", "n_missing", "action", "fill_value"])
     frame["n_missing"] = frame["n_missing"].astype("int64")
     frame["fill_value"] = frame["fill_value"].astype(object)
@@ -1064,8 +1066,13 @@ def attainment_long(survey: pd.DataFrame, objectives: Sequence[str] | None = Non
 # reliability
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class ReliabilityResult:
+class ReliabilityResult(Result):
     """Reliability of a multi-item scale (see :func:`reliability`).
+
+    A :class:`~copfactors.report.Result`: ``to_text``, ``to_html``, ``to_latex`` (3 decimals
+    unless ``digits`` is given), ``print_summary`` and the notebook displays show the summary
+    as header facts above the item table (see :meth:`render`); :meth:`to_frame` is the item
+    table. ``repr()`` stays one line.
 
     Attributes
     ----------
@@ -1088,7 +1095,18 @@ class ReliabilityResult:
         Items reverse-keyed before anything was computed.
     level : float
         Confidence level of the interval.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> items = pd.DataFrame({"a": [1, 2, 3, 4, 5, 3], "b": [2, 2, 3, 5, 4, 3],
+    ...                       "c": [1, 3, 3, 4, 5, 2]})
+    >>> print(reliability(items).to_text().splitlines()[1])
+    Cronbach's alpha  : 0.932 (95% CI 0.711 to 0.990; ASE 0.047)
     """
+
+    #: decimals when none are asked for
+    default_digits = 3
 
     summary: pd.DataFrame
     items: pd.DataFrame
@@ -1106,6 +1124,55 @@ class ReliabilityResult:
     def omega_total(self) -> float:
         """McDonald's omega total (one-factor minres model)."""
         return float(self.summary["omega_total"].iloc[0])
+
+    def to_frame(self) -> pd.DataFrame:
+        """The item table (a copy of :attr:`items`), one row per item; the scale's figures are
+        :attr:`summary`."""
+        return self.items.copy()
+
+    def render(self, style: str = "text", digits: int | None = None, **options: Any) -> str:
+        """The item table, headed by the scale's alpha, omega, rows and score.
+
+        Parameters
+        ----------
+        style : {"text", "html", "latex"}
+            Output format, as :func:`copfactors.report.render_table`.
+        digits : int, optional
+            Decimals shown (default :attr:`default_digits`, 3).
+        **options
+            None are used (accepted for the :class:`~copfactors.report.Result` protocol).
+
+        Returns
+        -------
+        str
+        """
+        d = self._digits(digits)
+        s = self.summary.iloc[0]
+
+        def num(v: Any) -> str:
+            return format_number(v, d) or "n/a"
+
+        pct = f"{100 * self.level:g}%"
+        rows = f"{int(s['n'])}"
+        if self.n_incomplete:
+            rows += f" ({self.n_incomplete} with a missing item left out)"
+        header = {
+            "Cronbach's alpha": f"{num(s['alpha'])} ({pct} CI {num(s['alpha_ci_low'])} to "
+            f"{num(s['alpha_ci_high'])}; ASE {num(s['alpha_se'])})",
+            "Standardised alpha": num(s["alpha_std"]),
+            "Omega total": num(s["omega_total"]),
+            "Complete rows": rows,
+            "Scale score": f"mean {num(s['mean'])}, SD {num(s['sd'])} (mean of the items)",
+        }
+        if self.reversed:
+            header["Reverse-keyed"] = ", ".join(self.reversed)
+        return render_table(
+            self.items,
+            title=f"Reliability of a {int(s['k'])}-item scale",
+            header=header,
+            style=style,
+            digits=d,
+        )
 
     def __repr__(self) -> str:
         s = self.summary.iloc[0]

@@ -24,9 +24,7 @@ Examples
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
-import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,7 +36,7 @@ import pandas as pd
 from copfactors.report import render_table
 
 if TYPE_CHECKING:  # pragma: no cover
-    from copfactors.pipeline import AnalysisResult
+    from copfactors.analysis import AnalysisResult
 
 __all__ = ["SECTIONS", "ReportBundle", "ReportTable", "build", "draw_figures", "render_html"]
 
@@ -185,12 +183,6 @@ def _esc(value: Any) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", str(text).lower()).strip("_") or "plan"
-
-
-def _quiet(fn: Callable[..., str], *args: Any, **kwargs: Any) -> str:
-    """Call a renderer that also prints (``print_summary``) without printing."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        return fn(*args, **kwargs)
 
 
 def _table(
@@ -416,8 +408,8 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
         if model is None:
             continue
         summary = model.summary()
-        table = _quiet(model.print_summary, style="html", digits=3)
-        latex = _quiet(model.print_summary, style="latex", digits=3)
+        table = model.render_summary(style="html", digits=3)
+        latex = model.render_summary(style="latex", digits=3)
         out[f"{key}_model"] = ReportTable(
             f"{key}_model",
             f"{key.capitalize()} model",

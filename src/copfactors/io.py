@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 
 from copfactors import schema
-from copfactors.errors import DataFormatError, SchemaError
+from copfactors.errors import DataFormatError, ParameterError, ParameterTypeError, SchemaError
 
 __all__ = ["FORMATS", "problems_table", "read_survey", "summarize", "validation_report"]
 
@@ -120,6 +120,11 @@ def read_survey(
     SchemaError
         The table does not follow the codebook (every problem listed), including a file with a
         header and no data rows.
+    ParameterError
+        ``encoding``, ``delimiter`` or ``decimal`` given for a file that is not CSV, or
+        ``sheet`` for a file that is not Excel.
+    ParameterTypeError
+        ``missing_codes`` is a string (also a ``TypeError``).
 
     Examples
     --------
@@ -143,9 +148,9 @@ def read_survey(
             f"{source}: the file is empty (0 bytes); expected a survey table with a header line"
         )
     if kind != "csv" and (encoding, delimiter, decimal) != (None, None, None):
-        raise ValueError("encoding, delimiter and decimal apply to CSV files only")
+        raise ParameterError("encoding, delimiter and decimal apply to CSV files only")
     if kind != "excel" and sheet is not None:
-        raise ValueError("sheet applies to Excel files only")
+        raise ParameterError("sheet applies to Excel files only")
     codes_for = _missing_codes_lookup(missing_codes)
 
     if kind == "csv":
@@ -177,7 +182,9 @@ def _missing_codes_lookup(missing_codes: MissingCodes) -> Callable[[object], lis
     if missing_codes is None:
         return lambda column: []
     if isinstance(missing_codes, str | bytes):
-        raise TypeError("missing_codes must be a sequence of codes or a mapping, not a string")
+        raise ParameterTypeError(
+            "missing_codes must be a sequence of codes or a mapping, not a string"
+        )
     if isinstance(missing_codes, Mapping):
         by_name: dict[str, list[object]] = {}
         for column, codes in missing_codes.items():

@@ -88,7 +88,6 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
-import io
 import json
 import math
 import os
@@ -312,9 +311,7 @@ class AttainmentModel:
                 + (t.get("description") or "not real respondents")
             )
         lines.append(f"Features: {', '.join(self.feature_names)}")
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            table = self.regression.print_summary(style=style, digits=digits)
+        table = self.regression.render_summary(style=style, digits=digits)
         return "\n".join(lines) + "\n\n" + table
 
     def __repr__(self) -> str:
@@ -811,8 +808,7 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
     import numpy as np
     import pandas as pd
 
-    from copfactors.models import OrdinalRegression
-    from copfactors.models._links import LINKS
+    from copfactors.models import LINKS, OrdinalRegression
 
     r = _Reader(data, where)
     p = r.sub("params")
@@ -1038,7 +1034,7 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
     import numpy as np
     import pandas as pd
 
-    from copfactors.features import CoPFeatureBuilder, ReliabilityResult, _missing_frame
+    from copfactors.features import CoPFeatureBuilder, ReliabilityResult, missing_frame
 
     r = _Reader(data, where)
     p = r.sub("params")
@@ -1223,7 +1219,7 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
     builder.report_ = pd.DataFrame(
         report_rows, columns=["group", "columns", "status", "features", "note"]
     )
-    builder.missing_report_ = _missing_frame(missing_rows)
+    builder.missing_report_ = missing_frame(missing_rows)
     builder.n_rows_dropped_ = r.integer("n_rows_dropped")
     builder.fill_values_ = fills
     builder.reference_levels_ = expected_refs
@@ -1232,7 +1228,7 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
     builder.feature_names_in_ = np.asarray(names_in, dtype=object)
     builder._specs = specs
     builder._groups = [by_name[name] for name in order]
-    builder.transform_missing_report_ = _missing_frame([])
+    builder.transform_missing_report_ = missing_frame([])
     builder.scale_reliability_ = reliability
     return builder
 

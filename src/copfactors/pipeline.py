@@ -12,8 +12,8 @@
 4. the ordinal model of attainment (:class:`~copfactors.models.OrdinalRegression`, logit link)
    and the binary one (attained or not: mean attainment of at least 4), with standard errors
    that are cluster-robust by CoP;
-5. the driver table (:func:`copfactors.explain.drivers`) and SHAP values
-   (:func:`copfactors.explain.explain`) of the ordinal model;
+5. the driver table (:func:`copfactors.inspection.drivers`) and SHAP values
+   (:func:`copfactors.inspection.explain`) of the ordinal model;
 6. the paper's claims held against the survey (:func:`copfactors.claims.compare_with_paper`);
 7. the example planned CoPs scored, with their levers (:mod:`copfactors.scoring`).
 
@@ -40,23 +40,16 @@ import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from copfactors._utils.validation import independent_columns
+from copfactors.analysis import AnalysisResult, PlanScore
 from copfactors.errors import CopFactorsError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from copfactors.claims import ClaimsResult
-    from copfactors.explain import DriverTable
-    from copfactors.models import OrdinalRegression
-    from copfactors.persist import AttainmentModel
-    from copfactors.plans import PlannedCoP
-    from copfactors.replicate import GroupComparison
 
 __all__ = [
     "REPORT_FILE",
@@ -101,110 +94,6 @@ _MIN_CLUSTERS = 5
 Progress = Callable[[str, int, int], None]
 
 _NO_MODEL = "needs the ordinal model, which could not be fitted (see the Ordinal model section)"
-
-
-@dataclass
-class PlanScore:
-    """One planned CoP and its score.
-
-    Attributes
-    ----------
-    name : str
-        The plan's name.
-    file : str
-        The plan file's name.
-    plan : PlannedCoP
-    result : object
-        The scoring result (:func:`copfactors.scoring.score`): ``probability``, ``interval``,
-        ``flags`` and ``levers()``.
-    levers : pandas.DataFrame
-        ``result.levers()``.
-    """
-
-    name: str
-    file: str
-    plan: PlannedCoP
-    result: Any
-    levers: pd.DataFrame
-
-
-@dataclass
-class AnalysisResult:
-    """Everything :func:`run_analysis` computed on one survey.
-
-    Attributes
-    ----------
-    source_label : str
-        What the data are (a file name, "example survey", ...), shown first in the report.
-    simulated : bool
-        Whether the data are simulated (the report then says so in a banner).
-    survey : pandas.DataFrame
-        The validated survey.
-    overview : dict
-        Facts about the data: respondents, CoPs, answered at T2, columns, ...
-    cops : pandas.DataFrame
-        One row per CoP (:func:`describe_survey`).
-    table1, audit, calibration : pandas.DataFrame or None
-        Table 1 recomputed (:func:`~copfactors.replicate.replicate_table1`), its audit
-        (:func:`~copfactors.replicate.audit_summary_table`) and, for simulated data, the
-        survey's cells beside the published ones (:func:`~copfactors.datasets.calibration_report`).
-    published_table1 : pandas.DataFrame or None
-        The published Table 1 (:func:`~copfactors.datasets.load_table1`).
-    comparison : GroupComparison or None
-        Table 1's layout from the survey, by gender.
-    X : pandas.DataFrame or None
-        The drivers of the models' respondents.
-    y, y_binary : pandas.Series or None
-        Their attainment level (1-5) and whether they attained the objectives (mean >= 4).
-    dropped_features : list of str
-        Drivers left out because they were constant or a linear combination of earlier ones.
-    ordinal_model, binary_model : OrdinalRegression or None
-        The fitted regressions (cumulative logit; the binary one has two levels).
-    attainment_model, binary_attainment_model : AttainmentModel or None
-        The same with their feature builders (:func:`copfactors.fit_attainment_model`), as
-        :func:`copfactors.score` needs them.
-    drivers : DriverTable or None
-    shap_values : shap.Explanation or None
-        Latent-scale SHAP values of the ordinal model.
-    claims : ClaimsResult or None
-    plans : list of PlanScore
-    notes : dict of str to list of str
-        Notes per section (warnings caught, choices made).
-    skipped : dict of str to str
-        Sections not produced, with the reason.
-    """
-
-    source_label: str
-    simulated: bool
-    survey: pd.DataFrame
-    overview: dict[str, Any] = field(default_factory=dict)
-    cops: pd.DataFrame | None = None
-    table1: pd.DataFrame | None = None
-    audit: pd.DataFrame | None = None
-    calibration: pd.DataFrame | None = None
-    published_table1: pd.DataFrame | None = None
-    comparison: GroupComparison | None = None
-    X: pd.DataFrame | None = None
-    y: pd.Series | None = None
-    y_binary: pd.Series | None = None
-    groups: pd.Series | None = None
-    dropped_features: list[str] = field(default_factory=list)
-    ordinal_model: OrdinalRegression | None = None
-    binary_model: OrdinalRegression | None = None
-    attainment_model: AttainmentModel | None = None
-    binary_attainment_model: AttainmentModel | None = None
-    drivers: DriverTable | None = None
-    shap_values: Any = None
-    claims: ClaimsResult | None = None
-    plans: list[PlanScore] = field(default_factory=list)
-    notes: dict[str, list[str]] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
-
-    def note(self, section: str, text: str) -> None:
-        """Add a note to a section (once)."""
-        bucket = self.notes.setdefault(section, [])
-        if text not in bucket:
-            bucket.append(text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -308,29 +197,6 @@ def example_plan_files() -> list[Path]:
     )
 
 
-def _independent_columns(X: pd.DataFrame, tol: float = 1e-8) -> tuple[list[str], list[str]]:
-    """Columns kept in order, each neither constant nor a combination of a constant and the kept.
-
-    With few CoPs, CoP-level attributes (sponsor, steward, leader changes) are often collinear;
-    the builder's order keeps the steward and leader columns before the sponsor.
-    """
-    kept: list[str] = []
-    dropped: list[str] = []
-    basis = np.ones((len(X), 1)) / math.sqrt(max(len(X), 1))
-    for name in X.columns:
-        x = X[name].to_numpy(dtype=float)
-        centred = x - x.mean()
-        total = float(centred @ centred)
-        resid = x - basis @ (basis.T @ x)
-        resid = resid - basis @ (basis.T @ resid)
-        if total <= 0 or float(resid @ resid) <= tol * total:
-            dropped.append(str(name))
-            continue
-        basis = np.column_stack([basis, resid / math.sqrt(float(resid @ resid))])
-        kept.append(str(name))
-    return kept, dropped
-
-
 def _has_objectives(survey: pd.DataFrame) -> bool:
     return any(str(c).startswith(("imp_", "att_")) for c in survey.columns)
 
@@ -428,7 +294,7 @@ def _fit_models(result: AnalysisResult, cov_type: str, cluster: str | None) -> t
     X = probe.transform(s.loc[answered])
     if X.shape[1] == 0:
         raise CopFactorsError("the survey has none of the driver columns")
-    _, dependent = _independent_columns(X)
+    _, dependent = independent_columns(X)
     # a feature group goes as a whole, so that plans can still be turned into features
     groups = probe.report_
     excluded = [
@@ -499,7 +365,7 @@ def _step_models(result: AnalysisResult) -> None:
 
 
 def _step_drivers(result: AnalysisResult, n_jobs: int, importance_samples: int) -> None:
-    from copfactors.explain import drivers
+    from copfactors.inspection import drivers
 
     if result.ordinal_model is None:
         result.skipped["drivers"] = _NO_MODEL
@@ -520,7 +386,7 @@ def _step_drivers(result: AnalysisResult, n_jobs: int, importance_samples: int) 
 
 
 def _step_shap(result: AnalysisResult) -> None:
-    from copfactors.explain import explain
+    from copfactors.inspection import explain
 
     if result.ordinal_model is None:
         result.skipped["shap"] = _NO_MODEL
@@ -586,7 +452,7 @@ def run_analysis(
         Recompute and audit the paper's Table 1. Default: when the data are simulated (the
         demo) or the survey has importance or attainment columns (``imp_*``, ``att_*``).
     n_jobs : int, optional, default 1
-        Workers for the relative-importance refits (:func:`copfactors.explain.drivers`).
+        Workers for the relative-importance refits (:func:`copfactors.inspection.drivers`).
     importance_samples : int, default 20
         Random orderings of the drivers for the sampled relative importance, used when the
         exact one would need more model fits (``2^p`` against about ``importance_samples *

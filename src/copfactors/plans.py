@@ -112,46 +112,49 @@ def _yaml_band(value: Any) -> Any:
 
 
 def _check(kind: str, allowed: Any, value: Any) -> Any:
-    """Return the cleaned value, or raise ValueError with what is expected."""
+    """Return the cleaned value, or raise PlanError with what is expected.
+
+    The caller collects these into one PlanError naming every bad field.
+    """
     if allowed is not None and "35_49" in allowed:
         value = _yaml_band(value)
     expected = _EXPECTED[kind].format(allowed=", ".join(allowed) if allowed else "")
     if kind == "category":
         if isinstance(value, str) and value.strip().lower() in allowed:
             return value.strip().lower()
-        raise ValueError(expected)
+        raise PlanError(expected)
     if kind == "text":
         if isinstance(value, str):
             return value
-        raise ValueError(expected)
+        raise PlanError(expected)
     if kind == "boolean":
         if isinstance(value, bool):
             return value
-        raise ValueError(expected)
+        raise PlanError(expected)
     if kind == "mix":
         if not isinstance(value, Mapping) or not value:
-            raise ValueError(expected)
+            raise PlanError(expected)
         out = {}
         for key, share in value.items():
             key = _yaml_band(key)
             if key not in allowed or not _is_number(share) or not 0 <= share <= 1:
-                raise ValueError(expected)
+                raise PlanError(expected)
             out[key] = float(share)
         if not math.isclose(sum(out.values()), 1.0, abs_tol=1e-6):
-            raise ValueError(expected + f" (they sum to {sum(out.values()):g})")
+            raise PlanError(expected + f" (they sum to {sum(out.values()):g})")
         return out
     if not _is_number(value):
-        raise ValueError(expected)
+        raise PlanError(expected)
     if kind in ("count", "positive_count"):
         if float(value) != int(value) or value < (1 if kind == "positive_count" else 0):
-            raise ValueError(expected)
+            raise PlanError(expected)
         return int(value)
     if kind == "likert" and not 1 <= value <= 5:
-        raise ValueError(expected)
+        raise PlanError(expected)
     if kind == "share" and not 0 <= value <= 1:
-        raise ValueError(expected)
+        raise PlanError(expected)
     if kind == "hours" and not 0 <= value:
-        raise ValueError(expected)
+        raise PlanError(expected)
     return float(value)
 
 
@@ -239,7 +242,7 @@ class PlannedCoP:
             if key in data and data[key] is not None:
                 try:
                     cop[key] = _check(kind, allowed, data[key])
-                except ValueError as err:
+                except PlanError as err:
                     bad(key, data[key], str(err))
             else:
                 cop[key] = default
@@ -276,7 +279,7 @@ class PlannedCoP:
                         continue
                     try:
                         comp_out[key] = _check(kind, allowed, value)
-                    except ValueError as err:
+                    except PlanError as err:
                         bad(f"composition.{key}", value, str(err))
         if members is not None:
             if not isinstance(members, list) or not members:
@@ -301,7 +304,7 @@ class PlannedCoP:
                         kind, allowed = MEMBER_FIELDS[key]
                         try:
                             clean[key] = _check(kind, allowed, value)
-                        except ValueError as err:
+                        except PlanError as err:
                             bad(f"members[{i}].{key}", value, str(err))
                     members_out.append(clean)
         name = data.get("name", "planned CoP")

@@ -44,6 +44,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from copfactors.errors import ParameterError, ParameterTypeError
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -290,7 +292,7 @@ def _effects_frame(summary_or_model: Any) -> tuple[pd.DataFrame, bool]:
     elif hasattr(obj, "table") and isinstance(obj.table, pd.DataFrame):
         obj = obj.table
     if not isinstance(obj, pd.DataFrame):
-        raise TypeError(
+        raise ParameterTypeError(
             "forest needs a fitted OrdinalRegression, its summary() or a driver table, got "
             f"{type(summary_or_model).__name__}"
         )
@@ -299,7 +301,7 @@ def _effects_frame(summary_or_model: Any) -> tuple[pd.DataFrame, bool]:
         frame = frame[frame["kind"] == "coef"]
     name_col = "term" if "term" in frame.columns else "driver"
     if name_col not in frame.columns:
-        raise ValueError("the table needs a 'term' or 'driver' column")
+        raise ParameterError("the table needs a 'term' or 'driver' column")
     if "odds_ratio" in frame.columns and frame["odds_ratio"].notna().any():
         est = frame["odds_ratio"].astype(float)
         if "or_ci_low" in frame.columns:
@@ -320,7 +322,7 @@ def _effects_frame(summary_or_model: Any) -> tuple[pd.DataFrame, bool]:
         }
     )
     if out.empty:
-        raise ValueError("the table has no coefficients to plot")
+        raise ParameterError("the table has no coefficients to plot")
     return out, is_or
 
 
@@ -435,7 +437,7 @@ def _table_of(obj: Any, what: str) -> pd.DataFrame:
     table = getattr(obj, "table", None)
     if isinstance(table, pd.DataFrame):
         return table
-    raise TypeError(f"{what} needs a DataFrame or an object with a .table DataFrame")
+    raise ParameterTypeError(f"{what} needs a DataFrame or an object with a .table DataFrame")
 
 
 def driver_importance(
@@ -482,10 +484,10 @@ def driver_importance(
     table = _table_of(driver_table, "driver_importance")
     for col in ("driver", "importance_share", *(("mean_abs_shap",) if show_shap else ())):
         if col not in table.columns:
-            raise ValueError(f"the driver table has no {col!r} column")
+            raise ParameterError(f"the driver table has no {col!r} column")
     rows = table[table["importance_share"].notna()]
     if rows.empty:
-        raise ValueError("the driver table has no importance shares (was y given to drivers?)")
+        raise ParameterError("the driver table has no importance shares (was y given to drivers?)")
     rows = rows.sort_values("importance_share", kind="stable").reset_index(drop=True)
     n = len(rows)
     ax = _axes(ax, (7.5, 0.38 * n + 1.4))
@@ -630,12 +632,12 @@ def importance_vs_attainment(
     table = _table_of(table_or_comparison, "importance_vs_attainment")
     needed = {"objective", "measure", "group", "mean"}
     if needed - set(table.columns):
-        raise ValueError(f"the table lacks columns {sorted(needed - set(table.columns))}")
+        raise ParameterError(f"the table lacks columns {sorted(needed - set(table.columns))}")
     if groups is None:
         groups = [g for g in dict.fromkeys(table["group"].astype(str)) if g != "total"][:2]
     groups = list(groups)
     if not groups:
-        raise ValueError("the table has no group to draw")
+        raise ParameterError("the table has no group to draw")
     objectives = list(dict.fromkeys(table["objective"].astype(str)))
     if "label" in table.columns:
         names = table.drop_duplicates("objective").set_index("objective")["label"].astype(str)
@@ -755,9 +757,9 @@ def levers(
         table = obj.levers()
         baseline = getattr(obj, "probability", None)
     else:
-        raise TypeError("levers needs a scoring result or its levers() DataFrame")
+        raise ParameterTypeError("levers needs a scoring result or its levers() DataFrame")
     if "delta" not in table.columns:
-        raise ValueError("the levers table has no 'delta' column")
+        raise ParameterError("the levers table has no 'delta' column")
     rows = table.sort_values("delta", kind="stable").reset_index(drop=True)
     n = len(rows)
     ax = _axes(ax, (7.5, 0.45 * max(n, 1) + 1.6))

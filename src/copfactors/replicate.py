@@ -42,6 +42,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from copfactors._utils.render import Result, render_table
 from copfactors.errors import CopFactorsError, SchemaError
 
 __all__ = [
@@ -934,8 +935,12 @@ def _row(cell: _Cell, check: str, passed: bool, detail: str) -> dict[str, Any]:
 
 
 @dataclass
-class GroupComparison:
+class GroupComparison(Result):
     """Table 1's layout computed from respondent-level data.
+
+    A :class:`~copfactors.report.Result`: ``to_text``, ``to_html``, ``to_latex``,
+    ``print_summary`` and the notebook displays come from :meth:`render`, which shows
+    :meth:`wide`; :meth:`to_frame` is :meth:`wide` too.
 
     Attributes
     ----------
@@ -954,7 +959,19 @@ class GroupComparison:
         The grouping column.
     groups : tuple of str
         The compared levels, in order.
+
+    Examples
+    --------
+    >>> from copfactors.replicate import _example_survey
+    >>> res = group_comparison(_example_survey(), objectives=["innovation"])
+    >>> "n-s = not significant" in res.to_text(), res.to_html()[:6]
+    (True, '<table')
+    >>> "tabular" in res.to_latex()
+    True
     """
+
+    #: decimals of numbers other than means and SDs (always 2), when none are asked for
+    default_digits = 4
 
     table: pd.DataFrame
     tests: pd.DataFrame
@@ -1012,7 +1029,35 @@ class GroupComparison:
             how = "one-way ANOVA F test (Welch's ANOVA when Levene's test rejects equal variances)"
         return [f"{keys}.", f"{how}.", LEGEND]
 
-    def _render(self, style: str) -> str:
+    def to_frame(self) -> pd.DataFrame:
+        """Table 1's layout, as shown: :meth:`wide` (one row per objective).
+
+        Examples
+        --------
+        >>> from copfactors.replicate import _example_survey
+        >>> res = group_comparison(_example_survey(), objectives=["innovation"])
+        >>> res.to_frame().equals(res.wide())
+        True
+        """
+        return self.wide()
+
+    def render(self, style: str = "text", digits: int | None = None, **options: Any) -> str:
+        """Render :meth:`wide` with the legend, ending with a line break.
+
+        Parameters
+        ----------
+        style : {"text", "html", "latex"}
+            Output format; LaTeX writes the legend's ``≤`` as ``$\\le$``.
+        digits : int, optional
+            Decimals of numbers other than means and SDs, which always have two as in the
+            paper (default :attr:`default_digits`).
+        **options
+            None are used (accepted for the :class:`~copfactors.report.Result` protocol).
+
+        Returns
+        -------
+        str
+        """
         wide = self.wide()
         two_decimals = {
             c: (lambda v: "" if pd.isna(v) else f"{v:.2f}")
@@ -1025,41 +1070,8 @@ class GroupComparison:
             f"Importance and attainment of objectives, by {self.by}",
             self._notes(),
             formatters=two_decimals,
+            digits=self._digits(digits),
         )
-
-    def to_text(self) -> str:
-        """Render as plain text.
-
-        Examples
-        --------
-        >>> from copfactors.replicate import _example_survey
-        >>> text = group_comparison(_example_survey(), objectives=["innovation"]).to_text()
-        >>> "n-s = not significant" in text
-        True
-        """
-        return self._render("text")
-
-    def to_html(self) -> str:
-        """Render as an HTML fragment (one ``<table>``).
-
-        Examples
-        --------
-        >>> from copfactors.replicate import _example_survey
-        >>> group_comparison(_example_survey(), objectives=["innovation"]).to_html()[:6]
-        '<table'
-        """
-        return self._render("html")
-
-    def to_latex(self) -> str:
-        """Render as a LaTeX ``tabular``.
-
-        Examples
-        --------
-        >>> from copfactors.replicate import _example_survey
-        >>> "tabular" in group_comparison(_example_survey(), objectives=["innovation"]).to_latex()
-        True
-        """
-        return self._render("latex")
 
 
 def _measure_letters(measures: list[str]) -> dict[str, str]:
@@ -1341,13 +1353,14 @@ def _render(
     title: str,
     notes: list[str],
     formatters: dict[str, Any] | None = None,
+    digits: int = 4,
 ) -> str:
     """Render through the shared renderer; LaTeX gets ``$\\le$`` for the legend's signs."""
-    from copfactors.report import render_table
-
     if style not in ("text", "html", "latex"):
         raise CopFactorsError(f"unknown format {style!r}; choose text, html or latex")
-    out = render_table(frame, title=title, style=style, notes=notes, formatters=formatters)
+    out = render_table(
+        frame, title=title, style=style, notes=notes, formatters=formatters, digits=digits
+    )
     if style == "latex":
         out = out.replace("≤", "$\\le$")
     return out + "\n"

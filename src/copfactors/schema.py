@@ -51,7 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from copfactors.errors import SchemaError
+from copfactors.errors import ParameterError, ParameterKeyError, ParameterTypeError, SchemaError
 
 __all__ = [
     "AGREEMENT_ANCHORS_EN",
@@ -255,19 +255,19 @@ class Variable:
 
     def __post_init__(self) -> None:
         if self.role not in ROLES:
-            raise ValueError(f"variable {self.name!r}: role {self.role!r} not in {ROLES}")
+            raise ParameterError(f"variable {self.name!r}: role {self.role!r} not in {ROLES}")
         if self.type not in TYPES:
-            raise ValueError(f"variable {self.name!r}: type {self.type!r} not in {TYPES}")
+            raise ParameterError(f"variable {self.name!r}: type {self.type!r} not in {TYPES}")
         if self.type == "category":
             n = len(self.categories)
             if n == 0 or {len(self.category_labels_en), len(self.category_labels_fr)} != {n}:
-                raise ValueError(f"variable {self.name!r}: categories and labels must align")
+                raise ParameterError(f"variable {self.name!r}: categories and labels must align")
         if self.anchors_en or self.anchors_fr:
             if self.minimum is None or self.maximum is None:
-                raise ValueError(f"variable {self.name!r}: anchors need a range")
+                raise ParameterError(f"variable {self.name!r}: anchors need a range")
             n = int(self.maximum - self.minimum + 1)
             if {len(self.anchors_en), len(self.anchors_fr)} != {n}:
-                raise ValueError(f"variable {self.name!r}: expected {n} anchors per language")
+                raise ParameterError(f"variable {self.name!r}: expected {n} anchors per language")
 
     @property
     def allowed(self) -> str:
@@ -319,7 +319,7 @@ class Variable:
     def anchors(self, language: str = "en") -> dict[int, str]:
         """Likert anchor labels by value, in ``"en"`` or ``"fr"`` (empty if not a Likert item)."""
         if language not in ("en", "fr"):
-            raise ValueError(f"language must be 'en' or 'fr', not {language!r}")
+            raise ParameterError(f"language must be 'en' or 'fr', not {language!r}")
         labels = self.anchors_en if language == "en" else self.anchors_fr
         start = int(self.minimum) if self.minimum is not None else 1
         return {start + i: label for i, label in enumerate(labels)}
@@ -327,7 +327,7 @@ class Variable:
     def category_labels(self, language: str = "en") -> dict[str, str]:
         """Category labels by code, in ``"en"`` or ``"fr"`` (empty if not a category)."""
         if language not in ("en", "fr"):
-            raise ValueError(f"language must be 'en' or 'fr', not {language!r}")
+            raise ParameterError(f"language must be 'en' or 'fr', not {language!r}")
         labels = self.category_labels_en if language == "en" else self.category_labels_fr
         return dict(zip(self.categories, labels, strict=True))
 
@@ -355,7 +355,7 @@ class Codebook:
         self._variables = tuple(variables)
         self._by_name = {v.name: v for v in self._variables}
         if len(self._by_name) != len(self._variables):
-            raise ValueError("variable names must be unique")
+            raise ParameterError("variable names must be unique")
         self._by_key = {_key(v.name): v.name for v in self._variables}
         self._aliases = {v.name: _category_aliases(v) for v in self._variables}
 
@@ -363,7 +363,7 @@ class Codebook:
         try:
             return self._by_name[name]
         except KeyError:
-            raise KeyError(f"{name!r} is not a codebook variable") from None
+            raise ParameterKeyError(f"{name!r} is not a codebook variable") from None
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
@@ -390,7 +390,7 @@ class Codebook:
     def by_role(self, role: str) -> tuple[Variable, ...]:
         """The variables of one role, in order."""
         if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+            raise ParameterError(f"role must be one of {ROLES}, not {role!r}")
         return tuple(v for v in self._variables if v.role == role)
 
     def match(self, column: object) -> str | None:
@@ -708,7 +708,7 @@ def _category_aliases(var: Variable) -> dict[str, int]:
         for name in names:
             folded = _fold(name)
             if aliases.get(folded, i) != i:
-                raise ValueError(f"variable {var.name!r}: label {name!r} is ambiguous")
+                raise ParameterError(f"variable {var.name!r}: label {name!r} is ambiguous")
             aliases[folded] = i
     return aliases
 
@@ -1200,8 +1200,8 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
         With a ``.problems`` table (``column``, ``row`` 1-based, ``value``, ``problem``) of every
         problem found: a missing or empty id column, missing or duplicated ``respondent_id``, a
         value of the wrong type, out of range or not allowed, a column given twice, no rows.
-    TypeError
-        If ``df`` is not a DataFrame.
+    ParameterTypeError
+        If ``df`` is not a DataFrame (also a ``TypeError``).
 
     Examples
     --------
@@ -1220,7 +1220,7 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     'out of range; expected an integer from 1 to 5'
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"validate expects a pandas DataFrame, not {type(df).__name__}")
+        raise ParameterTypeError(f"validate expects a pandas DataFrame, not {type(df).__name__}")
     problems: list[pd.DataFrame] = []
     names = list(df.columns)
     matched = [CODEBOOK.match(c) for c in names]

@@ -64,7 +64,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from copfactors.errors import CopFactorsError, FeatureError, PlanError
+from copfactors._utils.render import STYLES, Result, render_table
+from copfactors.errors import CopFactorsError, FeatureError, ParameterError, PlanError
 from copfactors.plans import COMPOSITION_FIELDS, PlannedCoP
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -146,7 +147,8 @@ def reference_model() -> AttainmentModel:
     return model
 
 
-def _resolve_model(model: Any) -> AttainmentModel:
+def resolve_model(model: Any) -> AttainmentModel:
+    """The attainment model to score with: ``None`` is the reference model, a path is loaded."""
     from copfactors.models import OrdinalRegression
     from copfactors.persist import AttainmentModel, load_model
 
@@ -488,7 +490,7 @@ def _member_draws(kernel: dict[str, Any], X: np.ndarray) -> tuple[np.ndarray, np
     """P(Y >= level) and expected score of each row under each draw (rows x D)."""
     import numpy as np
 
-    from copfactors.models._links import get_link
+    from copfactors.models import get_link
 
     eta = X[:, kernel["loc_idx"]] @ kernel["beta_t"]  # (n, D)
     theta_t = kernel["theta"].T
@@ -544,7 +546,7 @@ class _Engine:
     ) -> None:
         import numpy as np
 
-        from copfactors.models._links import get_link
+        from copfactors.models import get_link
 
         reg = model.regression
         self.model = model
@@ -561,7 +563,7 @@ class _Engine:
             self.k = len(self.classes) - 1
             self.level = self.classes[-1]
         else:
-            self.k = _level_index(self.classes, self.scores, level)
+            self.k = level_index(self.classes, self.scores, level)
             self.level = self.classes[self.k]
         if not (isinstance(interval, int | float) and 0 < interval < 1):
             raise CopFactorsError(f"interval must be between 0 and 1, got {interval!r}")
@@ -631,7 +633,7 @@ class _Engine:
         import joblib
         import numpy as np
 
-        from copfactors.parallel import chunk_bounds
+        from copfactors._utils.parallel import chunk_bounds
 
         D = self.n_draws
         X = batch.X.to_numpy(dtype=float)
@@ -689,7 +691,8 @@ class _Engine:
         return lo, hi
 
 
-def _level_index(classes: np.ndarray, scores: np.ndarray, level: Any) -> int:
+def level_index(classes: np.ndarray, scores: np.ndarray, level: Any) -> int:
+    """Position of ``level`` among the outcome levels (by label, else by numeric score)."""
     import numpy as np
 
     labels = [c.item() if hasattr(c, "item") else c for c in classes]
@@ -1003,8 +1006,14 @@ LEVERS: tuple[str, ...] = tuple(lv[0] for lv in _LEVERS)
 # the result
 # ---------------------------------------------------------------------------------------------
 @dataclass(eq=False)
-class ScoreResult:
+class ScoreResult(Result):
     """The score of one planned CoP (see :func:`score`).
+
+    A :class:`~copfactors.report.Result`: ``to_text``, ``to_html``, ``to_latex`` and
+    ``print_summary`` come from :meth:`render` (2 decimals unless ``digits`` is given; option
+    ``levers=`` how many top levers to show, 5 by default); :meth:`to_frame` is the outcome
+    distribution and the probability facts as a tidy frame. ``str()`` and the notebook
+    displays show no levers (``levers=0``: computing them scores the plan again).
 
     Attributes
     ----------
@@ -1041,6 +1050,9 @@ class ScoreResult:
     >>> bool(result.probability_low <= result.probability <= result.probability_high)
     True
     """
+
+    #: decimals of probabilities when none are asked for
+    default_digits = 2
 
     plan_name: str
     n_members: int
@@ -1163,7 +1175,7 @@ class ScoreResult:
         out: dict[str, Any] = {
             "plan": self.plan_name,
             "n_members": int(self.n_members),
-            "level": _plain_label(self.level),
+            "level": plain_label(self.level),
             "interval": self.interval,
             "probability": {
                 "estimate": _num(self.probability),
@@ -1176,7 +1188,7 @@ class ScoreResult:
                 "high": _num(self.expected_high),
             },
             "distribution": [
-                {"level": _plain_label(k), "probability": _num(v)}
+                {"level": plain_label(k), "probability": _num(v)}
                 for k, v in self.distribution.items()
             ],
             "flags": list(self.flags),
@@ -1193,48 +1205,168 @@ class ScoreResult:
             ]
         return out
 
-    def to_text(self, levers: int = 5, digits: int = 2) -> str:
+    def to_frame(self) -> pd.DataFrame:
+        """The distribution and the probability facts as one tidy frame.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``quantity``, ``level``, ``estimate``, ``low``, ``high``: one row
+            ``"distribution"`` per attainment level of the model (the mean probability of that
+            level; no interval), then ``"probability"`` (of ``attainment >= level``, ``level``
+            being the scored one) and ``"expected"`` (the expected attainment score; no level),
+            each with its interval (NaN without draws). ``attrs`` holds ``plan``,
+            ``n_members`` and ``interval``. The levers are :meth:`levers`.
+
+        Examples
+        --------
+        >>> import copfactors as cf
+        >>> plan = cf.PlannedCoP.from_dict({"composition": {"n_members": 12}})
+        >>> frame = cf.score(plan, n_draws=0).to_frame()
+        >>> frame["quantity"].tolist()[-3:], frame["level"].tolist()[-2:]
+        (['distribution', 'probability', 'expected'], [4, None])
+        """
+        import pandas as pd
+
+        nan = math.nan
+        rows = [
+            ("distribution", plain_label(k), float(v), nan, nan)
+            for k, v in self.distribution.items()
+        ]
+        rows.append(
+            (
+                "probability",
+                plain_label(self.level),
+                float(self.probability),
+                float(self.probability_low),
+                float(self.probability_high),
+            )
+        )
+        rows.append(
+            (
+                "expected",
+                None,
+                float(self.expected),
+                float(self.expected_low),
+                float(self.expected_high),
+            )
+        )
+        out = pd.DataFrame(rows, columns=["quantity", "level", "estimate", "low", "high"])
+        out["level"] = pd.Series([r[1] for r in rows], dtype=object)  # labels, not floats
+        out.attrs = {
+            "plan": self.plan_name,
+            "n_members": int(self.n_members),
+            "interval": self.interval,
+        }
+        return out
+
+    def render(
+        self, style: str = "text", digits: int | None = None, levers: int = 5, **options: Any
+    ) -> str:
         """A readable summary: probability, interval, distribution, flags, top levers, model.
 
         Parameters
         ----------
+        style : {"text", "html", "latex"}
+            Output format. Plain text is a few lines of facts followed by the levers table;
+            HTML and LaTeX are a table of the distribution headed by the same facts (flags,
+            model, intervals) followed, with levers, by the levers table (one ``<table>`` or
+            ``tabular`` each).
+        digits : int, optional
+            Decimals of probabilities (default :attr:`default_digits`, 2).
         levers : int, default 5
-            How many of the top levers to show (0: none).
-        digits : int, default 2
-            Decimals of probabilities.
+            How many of the top levers to show (0: none, and they are not computed).
+        **options
+            None are used (accepted for the :class:`~copfactors.report.Result` protocol).
+
+        Returns
+        -------
+        str
 
         Examples
         --------
         >>> import copfactors as cf
         >>> plan = cf.PlannedCoP.from_dict({"name": "Pilot", "composition": {"n_members": 12}})
-        >>> print(cf.score(plan, n_draws=100).to_text(levers=0).splitlines()[0])
+        >>> result = cf.score(plan, n_draws=100)
+        >>> print(result.to_text(levers=0).splitlines()[0])
         Planned CoP: Pilot (12 members)
+        >>> result.to_html(levers=0).count("<table"), result.to_latex(levers=2).count("tabular}")
+        (1, 4)
         """
-        from copfactors.report import render_table
-
+        if style not in STYLES:
+            raise ParameterError(f"style must be one of {STYLES}, got {style!r}")
         pct = f"{100 * self.interval:g}%"
-        d = digits
+        d = self._digits(digits)
 
         def span(lo: float, hi: float) -> str:
             if math.isnan(lo):
                 return "no interval: no parameter draws"
             return f"{pct} interval {lo:.{d}f} to {hi:.{d}f}"
 
-        labels = [str(_plain_label(k)) for k in self.distribution.index]
+        labels = [str(plain_label(k)) for k in self.distribution.index]
         binary = isinstance(self.level, bool) or type(self.level).__name__ == "bool_"
-        event = "objectives attained" if binary else f"attainment >= {_plain_label(self.level)}"
+        event = "objectives attained" if binary else f"attainment >= {plain_label(self.level)}"
         if binary:
             labels = ["not attained" if lab == "False" else "attained" for lab in labels]
-        lines = [
-            f"Planned CoP: {self.plan_name} ({self.n_members} members)",
-            f"Probability that the objectives are attained ({event}): "
-            f"{self.probability:.{d}f} ({span(self.probability_low, self.probability_high)})",
-        ]
+        title = f"Planned CoP: {self.plan_name} ({self.n_members} members)"
+        facts = {
+            f"Probability that the objectives are attained ({event})": f"{self.probability:.{d}f} "
+            f"({span(self.probability_low, self.probability_high)})"
+        }
         if not binary:  # for a binary model the expected score is the probability
-            lines.append(
-                f"Expected attainment score ({labels[0]}-{labels[-1]}): {self.expected:.{d}f} "
-                f"({span(self.expected_low, self.expected_high)})"
+            facts[f"Expected attainment score ({labels[0]}-{labels[-1]})"] = (
+                f"{self.expected:.{d}f} ({span(self.expected_low, self.expected_high)})"
             )
+        intervals = (
+            f"{self.n_draws} draws of the model's parameters (seed {self.random_state}); "
+            f"{self.n_draws_sorted} had their thresholds sorted."
+            if self.n_draws
+            else None
+        )
+        table = self.levers().head(levers) if levers else None
+        shown = lever_title = None
+        if table is not None and len(table):
+            shown = table[["lever", "from", "to", "probability", "delta"]].copy()
+            if self.n_draws:
+                shown[f"{pct} interval"] = [
+                    f"{lo:+.{d}f} to {hi:+.{d}f}"
+                    for lo, hi in zip(table["delta_low"], table["delta_high"], strict=True)
+                ]
+            shown["delta"] = [f"{v:+.{d}f}" for v in shown["delta"]]
+            lever_title = (
+                f"Top levers (change of the probability; {len(table)} of {len(self.levers())})"
+            )
+
+        if style != "text":
+            import pandas as pd
+
+            header = dict(facts)
+            header["Risk flags"] = "; ".join(self.flags) if self.flags else "none"
+            if table is not None and shown is None:
+                header["Levers"] = "none applies"
+            header["Model"] = self.model_note
+            if intervals:
+                header["Intervals"] = intervals
+            distribution = pd.DataFrame(
+                {"level": labels, "probability": [float(v) for v in self.distribution]}
+            )
+            parts = [
+                render_table(
+                    distribution,
+                    title=title,
+                    header=header,
+                    style=style,
+                    digits=d,
+                    formatters={"probability": lambda v: f"{v:.{d}f}"},  # as the text
+                    notes=self.notes,
+                )
+            ]
+            if shown is not None and table is not None:
+                shown["description"] = table["description"].to_numpy()
+                parts.append(render_table(shown, title=lever_title, style=style, digits=d))
+            return "\n".join(parts)
+
+        lines = [title, *(f"{key}: {value}" for key, value in facts.items())]
         lines.append(
             "Distribution: "
             + ", ".join(
@@ -1246,25 +1378,10 @@ class ScoreResult:
             lines.extend(f"  - {f}" for f in self.flags)
         else:
             lines.append("Risk flags: none")
-        if levers:
-            table = self.levers().head(levers)
-            if len(table):
-                shown = table[["lever", "from", "to", "probability", "delta"]].copy()
-                if self.n_draws:
-                    shown[f"{pct} interval"] = [
-                        f"{lo:+.{d}f} to {hi:+.{d}f}"
-                        for lo, hi in zip(table["delta_low"], table["delta_high"], strict=True)
-                    ]
-                shown["delta"] = [f"{v:+.{d}f}" for v in shown["delta"]]
+        if table is not None:
+            if shown is not None:
                 lines.append("")
-                lines.append(
-                    render_table(
-                        shown,
-                        title=f"Top levers (change of the probability; {len(table)} of "
-                        f"{len(self.levers())})",
-                        digits=d,
-                    )
-                )
+                lines.append(render_table(shown, title=lever_title, digits=d))
                 lines.extend(
                     f"  {rec.lever}: {rec.description}" for rec in table.itertuples(index=False)
                 )
@@ -1272,16 +1389,19 @@ class ScoreResult:
                 lines.append("Levers: none applies")
         lines.append("")
         lines.append(f"Model: {self.model_note}.")
-        if self.n_draws:
-            lines.append(
-                f"Intervals: {self.n_draws} draws of the model's parameters (seed "
-                f"{self.random_state}); {self.n_draws_sorted} had their thresholds sorted."
-            )
+        if intervals:
+            lines.append(f"Intervals: {intervals}")
         lines.extend(f"Note: {n}" for n in self.notes)
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.to_text(levers=0)
+
+    def _repr_html_(self) -> str:
+        return self.to_html(levers=0)
+
+    def _repr_latex_(self) -> str:
+        return self.to_latex(levers=0)
 
 
 def _num(v: Any) -> float | None:
@@ -1289,7 +1409,8 @@ def _num(v: Any) -> float | None:
     return None if math.isnan(v) else v
 
 
-def _plain_label(v: Any) -> Any:
+def plain_label(v: Any) -> Any:
+    """A NumPy scalar as the plain Python value (for labels and column names)."""
     return v.item() if hasattr(v, "item") else v
 
 
@@ -1352,7 +1473,7 @@ def score(
     import pandas as pd
 
     plan = _resolve_plan(plan)
-    fitted = _resolve_model(model)
+    fitted = resolve_model(model)
     engine = _Engine(
         fitted, level=level, n_draws=n_draws, random_state=random_state, interval=interval
     )
@@ -1372,7 +1493,7 @@ def score(
     return ScoreResult(
         plan_name=plan.name,
         n_members=int(round(float(point["n"][0]))),
-        level=_plain_label(engine.level),
+        level=plain_label(engine.level),
         interval=engine.interval,
         probability=float(point["probability"][0]),
         probability_low=float(p_lo),
@@ -1446,15 +1567,15 @@ def score_many(
     import numpy as np
     import pandas as pd
 
-    from copfactors.parallel import check_n_jobs
+    from copfactors._utils.parallel import check_n_jobs
 
     n_jobs = check_n_jobs(n_jobs)
     resolved = [_resolve_plan(p) for p in plans]
-    fitted = _resolve_model(model)
+    fitted = resolve_model(model)
     engine = _Engine(
         fitted, level=level, n_draws=n_draws, random_state=random_state, interval=interval
     )
-    labels = [str(_plain_label(c)) for c in engine.classes]
+    labels = [str(plain_label(c)) for c in engine.classes]
     columns = [
         "plan",
         "n_members",
@@ -1500,5 +1621,5 @@ def score_many(
         out["n_flags"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["flags"] = None
     out.attrs["model_note"] = _model_note(fitted)
-    out.attrs["level"] = _plain_label(engine.level)
+    out.attrs["level"] = plain_label(engine.level)
     return out[columns]

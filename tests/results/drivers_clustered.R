@@ -1,4 +1,4 @@
-# Reference results for copfactors.explain.drivers: average marginal effects on the expected
+# Reference results for copfactors.inspection.drivers: average marginal effects on the expected
 # score (with delta-method standard errors) and general dominance weights of McFadden's R2.
 #
 # Data: clustered.csv (SIMULATED by ordinal_clustered.R): 600 rows, drivers hours_per_week

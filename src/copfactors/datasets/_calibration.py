@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from copfactors.datasets._published import load_table1
 from copfactors.datasets._sprite import (
     TOLERANCE,
     consistent_moments,
@@ -46,8 +47,6 @@ def _reason(n: int, mean: float, sd: float) -> str:
 
 @lru_cache(maxsize=1)
 def _targets() -> pd.DataFrame:
-    from copfactors.datasets import load_table1
-
     table = load_table1()
     rows = []
     for (objective, measure), cells in table.groupby(["objective", "measure"], sort=False):
@@ -184,8 +183,6 @@ def calibration_report(survey: pd.DataFrame, table: pd.DataFrame | None = None) 
     >>> int(report["n_match"].sum())
     90
     """
-    from copfactors.datasets import load_table1
-
     published = load_table1() if table is None else table
     gender = survey["gender"].astype("string") if "gender" in survey else None
     rows = []

@@ -32,6 +32,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from copfactors.errors import ParameterError
+
 #: Largest distance between a value and its two-decimal print that still counts as a match.
 TOLERANCE = 0.005 + 1e-9
 
@@ -188,8 +190,8 @@ def sprite(n: int, s: int, q: int, rng: np.random.Generator, *, restarts: int = 
 
     Raises
     ------
-    ValueError
-        If no multiset has that sum and sum of squares.
+    ParameterError
+        If no multiset has that sum and sum of squares (also a ``ValueError``).
 
     >>> import numpy as np
     >>> c = sprite(55, 220, 916, np.random.default_rng(1))
@@ -197,7 +199,7 @@ def sprite(n: int, s: int, q: int, rng: np.random.Generator, *, restarts: int = 
     (55, 220, 916)
     """
     if q not in set(achievable_sumsq(n, s).tolist()):
-        raise ValueError(f"no {n} answers on 1-5 have sum {s} and sum of squares {q}")
+        raise ParameterError(f"no {n} answers on 1-5 have sum {s} and sum of squares {q}")
     base, extra = divmod(s, n)
     start = np.zeros(6, dtype=np.int64)  # index 0 unused, so counts[v] is the count of v
     start[base] += n - extra

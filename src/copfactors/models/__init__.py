@@ -6,6 +6,12 @@ cloglog link; R's ``ordinal::clm`` parameterisation) by Newton-Raphson, with non
 effects), likelihood-ratio and Brant tests of the proportional-odds assumption and a tidy
 summary. Importing this module does not import statsmodels, shap or matplotlib.
 
+Inside the package: ``_links`` (link functions), ``_validation`` (input checks), ``_solver``
+(Newton on the sorted design), ``_core`` (design builder, point fits, separation check),
+``_diagnostics`` (nominal and Brant tests), ``_bootstrap`` (the bootstrap engine and its
+intervals), ``_ordinal`` (the estimator). Imports point down that list only. The names above
+are the subpackage's public face: modules outside ``models`` import them from here.
+
 Examples
 --------
 >>> import numpy as np
@@ -20,7 +26,41 @@ Examples
 
 from __future__ import annotations
 
+from copfactors.errors import ModelInputError
+from copfactors.models._bootstrap import (
+    JACKKNIFE_EXACT_MAX,
+    JACKKNIFE_GROUPS,
+    BootstrapResult,
+    acceleration,
+    bca_interval,
+    bias_correction,
+    bootstrap,
+    percentile_interval,
+)
+from copfactors.models._core import PointFit, point_fit
+from copfactors.models._diagnostics import brant_test, nominal_test
+from copfactors.models._links import LINKS, Link, get_link
 from copfactors.models._ordinal import OrdinalRegression
-from copfactors.models._validation import ModelInputError
+from copfactors.models._validation import OutcomeEncoding, encode_outcome
 
-__all__ = ["ModelInputError", "OrdinalRegression"]
+__all__ = [
+    "JACKKNIFE_EXACT_MAX",
+    "JACKKNIFE_GROUPS",
+    "LINKS",
+    "BootstrapResult",
+    "Link",
+    "ModelInputError",
+    "OrdinalRegression",
+    "OutcomeEncoding",
+    "PointFit",
+    "acceleration",
+    "bca_interval",
+    "bias_correction",
+    "bootstrap",
+    "brant_test",
+    "encode_outcome",
+    "get_link",
+    "nominal_test",
+    "percentile_interval",
+    "point_fit",
+]

@@ -15,94 +15,28 @@ Examples
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import chdtrc, expit
 
+from copfactors._utils.parallel import single_threaded_blas
 from copfactors.errors import ConvergenceWarning, PerfectSeparationWarning
 from copfactors.models import _solver
+from copfactors.models._core import build_design, detect_separation
 from copfactors.models._links import get_link
 from copfactors.models._validation import ModelInputError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from copfactors.models._ordinal import OrdinalRegression
+# The tests take a fitted OrdinalRegression (typed Any: the estimator imports this module, and
+# this module needs only the fitted attributes, so it does not import the estimator back).
+FittedModel = Any
 
 __all__ = ["brant_test", "detect_separation", "nominal_test"]
 
-# A coefficient beyond this many units per standard deviation of its predictor (an odds ratio
-# above e^8 ~ 3000 per SD on the logit scale) only arises when the estimate is running off to
-# infinity.
-_DIVERGENT_PER_SD = 8.0
 
-
-def _ordered_separation(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Columns whose values are weakly monotone in the outcome level (either direction).
-
-    Then ``beta -> +-infinity`` along that column with suitably growing thresholds increases the
-    likelihood without bound: (quasi-)complete separation of a cumulative link model.
-    """
-    increasing = np.all(hi[:-1] <= lo[1:], axis=0)
-    decreasing = np.all(lo[:-1] >= hi[1:], axis=0)
-    return increasing | decreasing
-
-
-def _cut_separation(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Columns that separate ``Y <= j`` from ``Y > j`` at some cut ``j`` (either direction).
-
-    Enough for a nominal (threshold-specific) effect to diverge at that cut.
-    """
-    K = lo.shape[0]
-    out = np.zeros(lo.shape[1], dtype=bool)
-    for j in range(K - 1):
-        below_lo, below_hi = lo[: j + 1].min(axis=0), hi[: j + 1].max(axis=0)
-        above_lo, above_hi = lo[j + 1 :].min(axis=0), hi[j + 1 :].max(axis=0)
-        out |= (below_hi <= above_lo) | (below_lo >= above_hi)
-    return out
-
-
-def detect_separation(
-    beta: np.ndarray,
-    gamma: np.ndarray,
-    sd: np.ndarray,
-    ranges: tuple[np.ndarray, np.ndarray],
-    loc_idx: list[int],
-    nominal_idx: list[int],
-    names: list[str],
-) -> list[str]:
-    """Names of predictors that (quasi-)completely separate outcome levels.
-
-    Two signals. The data: a location predictor weakly monotone in the outcome level, or a
-    nominal predictor separating the levels at some cut. Failing that, the estimates: a
-    coefficient larger than 8 per standard deviation of its predictor, which catches
-    separation by a combination of predictors. (When the data name a predictor, the other
-    estimates also drift as the fit runs off to infinity; they are not named.)
-
-    ``beta`` holds the location coefficients in the order of ``loc_idx``; ``gamma`` the
-    nominal effects, one column per entry of ``nominal_idx`` (one row per cut).
-    """
-    lo, hi = ranges
-    flagged: set[int] = set()
-    ordered = _ordered_separation(lo, hi)
-    flagged.update(j for j in loc_idx if ordered[j])
-    if nominal_idx:
-        per_cut = _cut_separation(lo, hi)
-        flagged.update(j for j in nominal_idx if per_cut[j])
-    if not flagged:
-        for b, j in zip(beta, loc_idx, strict=True):
-            if abs(b) * sd[j] > _DIVERGENT_PER_SD:
-                flagged.add(j)
-        for k, j in enumerate(nominal_idx):
-            if np.max(np.abs(gamma[:, k])) * sd[j] > _DIVERGENT_PER_SD:
-                flagged.add(j)
-    return [names[j] for j in sorted(flagged)]
-
-
-def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
+def nominal_test(model: FittedModel) -> pd.DataFrame:
     """Likelihood-ratio test of each location predictor made nominal (see the method)."""
-    from copfactors.models._ordinal import _design, _single_threaded_blas
-
     data = model._data
     link = get_link(model._fit_link)
     names = model._display_names(data.X.shape[1])
@@ -113,7 +47,7 @@ def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
     for j in model._loc_idx:
         nominal = [*model._nominal_idx, j]
         loc = [i for i in model._loc_idx if i != j]
-        design = _design(data, loc, nominal)
+        design = build_design(data, loc, nominal)
         # start at this model's fit: nominal effects -beta_j at every cut reproduce it exactly
         beta = model.coef_
         start = np.concatenate(
@@ -124,7 +58,7 @@ def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
                 beta[[names[i] for i in loc]].to_numpy(),
             ]
         )
-        with _single_threaded_blas():
+        with single_threaded_blas():
             res = _solver.newton(
                 design, link, start, max_iter=int(model.max_iter), tol=float(model.tol)
             )
@@ -152,7 +86,7 @@ def nominal_test(model: OrdinalRegression) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataFrame:
+def brant_test(model: FittedModel, *, symmetric: bool = False) -> pd.DataFrame:
     """Brant's test (see :func:`_brant_test`); a singular split is a copfactors error."""
     try:
         return _brant_test(model, symmetric=symmetric)
@@ -164,7 +98,7 @@ def brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataF
         ) from err
 
 
-def _brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.DataFrame:
+def _brant_test(model: FittedModel, *, symmetric: bool = False) -> pd.DataFrame:
     """Brant's Wald test of parallel slopes, following R's ``brant`` package (see the method).
 
     The ``K - 1`` binary logits ``1(Y > m)`` are fitted on ``[1, X]``; ``beta_m`` are their
@@ -182,8 +116,6 @@ def _brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.Data
     later ``beta_m``; per predictor the same with its rows of ``D`` only.
     Frequency weights multiply the ``W`` matrices (the R package ignores weights).
     """
-    from copfactors.models._ordinal import _single_threaded_blas
-
     if model._fit_link != "logit":
         raise ModelInputError(
             "brant_test is defined for the logit link (proportional odds), not "
@@ -209,7 +141,7 @@ def _brant_test(model: OrdinalRegression, *, symmetric: bool = False) -> pd.Data
     slopes = np.empty((J - 1, p))
     var_hat = []
     pi_hat = np.empty((J - 1, n))
-    with _single_threaded_blas():
+    with single_threaded_blas():
         for m in range(1, J):
             # rows are sorted by level, so Y > m - 1 (0-based codes >= m) is the tail block
             design = _solver.Design(X, None, w, np.array([0, starts[m], n], dtype=np.int64))

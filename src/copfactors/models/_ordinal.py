@@ -5,38 +5,39 @@ from __future__ import annotations
 import itertools
 import math
 import warnings
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import chdtrc, ndtr, ndtri
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import validate_data
-from threadpoolctl import ThreadpoolController
 
+from copfactors._utils.parallel import single_threaded_blas
+from copfactors._utils.render import format_p, render_table
+from copfactors._utils.validation import check_columns
 from copfactors.errors import (
     ConvergenceWarning,
     CopFactorsWarning,
     PerfectSeparationWarning,
 )
 from copfactors.models import _solver
-from copfactors.models._diagnostics import detect_separation
+from copfactors.models._bootstrap import BootstrapResult, bootstrap
+from copfactors.models._core import (
+    detect_separation,
+    solve_core,
+)
+from copfactors.models._diagnostics import brant_test, nominal_test
 from copfactors.models._links import LINKS, get_link
 from copfactors.models._validation import (
     ModelInputError,
     ModelNotFittedError,
-    check_collinearity,
     check_finite,
     check_groups,
     check_sample_weight,
     encode_outcome,
-    level_ranges,
     non_numeric_columns,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from copfactors.parallel import BootstrapResult
 
 __all__ = ["OrdinalRegression"]
 
@@ -54,182 +55,6 @@ _SUMMARY_COLUMNS = [
     "or_ci_low",
     "or_ci_high",
 ]
-
-
-@dataclass
-class _TrainingData:
-    """The fitted rows, sorted by outcome level, kept for refits (nominal and Brant tests)."""
-
-    X: np.ndarray  # (n, p_all) all predictor columns in X's column order
-    starts: np.ndarray
-    w: np.ndarray | None
-
-
-@dataclass
-class _Core:
-    """A solved fit before any summary: sorted rows, design, solver result, column facts."""
-
-    data: _TrainingData
-    design: _solver.Design
-    res: _solver.FitResult
-    sd: np.ndarray  # weighted SD of each column (for the separation check)
-    ranges: tuple[np.ndarray, np.ndarray]  # per-level minima and maxima of each column
-    loc_idx: list[int]
-    nominal_idx: list[int]
-    groups: np.ndarray | None  # cluster codes in the sorted row order
-
-
-def _solve_core(
-    X: np.ndarray,
-    codes: np.ndarray,
-    K: int,
-    w: np.ndarray | None,
-    nominal_idx: list[int],
-    names: list[str],
-    link: Any,
-    *,
-    max_iter: int,
-    tol: float,
-    groups: np.ndarray | None = None,
-) -> _Core:
-    """Sort the rows by level, check the columns, and run Newton from the null-model start.
-
-    The one path from validated arrays to estimates: :meth:`OrdinalRegression.fit` and
-    :func:`point_fit` both go through it, so their estimates are identical.
-    """
-    # integer codes of a small type sort by radix, in linear time
-    order = np.argsort(codes.astype(np.int16 if K < 32000 else np.int64), kind="stable")
-    starts = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=K))]).astype(np.int64)
-    if not X.flags.c_contiguous:
-        # gathering rows from a row-major copy is faster than from column-major data
-        X = np.ascontiguousarray(X)
-    X_sorted = np.take(X, order, axis=0)
-    w_sorted = None if w is None else np.ascontiguousarray(w[order])
-    g_sorted = None if groups is None else groups[order]
-    ranges = level_ranges(X_sorted, starts)
-    sd = check_collinearity(X_sorted, names, w_sorted, ranges)
-    data = _TrainingData(X_sorted, starts, w_sorted)
-    loc_idx = [j for j in range(len(names)) if j not in nominal_idx]
-    design = _design(data, loc_idx, nominal_idx)
-    res = _solver.newton(
-        design, link, _solver.start_values(design, link), max_iter=max_iter, tol=tol
-    )
-    return _Core(data, design, res, sd, ranges, loc_idx, list(nominal_idx), g_sorted)
-
-
-@dataclass(frozen=True)
-class PointFit:
-    """Estimates of a refit without inference (see :func:`point_fit`)."""
-
-    params: np.ndarray  # thresholds, nominal effects (cut fastest), location coefficients
-    loglik: float
-    converged: bool
-    n_iter: int
-    separation: list[str] | None  # None when not checked
-
-
-def point_fit(
-    X: np.ndarray,
-    codes: np.ndarray,
-    n_levels: int,
-    *,
-    sample_weight: np.ndarray | None = None,
-    link: str = "logit",
-    nominal: list[int] | tuple[int, ...] = (),
-    max_iter: int = 100,
-    tol: float = 1e-8,
-    separation: bool = True,
-) -> PointFit:
-    """Maximum likelihood estimates and log-likelihood only, for the many refits of a study.
-
-    The bootstrap, the jackknife and the subset fits of dominance analysis need thousands of
-    refits of which only the estimates (or the log-likelihood) are used. This runs the same
-    steps as :meth:`OrdinalRegression.fit` after its input checks (the same sort, column
-    checks, start values and Newton iterations, through :func:`_solve_core`), so the estimates
-    are bit-identical to ``OrdinalRegression(link=link, nominal=nominal).fit(X, codes,
-    sample_weight=sample_weight).params_``; it skips what those refits do not use: input
-    validation and outcome encoding, the covariance matrix, pandas objects and warnings. At
-    180 rows it is about three times faster than ``fit``.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n, p)
-        Finite float64 predictors (not checked here).
-    codes : ndarray of shape (n,)
-        Integer outcome codes ``0 .. n_levels - 1``; every level must occur (not checked).
-    n_levels : int
-        Number of outcome levels.
-    sample_weight : ndarray of shape (n,), optional
-        Positive frequency weights.
-    link : str, default "logit"
-    nominal : sequence of int
-        Column positions with threshold-specific (nominal) effects.
-    max_iter, tol
-        As :class:`OrdinalRegression`.
-    separation : bool, default True
-        Whether to run the (quasi-)separation check of ``fit``.
-
-    Returns
-    -------
-    PointFit
-
-    Raises
-    ------
-    ModelInputError
-        On constant or collinear columns, as ``fit``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from copfactors.models import OrdinalRegression
-    >>> from copfactors.models._ordinal import point_fit
-    >>> rng = np.random.default_rng(0)
-    >>> x = rng.normal(size=(200, 2))
-    >>> y = np.digitize(x.sum(axis=1) + rng.logistic(size=200), [-1.0, 1.0])
-    >>> light = point_fit(x, y, 3)
-    >>> bool(np.array_equal(light.params, OrdinalRegression().fit(x, y).params_.to_numpy()))
-    True
-    """
-    names = [f"x{j}" for j in range(X.shape[1])]
-    nominal_idx = [int(j) for j in nominal]
-    with _single_threaded_blas():
-        core = _solve_core(
-            X,
-            codes,
-            int(n_levels),
-            sample_weight,
-            nominal_idx,
-            names,
-            get_link(link),
-            max_iter=int(max_iter),
-            tol=float(tol),
-        )
-    res = core.res
-    sep = None
-    if separation:
-        J = int(n_levels) - 1
-        q = len(nominal_idx)
-        gamma = res.params[J : J * (1 + q)].reshape(q, J).T
-        beta = res.params[J * (1 + q) :]
-        sep = detect_separation(beta, gamma, core.sd, core.ranges, core.loc_idx, nominal_idx, names)
-    return PointFit(
-        params=res.params,
-        loglik=float(res.loglik),
-        converged=bool(res.converged),
-        n_iter=int(res.n_iter),
-        separation=sep,
-    )
-
-
-_BLAS_CONTROLLER: ThreadpoolController | None = None
-
-
-def _single_threaded_blas():
-    """Context manager limiting BLAS to one thread (the library scan is done once)."""
-    global _BLAS_CONTROLLER
-    if _BLAS_CONTROLLER is None:
-        _BLAS_CONTROLLER = ThreadpoolController()
-    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def _p_phrase(p_text: str) -> str:
@@ -391,19 +216,11 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         if isinstance(X, pd.DataFrame):
             if not reset and hasattr(self, "feature_names_in_"):
                 columns = [str(c) for c in X.columns]
-                expected = [str(c) for c in self.feature_names_in_]
-                missing = [c for c in expected if c not in columns]
-                extra = [c for c in columns if c not in expected]
-                if missing or extra:
-                    parts = []
-                    if missing:
-                        parts.append(f"missing column(s) {missing!r}")
-                    if extra:
-                        parts.append(f"unexpected column(s) {extra!r}")
-                    raise ModelInputError(
-                        f"The feature names should match those that were passed during fit: "
-                        f"{' and '.join(parts)}; the model was fitted on {expected!r}"
-                    )
+                expected = check_columns(
+                    columns,
+                    self.feature_names_in_,
+                    what="The feature names should match those that were passed during fit",
+                )
                 if columns != expected:
                     # match by name, never by position
                     X = X.loc[:, list(self.feature_names_in_)]
@@ -519,7 +336,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         # contention there (parallelism comes from threads over the blocks instead).
         before = dict(self.__dict__)
         try:
-            with _single_threaded_blas():
+            with single_threaded_blas():
                 return self._fit(X, y, groups, sample_weight)
         except Exception:
             # nothing is left half-written: a failed fit leaves the estimator as it was
@@ -579,7 +396,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 f"cov_type='cluster' needs at least 2 clusters in groups, got {n_groups}"
             )
         nominal_idx = self._resolve_nominal(names)
-        core = _solve_core(
+        core = solve_core(
             X_arr,
             codes,
             len(classes),
@@ -945,8 +762,31 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             )
         return notes
 
-    def print_summary(self, style: str = "text", digits: int = 4) -> str:
-        """Print the estimates with the fit statistics and return the rendered string.
+    def print_summary(self, style: str = "text", digits: int = 4) -> None:
+        """Print the estimates with the fit statistics (:meth:`render_summary`); returns None.
+
+        Parameters
+        ----------
+        style : {"text", "html", "latex"}
+            Output format (rendered by :func:`copfactors.report.render_table`).
+        digits : int, default 4
+            Decimals shown.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
+        >>> OrdinalRegression().fit(x, y).print_summary()  # doctest: +ELLIPSIS
+        Ordinal regression (cumulative logit)
+        ...
+        """
+        print(self.render_summary(style=style, digits=digits))
+
+    def render_summary(self, style: str = "text", digits: int = 4) -> str:
+        """The estimates with the fit statistics, rendered as one string (not printed).
 
         Parameters
         ----------
@@ -958,7 +798,9 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         Returns
         -------
         str
-            The rendered summary (also printed).
+            A title, the fit statistics (observations, outcome levels, link, covariance,
+            log-likelihood, AIC, BIC, pseudo R-squared, LR test, convergence), the table of
+            :meth:`summary` and its notes.
 
         Examples
         --------
@@ -967,14 +809,10 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         >>> rng = np.random.default_rng(0)
         >>> x = rng.normal(size=(300, 1))
         >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
-        >>> text = OrdinalRegression().fit(x, y).print_summary()  # doctest: +ELLIPSIS
-        Ordinal regression (cumulative logit)
-        ...
-        >>> "McFadden" in text
-        True
+        >>> text = OrdinalRegression().fit(x, y).render_summary()
+        >>> text.splitlines()[0], "McFadden" in text
+        ('Ordinal regression (cumulative logit)', True)
         """
-        from copfactors import report
-
         table = self.summary()
         if self._fit_link != "logit":
             table = table.drop(columns=["odds_ratio", "or_ci_low", "or_ci_high"])
@@ -1012,13 +850,13 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             "McFadden R2": f"{self.r2_mcfadden_:.{digits}f}",
             "Nagelkerke R2": f"{self.r2_nagelkerke_:.{digits}f}",
             "LR test vs null": f"chi2 = {lr['chi2']:.{digits}f} on {lr['df']} df, "
-            + _p_phrase(report.format_p(lr["p"], digits)),
+            + _p_phrase(format_p(lr["p"], digits)),
             "Convergence": f"{conv} (max |gradient| = {self.max_abs_gradient_:.2e})",
         }
         title = f"Ordinal regression (cumulative {self._fit_link})"
         if len(self.classes_) == 2:
             title = f"Binary regression ({self._fit_link}; threshold = -intercept)"
-        text = report.render_table(
+        return render_table(
             table,
             title=title,
             header=header,
@@ -1026,8 +864,6 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             digits=digits,
             notes=table.attrs.get("notes", self._notes()),
         )
-        print(text)
-        return text
 
     # ------------------------------------------------------------------ tests of the model
     def nominal_test(self) -> pd.DataFrame:
@@ -1054,8 +890,6 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         >>> OrdinalRegression().fit(x, y).nominal_test()["term"].tolist()
         ['x0', 'x1']
         """
-        from copfactors.models._diagnostics import nominal_test
-
         self._check_fitted()
         return nominal_test(self)
 
@@ -1092,8 +926,6 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         >>> OrdinalRegression().fit(x, y).brant_test()["term"].tolist()
         ['omnibus', 'x0', 'x1']
         """
-        from copfactors.models._diagnostics import brant_test
-
         self._check_fitted()
         return brant_test(self, symmetric=symmetric)
 
@@ -1162,8 +994,6 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         >>> bool(lo < res.estimate["x0"] < hi)
         True
         """
-        from copfactors.parallel import bootstrap
-
         return bootstrap(
             self,
             X,
@@ -1176,14 +1006,3 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             cluster_resample=cluster_resample,
             alpha=alpha,
         )
-
-
-def _design(data: _TrainingData, loc_idx: list[int], nominal_idx: list[int]) -> _solver.Design:
-    """Solver design from the sorted training rows with the given column split."""
-    X = data.X
-    if nominal_idx:
-        Xloc = np.ascontiguousarray(X[:, loc_idx])
-        Z = np.ascontiguousarray(X[:, nominal_idx])
-    else:
-        Xloc, Z = X, None
-    return _solver.Design(Xloc, Z, data.w, data.starts)

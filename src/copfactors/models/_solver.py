@@ -59,6 +59,7 @@ from typing import Any
 
 import numpy as np
 
+from copfactors.errors import CopFactorsError
 from copfactors.models._links import Link
 
 __all__ = [
@@ -688,7 +689,11 @@ def newton(
     message = "maximum number of iterations reached"
     current = derivatives(design, link, params, ordered=ordered)
     if current is None:
-        raise ValueError("start values give an invalid model")
+        # Not reachable from user input as far as we know: every caller starts from
+        # start_values() (increasing thresholds, zero effects; levels without positive weight
+        # are removed or refused by the estimator first) or from a fitted model's estimates.
+        # Should it happen, it is still a copfactors error with a message, not a bare one.
+        raise CopFactorsError("the start values give an invalid model (please report this)")
     while True:
         ll, grad, info = current
         step = _solve(info, grad)

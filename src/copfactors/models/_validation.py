@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
 
-from copfactors.errors import CopFactorsError, NotFittedError
+from copfactors.errors import ModelInputError, NotFittedError
 
 __all__ = [
     "ModelInputError",
@@ -39,14 +39,6 @@ __all__ = [
     "level_ranges",
     "non_numeric_columns",
 ]
-
-
-class ModelInputError(CopFactorsError, ValueError):
-    """Data or arguments given to a model's ``fit`` or ``predict`` are invalid.
-
-    The message names the column, outcome level or count at fault. It is also a
-    ``ValueError``, as scikit-learn expects of estimators given bad input.
-    """
 
 
 class ModelNotFittedError(NotFittedError, _SklearnNotFittedError):

@@ -16,8 +16,8 @@ Three entry points:
   boosting on the same folds and returns one tidy table of log-loss, Brier score, kappa and
   accuracy.
 
-The module itself is callable as :func:`explain`, so ``copfactors.explain(model, X)`` and
-``copfactors.explain.drivers(model, X)`` both work whatever was imported first.
+``copfactors.explain`` is the function :func:`explain` (this module is named after
+scikit-learn's ``sklearn.inspection``, so that the function and the module do not share a name).
 
 Subset refits (relative importance) and cross-validation folds run through
 :class:`joblib.Parallel`, so ``n_jobs`` uses several cores and
@@ -28,7 +28,7 @@ Examples
 --------
 >>> import numpy as np
 >>> import pandas as pd
->>> from copfactors.explain import drivers
+>>> from copfactors.inspection import drivers
 >>> from copfactors.models import OrdinalRegression
 >>> rng = np.random.default_rng(0)
 >>> X = pd.DataFrame({"commitment": rng.normal(3.5, 0.8, 300),
@@ -47,8 +47,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import sys
-import types
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -57,8 +55,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from copfactors._utils.parallel import check_n_jobs
+from copfactors._utils.render import Result, format_p, render_table
+from copfactors._utils.validation import check_columns
 from copfactors.errors import CopFactorsError, CopFactorsWarning, FeatureError, NotFittedError
-from copfactors.parallel import check_n_jobs
 
 if TYPE_CHECKING:  # pragma: no cover
     import shap
@@ -115,8 +115,12 @@ _EXACT_MAX_FEATURES = 8
 # the result container
 # ---------------------------------------------------------------------------------------------
 @dataclass(repr=False)
-class DriverTable:
+class DriverTable(Result):
     """The driver table of a fitted ordinal model, with its notes.
+
+    A :class:`~copfactors.report.Result`: ``to_text``, ``to_html``, ``to_latex`` (3 decimals
+    unless ``digits`` is given), ``print_summary`` and the notebook displays all come from
+    :meth:`render`; :meth:`to_frame` is :attr:`table`.
 
     Attributes
     ----------
@@ -139,7 +143,7 @@ class DriverTable:
     Examples
     --------
     >>> import pandas as pd
-    >>> from copfactors.explain import DriverTable
+    >>> from copfactors.inspection import DriverTable
     >>> t = DriverTable(pd.DataFrame({"driver": ["voluntary"], "coef": [0.6]}), ["simulated"])
     >>> print(t.to_text(digits=2))
     Driver table
@@ -149,13 +153,30 @@ class DriverTable:
     voluntary 0.60
     --------------
     Note: simulated
+    >>> t.to_html().startswith("<table"), t.to_latex().startswith("\\\\begin{tabular}")
+    (True, True)
     """
+
+    #: decimals when none are asked for
+    default_digits = 3
 
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
 
-    def render(self, style: str = "text", digits: int = 3) -> str:
+    def to_frame(self) -> pd.DataFrame:
+        """The driver table itself (a copy of :attr:`table`), one row per driver.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from copfactors.inspection import DriverTable
+        >>> DriverTable(pd.DataFrame({"driver": ["x"]})).to_frame()["driver"].tolist()
+        ['x']
+        """
+        return self.table.copy()
+
+    def render(self, style: str = "text", digits: int | None = None, **options: Any) -> str:
         """Render the table with its header facts and notes.
 
         Columns that are missing throughout (for example ``odds_ratio`` for a probit model,
@@ -165,8 +186,11 @@ class DriverTable:
         ----------
         style : {"text", "html", "latex"}
             Output format, as :func:`copfactors.report.render_table`.
-        digits : int, default 3
-            Decimals shown; ``p`` and ``po_test_p`` are formatted as p-values.
+        digits : int, optional
+            Decimals shown (default :attr:`default_digits`, 3); ``p`` and ``po_test_p`` are
+            formatted as p-values.
+        **options
+            None are used (accepted for the :class:`~copfactors.report.Result` protocol).
 
         Returns
         -------
@@ -175,13 +199,12 @@ class DriverTable:
         Examples
         --------
         >>> import pandas as pd
-        >>> from copfactors.explain import DriverTable
+        >>> from copfactors.inspection import DriverTable
         >>> t = DriverTable(pd.DataFrame({"driver": ["a_b"], "p": [0.00001]}))
         >>> "&lt;0.001" in t.render("html")
         True
         """
-        from copfactors import report
-
+        digits = self._digits(digits)
         table = self.table
         shown = [c for c in table.columns if c == "driver" or table[c].notna().any()]
         table = table.loc[:, shown]
@@ -208,8 +231,8 @@ class DriverTable:
             title += f" (cumulative {info['link']})"
         formatters = {}
         if "po_test_p" in table.columns:
-            formatters["po_test_p"] = lambda v: report.format_p(v, digits)
-        return report.render_table(
+            formatters["po_test_p"] = lambda v: format_p(v, digits)
+        return render_table(
             table,
             title=title,
             header=header,
@@ -219,47 +242,8 @@ class DriverTable:
             notes=self.notes,
         )
 
-    def to_text(self, digits: int = 3) -> str:
-        """Plain-text rendering (see :meth:`render`).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from copfactors.explain import DriverTable
-        >>> DriverTable(pd.DataFrame({"driver": ["x"]})).to_text().splitlines()[0]
-        'Driver table'
-        """
-        return self.render("text", digits)
-
-    def to_html(self, digits: int = 3) -> str:
-        """HTML rendering, one ``<table>`` (see :meth:`render`).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from copfactors.explain import DriverTable
-        >>> DriverTable(pd.DataFrame({"driver": ["x"]})).to_html().startswith("<table")
-        True
-        """
-        return self.render("html", digits)
-
-    def to_latex(self, digits: int = 3) -> str:
-        """LaTeX rendering, one ``tabular`` (see :meth:`render`).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from copfactors.explain import DriverTable
-        >>> DriverTable(pd.DataFrame({"driver": ["x"]})).to_latex().startswith("\\\\begin")
-        True
-        """
-        return self.render("latex", digits)
-
     def __repr__(self) -> str:
         return self.to_text()
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,24 +274,11 @@ def _as_model_frame(model: Any, X: Any, what: str = "X") -> pd.DataFrame:
     has_names = hasattr(model, "feature_names_in_")
     if isinstance(X, pd.DataFrame):
         cols = [str(c) for c in X.columns]
-        dup = sorted({c for c in cols if cols.count(c) > 1})
-        if dup:
-            raise CopFactorsError(f"{what} has duplicated column(s) {dup!r}")
         if has_names:
-            missing = [c for c in names if c not in cols]
-            extra = [c for c in cols if c not in names]
-            if missing or extra:
-                parts = []
-                if missing:
-                    parts.append(f"missing column(s) {missing!r}")
-                if extra:
-                    parts.append(f"unexpected column(s) {extra!r}")
-                raise CopFactorsError(
-                    f"{what} does not match the model's drivers: {' and '.join(parts)}; the "
-                    f"model was fitted on {names!r}"
-                )
+            check_columns(cols, names, what=f"{what} does not match the model's drivers")
             frame = X.set_axis(cols, axis=1).loc[:, names]
         else:
+            check_columns(cols, cols, what=what)  # duplicated names only
             if X.shape[1] != len(names):
                 raise CopFactorsError(
                     f"{what} has {X.shape[1]} column(s) but the model was fitted on "
@@ -417,7 +388,7 @@ def _expected_ame(
 
     Returns ``(ame, jacobian, is_binary)``.
     """
-    from copfactors.models._links import get_link
+    from copfactors.models import get_link
 
     link = get_link(_model_link(model))
     loc = list(model.coef_.index)
@@ -496,7 +467,7 @@ def _fit_subset_chunk(
     fits run the estimator's solver without its inference (``point_fit``): only the
     log-likelihood is used, and it is the one ``OrdinalRegression.fit`` would give.
     """
-    from copfactors.models._ordinal import point_fit
+    from copfactors.models import point_fit
 
     if w is not None and not np.all(w > 0):
         keep = w > 0  # as in fit: rows of weight zero take no part
@@ -741,7 +712,7 @@ def drivers(
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from copfactors.explain import drivers
+    >>> from copfactors.inspection import drivers
     >>> from copfactors.models import OrdinalRegression
     >>> rng = np.random.default_rng(0)
     >>> X = pd.DataFrame({"commitment": rng.normal(3.5, 0.8, 300),
@@ -995,7 +966,7 @@ def _importance(
 
 def _codes_of(fitted: Any, y: Any) -> np.ndarray:
     """Integer codes 0..K-1 of ``y`` in the level order of a model fitted on it."""
-    from copfactors.models._validation import encode_outcome
+    from copfactors.models import encode_outcome
 
     enc = encode_outcome(y)
     if not np.array_equal(
@@ -1074,13 +1045,7 @@ def _tree_frame(model: Any, X: Any, what: str) -> pd.DataFrame:
                 )
             X = pd.DataFrame(arr, columns=names)
         cols = [str(c) for c in X.columns]
-        missing = [c for c in names if c not in cols]
-        extra = [c for c in cols if c not in names]
-        if missing or extra:
-            raise CopFactorsError(
-                f"{what} does not match the model's features: missing column(s) {missing!r}, "
-                f"unexpected column(s) {extra!r}; the model was fitted on {names!r}"
-            )
+        check_columns(cols, names, what=f"{what} does not match the model's features")
         X = X.set_axis(cols, axis=1).loc[:, names]
     else:
         X = pd.DataFrame(np.asarray(X))
@@ -1248,7 +1213,7 @@ def explain(
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from copfactors.explain import explain
+    >>> from copfactors.inspection import explain
     >>> from copfactors.models import OrdinalRegression
     >>> rng = np.random.default_rng(0)
     >>> X = pd.DataFrame({"commitment": rng.normal(3.5, 0.8, 200),
@@ -1540,7 +1505,7 @@ def compare_models(
     --------
     >>> import numpy as np
     >>> import pandas as pd
-    >>> from copfactors.explain import compare_models
+    >>> from copfactors.inspection import compare_models
     >>> rng = np.random.default_rng(0)
     >>> X = pd.DataFrame({"commitment": rng.normal(3.5, 0.8, 200)})
     >>> y = np.digitize(X.commitment + rng.logistic(size=200), [3.0, 3.5, 4.5]) + 2
@@ -1553,7 +1518,7 @@ def compare_models(
     from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-    from copfactors.models._validation import encode_outcome
+    from copfactors.models import encode_outcome
 
     if isinstance(models, str):
         models = [models]
@@ -1641,14 +1606,3 @@ def compare_models(
         notes.append(f"the fits issued {n_warnings} warning(s) (e.g. separation, convergence)")
     summary.attrs = {"folds": per_fold, "notes": notes, "cv": fold_text, "threshold": threshold}
     return summary
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`explain` (it shares its name with the package's
-    ``copfactors.explain`` attribute)."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> shap.Explanation:
-        return explain(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -1,4 +1,4 @@
-"""Tests of copfactors.explain: the driver table, SHAP explanations and the model comparison.
+"""Tests of copfactors.inspection: the driver table, SHAP explanations and the model comparison.
 
 Reference numbers from R are in ``results/drivers_clustered.json``, written by
 ``results/drivers_clustered.R`` (average marginal effects on the expected score by finite
@@ -21,7 +21,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 import copfactors as cf
 from copfactors.errors import CopFactorsError, CopFactorsWarning, FeatureError, NotFittedError
-from copfactors.explain import (
+from copfactors.inspection import (
     COMPARE_COLUMNS,
     DRIVER_COLUMNS,
     DriverTable,
@@ -618,7 +618,7 @@ def test_compare_models_bad_input(example):
 # ---------------------------------------------------------------------------------- imports
 def test_importing_the_module_does_not_import_shap():
     code = (
-        "import sys, copfactors.explain, copfactors; copfactors.drivers; "
+        "import sys, copfactors.inspection, copfactors; copfactors.drivers; copfactors.explain; "
         "print(','.join(m for m in ('shap', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -626,24 +626,26 @@ def test_importing_the_module_does_not_import_shap():
 
 
 def test_public_names_are_exported(example):
-    for name in ("drivers", "compare_models", "DriverTable"):
-        assert getattr(cf, name) is getattr(cf.explain, name)
-    # copfactors.explain is the submodule, callable as the function of the same name
+    for name in ("drivers", "compare_models", "DriverTable", "explain"):
+        assert getattr(cf, name) is getattr(cf.inspection, name)
     X, _, model = example
     assert_array_equal(cf.explain(model, X).values, explain(model, X).values)
 
 
-def test_explain_is_one_object_whatever_is_imported_first():
+def test_explain_is_a_plain_function_whatever_is_imported_first():
     code = (
-        "import copfactors as cf; f = cf.explain; import copfactors.explain as m; "
-        "from copfactors import explain as g; print(f is m is g, callable(f))"
+        "import copfactors as cf; f = cf.explain; import copfactors.inspection as m; "
+        "import inspect, pickle, types; "
+        "print(f is m.explain is cf.explain, isinstance(f, types.FunctionType), "
+        "pickle.loads(pickle.dumps(cf.explain)) is f, "
+        "list(inspect.signature(cf.explain).parameters)[:2])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "True True"
+    assert out.stdout.strip() == "True True True ['model', 'X']"
 
 
 def test_a_failing_subset_fit_is_recorded_not_raised(small):
-    from copfactors.explain import _fit_subset_chunk
+    from copfactors.inspection import _fit_subset_chunk
 
     X, y = small
     data = np.column_stack([X["a"], X["a"] * 2.0, X["b"]])

@@ -1,0 +1,137 @@
+"""The result of one analysis of a survey: every table and fitted model, ready to render.
+
+:func:`copfactors.pipeline.run_analysis` fills an :class:`AnalysisResult`;
+:mod:`copfactors.htmlreport` and the terminal summary of ``copfactors demo`` render it. The
+classes live in a module of their own so that the pipeline that computes a result and the report
+that renders it both import them, and neither imports the other.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from copfactors.analysis import AnalysisResult
+>>> result = AnalysisResult(source_label="my survey", simulated=False, survey=pd.DataFrame())
+>>> result.note("data", "two columns renamed")
+>>> result.notes
+{'data': ['two columns renamed']}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    from copfactors.claims import ClaimsResult
+    from copfactors.inspection import DriverTable
+    from copfactors.models import OrdinalRegression
+    from copfactors.persist import AttainmentModel
+    from copfactors.plans import PlannedCoP
+    from copfactors.replicate import GroupComparison
+
+__all__ = ["AnalysisResult", "PlanScore"]
+
+
+@dataclass
+class PlanScore:
+    """One planned CoP and its score.
+
+    Attributes
+    ----------
+    name : str
+        The plan's name.
+    file : str
+        The plan file's name.
+    plan : PlannedCoP
+    result : object
+        The scoring result (:func:`copfactors.scoring.score`): ``probability``, ``interval``,
+        ``flags`` and ``levers()``.
+    levers : pandas.DataFrame
+        ``result.levers()``.
+    """
+
+    name: str
+    file: str
+    plan: PlannedCoP
+    result: Any
+    levers: pd.DataFrame
+
+
+@dataclass
+class AnalysisResult:
+    """Everything :func:`copfactors.pipeline.run_analysis` computed on one survey.
+
+    Attributes
+    ----------
+    source_label : str
+        What the data are (a file name, "example survey", ...), shown first in the report.
+    simulated : bool
+        Whether the data are simulated (the report then says so in a banner).
+    survey : pandas.DataFrame
+        The validated survey.
+    overview : dict
+        Facts about the data: respondents, CoPs, answered at T2, columns, ...
+    cops : pandas.DataFrame
+        One row per CoP (:func:`copfactors.pipeline.describe_survey`).
+    table1, audit, calibration : pandas.DataFrame or None
+        Table 1 recomputed (:func:`~copfactors.replicate.replicate_table1`), its audit
+        (:func:`~copfactors.replicate.audit_summary_table`) and, for simulated data, the
+        survey's cells beside the published ones (:func:`~copfactors.datasets.calibration_report`).
+    published_table1 : pandas.DataFrame or None
+        The published Table 1 (:func:`~copfactors.datasets.load_table1`).
+    comparison : GroupComparison or None
+        Table 1's layout from the survey, by gender.
+    X : pandas.DataFrame or None
+        The drivers of the models' respondents.
+    y, y_binary : pandas.Series or None
+        Their attainment level (1-5) and whether they attained the objectives (mean >= 4).
+    dropped_features : list of str
+        Drivers left out because they were constant or a linear combination of earlier ones.
+    ordinal_model, binary_model : OrdinalRegression or None
+        The fitted regressions (cumulative logit; the binary one has two levels).
+    attainment_model, binary_attainment_model : AttainmentModel or None
+        The same with their feature builders (:func:`copfactors.fit_attainment_model`), as
+        :func:`copfactors.score` needs them.
+    drivers : DriverTable or None
+    shap_values : shap.Explanation or None
+        Latent-scale SHAP values of the ordinal model.
+    claims : ClaimsResult or None
+    plans : list of PlanScore
+    notes : dict of str to list of str
+        Notes per section (warnings caught, choices made).
+    skipped : dict of str to str
+        Sections not produced, with the reason.
+    """
+
+    source_label: str
+    simulated: bool
+    survey: pd.DataFrame
+    overview: dict[str, Any] = field(default_factory=dict)
+    cops: pd.DataFrame | None = None
+    table1: pd.DataFrame | None = None
+    audit: pd.DataFrame | None = None
+    calibration: pd.DataFrame | None = None
+    published_table1: pd.DataFrame | None = None
+    comparison: GroupComparison | None = None
+    X: pd.DataFrame | None = None
+    y: pd.Series | None = None
+    y_binary: pd.Series | None = None
+    groups: pd.Series | None = None
+    dropped_features: list[str] = field(default_factory=list)
+    ordinal_model: OrdinalRegression | None = None
+    binary_model: OrdinalRegression | None = None
+    attainment_model: AttainmentModel | None = None
+    binary_attainment_model: AttainmentModel | None = None
+    drivers: DriverTable | None = None
+    shap_values: Any = None
+    claims: ClaimsResult | None = None
+    plans: list[PlanScore] = field(default_factory=list)
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def note(self, section: str, text: str) -> None:
+        """Add a note to a section (once)."""
+        bucket = self.notes.setdefault(section, [])
+        if text not in bucket:
+            bucket.append(text)
