@@ -171,3 +171,47 @@ def test_bad_model_file(tmp_path, model_file):
     foreign.write_text('{"weights": [1, 2]}', encoding="utf-8")
     result = run("score", HEART, "--model", foreign)
     assert result.exit_code == 1 and "not a copfactors model file" in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# reading options on the command line
+# ---------------------------------------------------------------------------------------------
+def test_fit_reads_a_sheet_and_missing_codes(tmp_path):
+    survey = cf.load_example_survey()
+    coded = survey.copy()
+    coded["hours_per_week"] = coded["hours_per_week"].fillna(99)
+    path = tmp_path / "survey.xlsx"
+    import pandas as pd
+
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame({"note": ["not the survey"]}).to_excel(writer, sheet_name="about", index=False)
+        coded.to_excel(writer, sheet_name="answers", index=False)
+    out = tmp_path / "model.json"
+    plain = run("fit", path, "--out", out, "--exclude", "sponsor")
+    assert plain.exit_code == 1 and "error: " in plain.stderr  # the first sheet is not a survey
+    result = run(
+        "fit", path, "--out", out, "--exclude", "sponsor", "--sheet", "answers",
+        "--missing-codes", "99",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    again = run(
+        "fit", path, "--out", tmp_path / "m2.json", "--exclude", "sponsor", "--sheet", "1",
+        "--missing-codes", "99",
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    expected = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
+    np.testing.assert_allclose(
+        cf.load_model(out).regression.params_, expected.regression.params_, rtol=1e-8
+    )
+    wrong = run("fit", path, "--out", out, "--overwrite", "--decimal", ",")
+    assert wrong.exit_code == 1 and "CSV files only" in wrong.stderr
+
+
+def test_cli_hints_name_flags_not_arguments():
+    from copfactors.cli import cli_hint
+
+    text = "3,5: not an integer (read_survey(..., decimal=',') reads decimal commas)"
+    assert cli_hint(text) == "3,5: not an integer (--decimal ',' reads decimal commas)"
+    assert cli_hint("declare them with missing_codes=[99]") == (
+        "declare them with --missing-codes [99]"
+    )

@@ -509,3 +509,203 @@ def test_summary_and_problem_table_helpers():
         "entirely",
         "empty",
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# raw tables: header rows of survey tools, and the lines problems stand on
+
+
+QUALTRICS = (
+    "StartDate,ResponseId,Q1,Q2_1,Q2_2\n"
+    'Start Date,Response ID,Community of practice identifier,"How important is each\n'
+    'objective? - Value innovation","How important is each objective? - Favor learning"\n'
+    '"{""ImportId"":""startDate"",""timeZone"":""America/Toronto""}","{""ImportId"":'
+    '""_recordId""}","{""ImportId"":""QID1""}","{""ImportId"":""QID2_1""}",'
+    '"{""ImportId"":""QID2_2""}"\n'
+    "2024-03-01,R_1,A,Very important,Important\n"
+    "2024-03-02,R_2,A,Slightly important,Very important\n"
+)
+
+
+def test_read_table_qualtrics_three_header_rows(tmp_path):
+    from copfactors.io import read_table
+
+    table = read_table(write(tmp_path / "q.csv", QUALTRICS))
+    assert list(table.columns) == [
+        "StartDate",
+        "ResponseId",
+        "Q1 - Community of practice identifier",
+        "Q2_1 - How important is each objective? - Value innovation",
+        "Q2_2 - How important is each objective? - Favor learning",
+    ]
+    assert table.attrs["header_rows"] == 3
+    assert table.attrs["first_data_line"] == 5  # a header cell spans two lines
+    assert table.attrs["source"] == str(tmp_path / "q.csv")
+    assert table.iloc[:, 3].tolist() == ["Very important", "Slightly important"]
+
+
+def test_read_table_surveymonkey_two_header_rows_and_comments(tmp_path):
+    from copfactors.io import read_table
+
+    text = (
+        "# exported 2024-03-04\n\n"
+        "Respondent ID,Gender,How important is it?,,Gender\n"
+        ",Response,Value innovation,Favor learning,Response\n"
+        "1,Woman,Important,Very important,x\n"
+    )
+    table = read_table(write(tmp_path / "m.csv", text))
+    assert list(table.columns) == [
+        "Respondent ID",
+        "Gender - Response",
+        "How important is it? - Value innovation",
+        "How important is it? - Favor learning",
+        "Gender - Response (2)",
+    ]
+    assert (table.attrs["header_rows"], table.attrs["first_data_line"]) == (2, 5)
+    assert table["Respondent ID"].tolist() == ["1"]  # an id header: read as text
+    forced = read_table(tmp_path / "m.csv", header_rows=1)
+    assert forced.attrs["first_data_line"] == 4 and len(forced) == 2
+    assert list(forced.columns)[2:4] == ["How important is it?", "Unnamed 4"]
+
+
+def test_read_table_plain_file_and_other_formats(tmp_path):
+    from copfactors.errors import ParameterError
+    from copfactors.io import read_table
+
+    table = read_table(write(tmp_path / "s.csv", "#note\nrespondent_id,cop_id\n007,A\n"))
+    assert table["respondent_id"].tolist() == ["007"]
+    assert (table.attrs["header_rows"], table.attrs["first_data_line"]) == (1, 3)
+    path = tmp_path / "s.parquet"
+    small_survey().to_parquet(path)
+    table = read_table(path)
+    assert (table.attrs["header_rows"], table.attrs["first_data_line"]) == (1, None)
+    with pytest.raises(ParameterError, match=r"header_rows=2 applies to CSV and Excel files only"):
+        read_table(path, header_rows=2)
+    for bad in (0, "2", True):
+        with pytest.raises(ParameterError, match="header_rows must be a whole number"):
+            read_table(tmp_path / "s.csv", header_rows=bad)
+    with pytest.raises(ParameterError, match=r'decimal="," applies to CSV files only'):
+        read_table(path, decimal=",")
+
+
+def test_read_table_excel_rows_above_the_header(tmp_path):
+    import openpyxl
+
+    from copfactors.io import read_table
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([])
+    sheet.append(["Respondent ID", "How important is it?", None])
+    sheet.append([None, "Value innovation", "Favor learning"])
+    sheet.append([11, "Important", "Very important"])
+    sheet.append([12, "Important", None])
+    book.save(tmp_path / "m.xlsx")
+    table = read_table(tmp_path / "m.xlsx")
+    assert list(table.columns) == [
+        "Respondent ID",
+        "How important is it? - Value innovation",
+        "How important is it? - Favor learning",
+    ]
+    assert (table.attrs["header_rows"], table.attrs["first_data_line"]) == (2, 4)
+    assert table["Respondent ID"].tolist() == ["11", "12"]
+
+
+def test_problems_name_the_line_of_the_file(tmp_path):
+    text = "# note\nrespondent_id,cop_id,imp_quality\n1,A,4\n2,A,7\n"
+    with pytest.raises(SchemaError) as info:
+        read_survey(write(tmp_path / "s.csv", text))
+    problems = info.value.problems
+    assert problems[["column", "row", "line"]].values.tolist() == [["imp_quality", 2, 4]]
+    assert "column 'imp_quality', row 2 (line 4), value '7'" in str(info.value)
+    # a quoted cell over two lines moves the lines of the rows after it
+    text = 'respondent_id,cop_id,platform,imp_quality\n1,A,"two\nlines",4\n2,A,x,9\n'
+    with pytest.raises(SchemaError) as info:
+        read_survey(write(tmp_path / "q.csv", text))
+    assert info.value.problems[["row", "line"]].values.tolist() == [[2, 4]]
+
+
+def test_problems_name_the_sheet_row_or_no_line(tmp_path):
+    frame = small_survey().assign(commitment_1=[5, 9, None, 1])
+    frame.to_excel(tmp_path / "s.xlsx", index=False)
+    with pytest.raises(SchemaError) as info:
+        read_survey(tmp_path / "s.xlsx")
+    assert info.value.problems[["row", "line"]].values.tolist() == [[2, 3]]
+    assert "row 2 (sheet row 3)" in str(info.value)
+    frame.to_parquet(tmp_path / "s.parquet")
+    with pytest.raises(SchemaError) as info:
+        read_survey(tmp_path / "s.parquet")
+    assert info.value.problems[["row", "line"]].values.tolist() == [[2, None]]
+    assert "row 2, value" in str(info.value)
+
+
+def test_hints_name_only_options_of_the_file_type(tmp_path):
+    path = write(tmp_path / "s.csv", 'respondent_id,cop_id,hours_per_week\n1,A,"1,5"\n')
+    with pytest.raises(SchemaError) as info:
+        read_survey(path)
+    assert 'read_survey(..., decimal=",")' in info.value.problems.loc[0, "problem"]
+    pd.DataFrame({"respondent_id": ["1"], "cop_id": ["A"], "hours_per_week": ["1,5"]}).to_excel(
+        tmp_path / "s.xlsx", index=False
+    )
+    with pytest.raises(SchemaError) as info:
+        read_survey(tmp_path / "s.xlsx")
+    problem = info.value.problems.loc[0, "problem"]
+    assert problem.startswith("decimal comma") and "decimal=" not in problem
+    utf16 = write(tmp_path / "u.csv", "respondent_id,cop_id\n1,A\n", "utf-16")
+    with pytest.raises(DataFormatError, match=r'read_survey\(\.\.\., encoding="utf-16"\)'):
+        read_survey(utf16)
+    with pytest.raises(DataFormatError, match=r'delimiter=","\) or read_survey\(\.\.\., delimi'):
+        read_survey(write(tmp_path / "odd.csv", "a,b;c\n1,2;3\n"))
+
+
+def test_an_export_without_a_mapping_is_pointed_to_one(tmp_path):
+    with pytest.raises(SchemaError) as info:
+        read_survey(write(tmp_path / "q.csv", QUALTRICS))
+    assert 'read_survey(..., mapping="mapping.yaml")' in str(info.value)
+
+
+def test_read_survey_with_a_mapping(tmp_path):
+    from copfactors.io import read_table
+    from copfactors.mapping import propose_mapping
+
+    path = write(tmp_path / "q.csv", QUALTRICS)
+    mapping = propose_mapping(read_table(path))
+    survey = read_survey(path, mapping=mapping)
+    assert list(survey.columns) == ["respondent_id", "cop_id", "imp_innovation", "imp_learning"]
+    assert survey["imp_innovation"].tolist() == [5, 2]
+    assert survey.attrs["header_rows"] == 3 and survey.attrs["first_data_line"] == 5
+    file = mapping.save(tmp_path / "mapping.yaml")
+    out = read_survey(path, mapping=file, missing_codes={"imp_learning": [5]})
+    assert out["imp_learning"].tolist() == [4, pd.NA]
+    mapping.entry("Q1 - Community of practice identifier").target = "ignore"
+    with pytest.raises(SchemaError) as info:
+        read_survey(path, mapping=mapping)
+    assert info.value.problems["problem"].str.contains("required column is missing").all()
+    assert "mapping=" not in str(info.value)  # a mapping was given: no hint to make one
+
+
+def test_read_table_spss_names_carry_the_question_labels(tmp_path):
+    from copfactors.io import read_table
+    from copfactors.mapping import propose_mapping
+
+    path = tmp_path / "s.sav"
+    frame = pd.DataFrame({"id": ["r1", "r2"], "Q1": ["A", "B"], "Q2": [4.0, 99.0]})
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        column_labels={
+            "Q1": "Community of practice identifier",
+            "Q2": "Importance at T1: Efficiency",
+        },
+        missing_ranges={"Q2": [99.0]},
+    )
+    table = read_table(path)
+    assert list(table.columns) == [
+        "id",
+        "Q1 - Community of practice identifier",
+        "Q2 - Importance at T1: Efficiency",
+    ]
+    survey = read_survey(path, mapping=propose_mapping(table))
+    assert survey["imp_efficiency"].tolist() == [4, pd.NA]
+    assert survey["respondent_id"].tolist() == ["r1", "r2"]
+    assert "column_labels" not in read_survey(path, validate=False).attrs

@@ -37,12 +37,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from copfactors.distributed import score_dask
     from copfactors.features import CoPFeatureBuilder, attainment, attainment_long, reliability
     from copfactors.inspection import DriverTable, compare_models, drivers, explain
-    from copfactors.io import read_survey
+    from copfactors.io import read_survey, read_table
+    from copfactors.mapping import SurveyMapping, load_mapping, propose_mapping
     from copfactors.models import OrdinalRegression
     from copfactors.parallel import BootstrapResult
     from copfactors.persist import AttainmentModel, fit_attainment_model, load_model, save_model
     from copfactors.pipeline import AnalysisResult, run_analysis, write_report
     from copfactors.plans import PlannedCoP
+    from copfactors.questionnaire import questionnaire
+    from copfactors.readiness import Readiness, readiness
     from copfactors.replicate import audit_summary_table, group_comparison, replicate_table1
     from copfactors.schema import (
         CODEBOOK,
@@ -66,6 +69,14 @@ _LAZY: dict[str, str] = {
     "Variable": "copfactors.schema",
     "describe_columns": "copfactors.schema",
     "read_survey": "copfactors.io",
+    "read_table": "copfactors.io",
+    # raw survey-tool exports, readiness and the questionnaire
+    "propose_mapping": "copfactors.mapping",
+    "load_mapping": "copfactors.mapping",
+    "SurveyMapping": "copfactors.mapping",
+    "readiness": "copfactors.readiness",
+    "Readiness": "copfactors.readiness",
+    "questionnaire": "copfactors.questionnaire",
     # datasets
     "load_table1": "copfactors.datasets",
     "load_table1_tests": "copfactors.datasets",
@@ -123,6 +134,9 @@ _SUBMODULES = {
     "scoring",
     "plans",
     "inspection",
+    "mapping",
+    "readiness",
+    "questionnaire",
     "parallel",
     "distributed",
     "report",
@@ -149,7 +163,9 @@ __all__ = [
     "DriverTable",
     "OrdinalRegression",
     "PlannedCoP",
+    "Readiness",
     "ScoreResult",
+    "SurveyMapping",
     "Variable",
     "__version__",
     "attainment",
@@ -164,12 +180,17 @@ __all__ = [
     "fit_attainment_model",
     "group_comparison",
     "load_example_survey",
+    "load_mapping",
     "load_model",
     "load_table1",
     "load_table1_tests",
     "make_survey",
     "paper_claims",
+    "propose_mapping",
+    "questionnaire",
     "read_survey",
+    "read_table",
+    "readiness",
     "reliability",
     "replicate_table1",
     "run_analysis",

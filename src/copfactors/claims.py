@@ -88,6 +88,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "VERDICTS",
     "ClaimsResult",
+    "claim_requirements",
     "compare_with_paper",
     "paper_claims",
 ]
@@ -361,6 +362,34 @@ def paper_claims() -> pd.DataFrame:
         ],
         columns=list(CLAIM_COLUMNS),
     )
+
+
+def claim_requirements() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """The columns each claim needs before its rule can run, as groups of alternatives.
+
+    These are the groups :func:`compare_with_paper` checks first: a claim with a group of which
+    the survey has no column (or only columns without any answer) is ``"not testable"``
+    without being evaluated. A claim whose groups are all present can still be not testable on
+    the data (too few answers, an attainment model that cannot be fitted, a driver left out
+    as collinear): only :func:`compare_with_paper` says that.
+
+    Returns
+    -------
+    dict
+        Claim id, ``"C1"`` to ``"C13"`` in order, to a tuple of column groups: the claim needs
+        at least one column of every group. ``"att_*"`` and ``"imp_*"`` stand for any
+        ``att_<objective>`` and ``imp_<objective>`` column.
+
+    Examples
+    --------
+    >>> from copfactors.claims import claim_requirements
+    >>> req = claim_requirements()
+    >>> list(req)[:3], req["C3"]
+    (['C1', 'C2', 'C3'], (('voluntary',), ('att_*',)))
+    >>> req["C2"][0]
+    ('steward_active', 'steward_type')
+    """
+    return {c.id: c.required for c in _CLAIMS}
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ Enum types, which typer checks itself (a usage error: exit code 2, with the choi
 
 from __future__ import annotations
 
+import re
 import typing
 from enum import StrEnum
 from pathlib import Path
@@ -36,6 +37,21 @@ class TableFormat(StrEnum):
     html = "html"
 
 
+class Language(StrEnum):
+    """Languages of ``copfactors questionnaire``."""
+
+    en = "en"
+    fr = "fr"
+
+
+class QuestionnaireFormat(StrEnum):
+    """Output formats of ``copfactors questionnaire``."""
+
+    md = "md"
+    html = "html"
+    csv = "csv"
+
+
 class ScoreFormat(StrEnum):
     """Output formats of ``copfactors score``."""
 
@@ -43,9 +59,118 @@ class ScoreFormat(StrEnum):
     json = "json"
 
 
+#: read_survey's reading options, each with its command-line flag
+READ_OPTIONS = (
+    "sheet",
+    "encoding",
+    "delimiter",
+    "decimal",
+    "missing_codes",
+    "header_rows",
+    "mapping",
+)
+
+_ARGUMENT_HINT = re.compile(r"read_survey\(\.\.\., (" + "|".join(READ_OPTIONS) + r")=([^)]*)\)")
+_BARE_ARGUMENT = re.compile(r"\b(" + "|".join(READ_OPTIONS) + r")=([^\s,;)]*)")
+
+
+def cli_hint(message: str) -> str:
+    """A message's hints in the words of the command line: ``--decimal ','``, not ``decimal=``.
+
+    Library errors name :func:`copfactors.read_survey` arguments; a user of the command line
+    gets the flag of the same option instead.
+
+    Examples
+    --------
+    >>> from copfactors.cli import cli_hint
+    >>> cli_hint("not an integer (read_survey(..., decimal=',') reads decimal commas)")
+    "not an integer (--decimal ',' reads decimal commas)"
+    >>> cli_hint("pass encoding= if you know it, e.g. encoding='latin-1'")
+    "pass --encoding if you know it, e.g. --encoding 'latin-1'"
+    """
+    text = _ARGUMENT_HINT.sub(lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
+    return _BARE_ARGUMENT.sub(lambda m: f"--{m[1].replace('_', '-')} {m[2]}".rstrip(), text)
+
+
 def _fail(err: Exception) -> typing.NoReturn:
-    typer.echo(f"error: {err}", err=True)
+    typer.echo(f"error: {cli_hint(str(err))}", err=True)
     raise typer.Exit(code=1)
+
+
+_READING = "Reading the survey"
+SheetOption = Annotated[
+    str | None,
+    typer.Option(help="Excel: the sheet's name or 0-based position.", rich_help_panel=_READING),
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        help="CSV: the text encoding (default: UTF-8, else cp1252).", rich_help_panel=_READING
+    ),
+]
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option(
+        help="CSV: the field delimiter (default: found from the header).", rich_help_panel=_READING
+    ),
+]
+DecimalOption = Annotated[
+    str | None,
+    typer.Option(help="CSV: the decimal mark, '.' or ','.", rich_help_panel=_READING),
+]
+MissingCodesOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--missing-codes",
+        help="A value that means missing (repeatable), e.g. --missing-codes 99.",
+        rich_help_panel=_READING,
+    ),
+]
+HeaderRowsOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Header rows of a survey-tool export (default: detected).", rich_help_panel=_READING
+    ),
+]
+MappingOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Mapping of a raw export onto the codebook (from 'copfactors map').",
+        rich_help_panel=_READING,
+    ),
+]
+
+
+def read_options(
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    missing_codes: list[str] | None = None,
+    header_rows: int | None = None,
+    mapping: Path | None = None,
+) -> dict[str, Any]:
+    """The :func:`copfactors.read_survey` arguments that a command's reading flags set.
+
+    Only the flags given are passed, so ``read_survey`` keeps its defaults (and refuses an
+    option that does not apply to the file type, naming the flag).
+
+    Examples
+    --------
+    >>> from copfactors.cli import read_options
+    >>> read_options(sheet="2", missing_codes=["99"])
+    {'sheet': 2, 'missing_codes': ['99']}
+    """
+    given = {
+        "sheet": int(sheet) if sheet is not None and sheet.isdigit() else sheet,
+        "encoding": encoding,
+        "delimiter": delimiter,
+        "decimal": decimal,
+        "missing_codes": list(missing_codes) if missing_codes else None,
+        "header_rows": header_rows,
+        "mapping": mapping,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
 class _Commands(TyperGroup):
@@ -98,11 +223,23 @@ def report(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Workers for the relative-importance refits.")
     ] = 1,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
+    missing_codes: MissingCodesOption = None,
+    header_rows: HeaderRowsOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Analyse a survey file and write the HTML report (figures as PNG, tables as CSV/LaTeX)."""
     from copfactors.demo import run_report
 
-    run_report(survey, out=out, n_jobs=jobs)
+    run_report(
+        survey,
+        out=out,
+        n_jobs=jobs,
+        read=read_options(sheet, encoding, delimiter, decimal, missing_codes, header_rows, mapping),
+    )
 
 
 @app.command()
@@ -153,6 +290,13 @@ def fit_command(
         bool, typer.Option("--simulated", help="Record in the model that the survey is simulated.")
     ] = False,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing model file.")] = False,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
+    missing_codes: MissingCodesOption = None,
+    header_rows: HeaderRowsOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Fit an attainment model (drivers -> ordinal attainment) on a survey and save it."""
     import warnings
@@ -165,7 +309,10 @@ def fit_command(
     from copfactors.io import read_survey
     from copfactors.persist import fit_attainment_model, save_model
 
-    data = read_survey(survey)
+    data = read_survey(
+        survey,
+        **read_options(sheet, encoding, delimiter, decimal, missing_codes, header_rows, mapping),
+    )
     no_cluster = cluster.lower() == "none"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -236,6 +383,13 @@ def claims(
     ] = 999,
     seed: Annotated[int, typer.Option(help="Root seed of the permutations.")] = 0,
     jobs: Annotated[int, typer.Option("--jobs", "-j", help="Workers for the permutations.")] = 1,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
+    missing_codes: MissingCodesOption = None,
+    header_rows: HeaderRowsOption = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Hold a survey against the paper's claims C1-C13: a verdict and its evidence for each."""
     from copfactors.claims import compare_with_paper
@@ -252,7 +406,12 @@ def claims(
     else:
         from copfactors.io import read_survey
 
-        data = read_survey(survey)
+        data = read_survey(
+            survey,
+            **read_options(
+                sheet, encoding, delimiter, decimal, missing_codes, header_rows, mapping
+            ),
+        )
         data.attrs["source"] = str(survey)
     result = compare_with_paper(data, n_permutations=permutations, seed=seed, n_jobs=jobs)
     render = {
@@ -263,6 +422,52 @@ def claims(
     }[format.value]
     text = render()
     typer.echo(text, nl=not text.endswith("\n"))
+
+
+@app.command("questionnaire")
+def questionnaire_command(
+    lang: Annotated[Language, typer.Option("--lang", help="Language of the items.")] = Language.en,
+    format: Annotated[
+        QuestionnaireFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = QuestionnaireFormat.md,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="File to write (default: print).")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+) -> None:
+    """Write the survey instrument from the codebook: items, answers, codes, waves.
+
+    A study that collects its data with these items and export headers gets an export that
+    'copfactors map' reads without edits.
+    """
+    from copfactors.questionnaire import questionnaire
+
+    text = questionnaire(lang.value, format.value)
+    if out is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    _write_text(out, text, overwrite=overwrite)
+    typer.echo(f"wrote {out}")
+
+
+def _write_text(path: Path, text: str, *, overwrite: bool) -> None:
+    """Write a file whole or not at all; refuse to replace one unless ``overwrite``."""
+    import os
+    import tempfile
+
+    from copfactors.errors import OutputExistsError
+
+    if path.exists() and not overwrite:
+        raise OutputExistsError(f"{path} exists; pass --overwrite to replace it")
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def main() -> None:

@@ -316,6 +316,7 @@ def run_report(
     out: Path | str | None = None,
     *,
     n_jobs: int = 1,
+    read: dict[str, Any] | None = None,
 ) -> Path:
     """Read a survey file, run the whole analysis on it and write its report.
 
@@ -328,6 +329,9 @@ def run_report(
         The report's folder (default :data:`DEFAULT_REPORT_DIR`, ``./copfactors-report``).
     n_jobs : int, default 1
         Workers for the relative-importance refits.
+    read : dict, optional
+        Reading options passed to :func:`copfactors.read_survey` (``sheet``, ``decimal``,
+        ``missing_codes``, ``mapping``, ...).
 
     Returns
     -------
@@ -342,7 +346,7 @@ def run_report(
     from copfactors.io import read_survey
 
     path = Path(survey)
-    data = read_survey(path)
+    data = read_survey(path, **(read or {}))
     simulated = bool(data.attrs.get("simulated", False))
     console = _console()
     if simulated:

@@ -29,6 +29,7 @@ __all__ = [
     "CopFactorsWarning",
     "DataFormatError",
     "FeatureError",
+    "MappingError",
     "ModelFormatError",
     "ModelInputError",
     "NotFittedError",
@@ -38,6 +39,7 @@ __all__ = [
     "ParameterTypeError",
     "PerfectSeparationWarning",
     "PlanError",
+    "ReadinessError",
     "ScaleError",
     "SchemaError",
     "SimulatedDataWarning",
@@ -55,23 +57,38 @@ class SchemaError(CopFactorsError, ValueError):
     ----------
     problems : pandas.DataFrame
         Every problem found, one per row, with columns ``column``, ``row`` (1-based data row, or
-        missing for a problem of the whole column), ``value`` and ``problem``.
+        missing for a problem of the whole column), ``value`` and ``problem``, and possibly
+        ``line``: the line of the file (or row of the sheet) that the user sees, header rows
+        and skipped lines counted.
     source : str, optional
         The file the survey came from, named in the message.
+    max_lines : int, default 20
+        How many problems the message lists.
+    line_name : str, default "line"
+        What a ``line`` is called in the message (``"sheet row"`` for spreadsheets).
     """
 
-    #: Columns of :attr:`problems`.
+    #: Columns of :attr:`problems` (``line`` follows ``row`` when the file has lines).
     COLUMNS = ("column", "row", "value", "problem")
 
-    def __init__(self, problems: pd.DataFrame, source: str | None = None, max_lines: int = 20):
+    def __init__(
+        self,
+        problems: pd.DataFrame,
+        source: str | None = None,
+        max_lines: int = 20,
+        line_name: str = "line",
+    ):
         self.problems = problems.reset_index(drop=True)
         self.source = source
         n = len(self.problems)
         where = f" in {source}" if source else ""
         head = f"{n} problem{'s' if n != 1 else ''} with the survey{where}:"
         lines = []
+        has_line = "line" in self.problems.columns
         for rec in self.problems.head(max_lines).itertuples(index=False):
             row = "" if _isna(rec.row) else f", row {int(rec.row)}"
+            if row and has_line and not _isna(rec.line):
+                row += f" ({line_name} {int(rec.line)})"
             value = "" if _isna(rec.value) else f", value {rec.value!r}"
             lines.append(f"  - column {rec.column!r}{row}{value}: {rec.problem}")
         if n > max_lines:
@@ -90,6 +107,22 @@ def _isna(value: object) -> bool:
 
 class DataFormatError(CopFactorsError, ValueError):
     """A file cannot be read as a survey (extension, encoding, delimiter, corrupt content)."""
+
+
+class MappingError(CopFactorsError, ValueError):
+    """A survey mapping (export columns to codebook variables) is invalid or does not fit.
+
+    Raised by :func:`copfactors.mapping.load_mapping` for an unknown target, two columns on one
+    variable, a recoded value the variable does not allow or a field of the wrong type, and by
+    :meth:`~copfactors.mapping.SurveyMapping.apply` for a mapped column the table lacks. The
+    message names the entry (the source column) and what was expected.
+
+    Examples
+    --------
+    >>> from copfactors.errors import MappingError
+    >>> issubclass(MappingError, ValueError)
+    True
+    """
 
 
 class ModelFormatError(CopFactorsError, ValueError):
@@ -160,6 +193,23 @@ class OutputExistsError(CopFactorsError, FileExistsError):
 
 class PlanError(CopFactorsError, ValueError):
     """A planned CoP description has invalid fields."""
+
+
+class ReadinessError(CopFactorsError, ValueError):
+    """A survey does not support an analysis that was required of it.
+
+    Raised by :meth:`copfactors.readiness.Readiness.require`; the message names each required
+    analysis the survey does not support and why (a missing column, too few answers, ...).
+
+    Examples
+    --------
+    >>> from copfactors.errors import ReadinessError
+    >>> try:
+    ...     raise ReadinessError("the survey does not support: model (no att_ column)")
+    ... except ValueError as err:
+    ...     print(err)
+    the survey does not support: model (no att_ column)
+    """
 
 
 class FeatureError(CopFactorsError, ValueError):

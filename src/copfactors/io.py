@@ -19,6 +19,22 @@ What is read how
   numeric columns keep their codes.
 - **Parquet** (``.parquet``, ``.pq``).
 
+Exports of survey tools
+-----------------------
+:func:`read_table` reads a file as it is, without validation, and finds multi-row headers:
+Qualtrics CSV exports (question codes, question text, and a row of ``{"ImportId": ...}`` cells,
+which is dropped) and SurveyMonkey exports (question text, then the statement or choice). The
+header rows are combined into one name per column (``Q6_1 - How important ... - Value
+innovation``). :func:`copfactors.mapping.propose_mapping` proposes, from such a table, which
+column holds which codebook variable and how its answers are recoded; ``read_survey(...,
+mapping=...)`` reads the export with that mapping and validates the result.
+
+Line numbers
+------------
+The ``row`` of a problem is the data row (1 for the first respondent); its ``line`` is the line
+of a CSV file or the row of an Excel sheet that the user sees, header rows and skipped lines
+counted (missing for SPSS and Parquet files, which have no lines).
+
 An empty file (0 bytes) is a :class:`DataFormatError`; a file with a header line and no data
 rows is read, and then fails validation with a :class:`SchemaError` ("no data rows"), because the
 file itself is well-formed.
@@ -47,15 +63,25 @@ import warnings
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from functools import partial
+from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from copfactors import schema
 from copfactors.errors import DataFormatError, ParameterError, ParameterTypeError, SchemaError
+from copfactors.mapping import SurveyMapping, load_mapping
 
-__all__ = ["FORMATS", "problems_table", "read_survey", "summarize", "validation_report"]
+__all__ = [
+    "FORMATS",
+    "problems_table",
+    "read_survey",
+    "read_table",
+    "summarize",
+    "validation_report",
+]
 
 #: File extensions read by :func:`read_survey`, and the format of each.
 FORMATS: dict[str, str] = {
@@ -73,6 +99,16 @@ _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _CHUNK = 1 << 20
 
 MissingCodes = Sequence[str | float] | Mapping[str, Sequence[str | float]] | None
+MappingLike = str | os.PathLike[str] | Mapping[str, Any] | SurveyMapping | None
+
+#: the cells of Qualtrics' third header row: {"ImportId":"QID6_1"}
+_IMPORT_ID = re.compile(r"""^\s*\{\s*["']?ImportId["']?\s*:""", re.IGNORECASE)
+#: SurveyMonkey's second header row under single-answer and open questions
+_SECOND_ROW_WORDS = frozenset(
+    {"response", "open-ended response", "other (please specify)", "réponse", "réponse ouverte"}
+)
+#: how many records at the top of a file are looked at to find the header rows
+_HEAD_RECORDS = 4
 
 
 def read_survey(
@@ -84,6 +120,8 @@ def read_survey(
     decimal: str | None = None,
     missing_codes: MissingCodes = None,
     validate: bool = True,
+    header_rows: int | None = None,
+    mapping: MappingLike = None,
 ) -> pd.DataFrame:
     """Read a survey file and validate it against the codebook.
 
@@ -105,11 +143,22 @@ def read_survey(
         (``{"hours_per_week": [-1]}``).
     validate : bool, default True
         Whether to validate; if False, return the table as read.
+    header_rows : int, optional
+        CSV and Excel only: how many rows the header has. By default one, or, with
+        ``mapping``, found as :func:`read_table` does (survey-tool exports).
+    mapping : str, path-like, dict or SurveyMapping, optional
+        The mapping of a survey tool's export to the codebook (a mapping YAML file as written
+        by :meth:`copfactors.mapping.SurveyMapping.save`, its content as a dict, or a
+        :class:`~copfactors.mapping.SurveyMapping`). The file is read with
+        :func:`read_table`, the mapping applied (columns renamed, ignored ones dropped,
+        answers recoded, missing codes made missing), and the result validated.
 
     Returns
     -------
     pandas.DataFrame
-        The survey, typed as :func:`copfactors.schema.validate` describes.
+        The survey, typed as :func:`copfactors.schema.validate` describes. ``attrs`` holds
+        ``source`` (the file), ``header_rows`` and ``first_data_line`` (the line or sheet row
+        of the first data row; None for SPSS and Parquet).
 
     Raises
     ------
@@ -118,11 +167,13 @@ def read_survey(
         encoding other than UTF-8 or cp1252 (unless ``encoding`` is given), or its delimiter
         cannot be found.
     SchemaError
-        The table does not follow the codebook (every problem listed), including a file with a
-        header and no data rows.
+        The table does not follow the codebook (every problem listed, with its data ``row``
+        and the ``line`` of the file), including a file with a header and no data rows.
+    MappingError
+        ``mapping`` is invalid, or names a mapped column the file lacks.
     ParameterError
-        ``encoding``, ``delimiter`` or ``decimal`` given for a file that is not CSV, or
-        ``sheet`` for a file that is not Excel.
+        ``encoding``, ``delimiter`` or ``decimal`` given for a file that is not CSV,
+        ``sheet`` for a file that is not Excel, ``header_rows`` for a file that is neither.
     ParameterTypeError
         ``missing_codes`` is a string (also a ``TypeError``).
 
@@ -135,8 +186,141 @@ def read_survey(
     ...               "imp_quality": [4, 9]}).to_parquet(path)
     >>> read_survey(path, missing_codes={"imp_quality": [9]})["imp_quality"].tolist()
     [4, <NA>]
+
+    A survey tool's export, read through a mapping (here proposed, and used unedited):
+
+    >>> from copfactors.mapping import propose_mapping
+    >>> export = path.with_name("export.csv")
+    >>> _ = export.write_text(
+    ...     "Respondent identifier,Community of practice identifier,Gender,Timestamp\\n"
+    ...     "r1,A,Woman,2024-03-01 10:00\\nr2,A,Prefer not to say,2024-03-01 11:00\\n"
+    ... )
+    >>> mapping = propose_mapping(read_table(export))
+    >>> read_survey(export, mapping=mapping)["gender"].tolist()
+    ['woman', nan]
     """
     path = Path(path)
+    source = str(path)
+    kind = _check_file(path, sheet, encoding, delimiter, decimal, header_rows)
+    codes_for = _missing_codes_lookup(missing_codes)
+    survey_mapping = None
+    if mapping is not None:
+        survey_mapping = mapping if isinstance(mapping, SurveyMapping) else load_mapping(mapping)
+
+    if survey_mapping is not None or header_rows is not None:
+        is_text = survey_mapping.reads_as_text if survey_mapping is not None else _codebook_text
+        df = _read_table(path, kind, sheet, encoding, delimiter, decimal, header_rows, is_text)
+        if survey_mapping is not None:
+            df = survey_mapping.apply(df)
+        df = _apply_missing_codes(df, codes_for)
+    elif kind == "csv":
+        df = _read_csv(path, encoding, delimiter, decimal, codes_for)
+    elif kind == "excel":
+        df = _apply_missing_codes(_read_excel(path, sheet, codes_for), codes_for)
+        df.attrs.update(header_rows=1, first_data_line=2)
+    elif kind == "spss":
+        df = _apply_missing_codes(_read_spss(path), codes_for)
+        df.attrs.pop("column_labels", None)
+        df.attrs.update(header_rows=1, first_data_line=None)
+    else:
+        df = _apply_missing_codes(_read_parquet(path), codes_for)
+        df.attrs.update(header_rows=1, first_data_line=None)
+    df.attrs["source"] = source
+    layout = df.attrs.pop("csv_layout", None)  # only to count lines again, below
+    if not validate:
+        return df
+    first_line = df.attrs.get("first_data_line")
+    try:
+        return schema.validate(df, source=source, first_data_line=first_line)
+    except SchemaError as err:
+        problems = _problems_for_file(
+            err.problems, path, kind, {**df.attrs, "csv_layout": layout}, mapped=mapping is not None
+        )
+        line_name = "sheet row" if kind == "excel" else "line"
+        raise SchemaError(problems, source=source, line_name=line_name) from None
+
+
+def read_table(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | int | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    header_rows: int | None = None,
+) -> pd.DataFrame:
+    """Read a file as a raw table, without validation: a survey tool's export as it is.
+
+    The file is read as :func:`read_survey` reads it (encoding, delimiter and decimal marks of
+    CSV files found the same way), but nothing is checked against the codebook and cells are
+    kept as read. Headers of more than one row are found and combined: Qualtrics CSV exports
+    (row 1 question codes such as ``Q6_1``, row 2 the question text, row 3 cells such as
+    ``{"ImportId":"QID6_1"}``, which is dropped) and SurveyMonkey exports (row 1 the question,
+    blank over the later columns of a matrix question; row 2 the statement, or ``Response``).
+    Blanks of the upper rows are filled from the left, and the distinct parts of each column
+    are joined with ``" - "`` (``Q6_1 - How important ... - Value innovation``). Runs of
+    spaces and line breaks in a header become one space; repeated names get `` (2)``,
+    `` (3)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.csv``, ``.xlsx``/``.xlsm``, ``.sav``/``.zsav`` or ``.parquet``/``.pq`` file.
+    sheet, encoding, delimiter, decimal
+        As for :func:`read_survey`.
+    header_rows : int, optional
+        CSV and Excel only: the number of header rows; by default found from the first rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per column of the file. ``attrs["header_rows"]`` is the number of header
+        rows, ``attrs["first_data_line"]`` the 1-based line (CSV) or sheet row (Excel) of the
+        first data row, skipped comment lines and header rows counted (None for SPSS and
+        Parquet), and ``attrs["source"]`` the file.
+
+    Raises
+    ------
+    DataFormatError
+        The file cannot be read (see :func:`read_survey`).
+    ParameterError
+        An option that does not apply to the file type, or ``header_rows`` below 1.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = path.write_text(
+    ...     "Respondent ID,How important is it?,\\n"
+    ...     ",Value innovation,Better quality\\n"
+    ...     "11,Very important,Important\\n"
+    ... )
+    >>> table = read_table(path)
+    >>> for name in table.columns:
+    ...     print(name)
+    Respondent ID
+    How important is it? - Value innovation
+    How important is it? - Better quality
+    >>> table.attrs["header_rows"], table.attrs["first_data_line"]
+    (2, 3)
+    """
+    path = Path(path)
+    kind = _check_file(path, sheet, encoding, delimiter, decimal, header_rows)
+    df = _read_table(path, kind, sheet, encoding, delimiter, decimal, header_rows, _codebook_text)
+    df.attrs.pop("csv_layout", None)
+    df.attrs["source"] = str(path)
+    return df
+
+
+def _check_file(
+    path: Path,
+    sheet: object,
+    encoding: object,
+    delimiter: object,
+    decimal: object,
+    header_rows: object,
+) -> str:
+    """The format of a file that exists and is not empty, and options that fit it."""
     source = str(path)
     kind = _format_of(path)
     if not path.exists():
@@ -147,23 +331,71 @@ def read_survey(
         raise DataFormatError(
             f"{source}: the file is empty (0 bytes); expected a survey table with a header line"
         )
-    if kind != "csv" and (encoding, delimiter, decimal) != (None, None, None):
-        raise ParameterError("encoding, delimiter and decimal apply to CSV files only")
+    what = {"excel": "an Excel workbook", "spss": "an SPSS file", "parquet": "a Parquet file"}
+    for name, value in (("encoding", encoding), ("delimiter", delimiter), ("decimal", decimal)):
+        if kind != "csv" and value is not None:
+            raise ParameterError(
+                f"{_argument(name, value)} applies to CSV files only; {path.name} is "
+                f"{what[kind]}, expected encoding, delimiter and decimal left out"
+            )
     if kind != "excel" and sheet is not None:
-        raise ParameterError("sheet applies to Excel files only")
-    codes_for = _missing_codes_lookup(missing_codes)
+        raise ParameterError(
+            f"{_argument('sheet', sheet)} applies to Excel files only; expected it left out "
+            f"for {path.name}"
+        )
+    if header_rows is not None:
+        if kind not in ("csv", "excel"):
+            raise ParameterError(
+                f"{_argument('header_rows', header_rows)} applies to CSV and Excel files only; "
+                f"{path.name} is {what[kind]}, whose columns have one name each"
+            )
+        if isinstance(header_rows, bool) or not isinstance(header_rows, int) or header_rows < 1:
+            raise ParameterError(
+                f"header_rows must be a whole number >= 1 (the rows of the header), "
+                f"not {header_rows!r}"
+            )
+    return kind
 
+
+def _argument(name: str, value: object) -> str:
+    """An argument as the hints of messages write it: ``decimal=","``, ``header_rows=2``."""
+    if isinstance(value, str):
+        return f'{name}="{value}"'
+    return f"{name}={value!r}"
+
+
+def _codebook_text(column: object) -> bool:
+    """Whether a column is read as text: its header names a codebook id or text variable."""
+    name = schema.CODEBOOK.match(column)
+    return name is not None and schema.CODEBOOK[name].type in ("id", "text")
+
+
+def _read_table(
+    path: Path,
+    kind: str,
+    sheet: str | int | None,
+    encoding: str | None,
+    delimiter: str | None,
+    decimal: str | None,
+    header_rows: int | None,
+    is_text: Callable[[str], bool],
+) -> pd.DataFrame:
+    """The raw table of a file, header rows found (if not given) and combined."""
     if kind == "csv":
-        df = _read_csv(path, encoding, delimiter, decimal, codes_for)
-    elif kind == "excel":
-        df = _apply_missing_codes(_read_excel(path, sheet, codes_for), codes_for)
-    elif kind == "spss":
-        df = _apply_missing_codes(_read_spss(path), codes_for)
-    else:
-        df = _apply_missing_codes(_read_parquet(path), codes_for)
-    if not validate:
-        return df
-    return schema.validate(df, source=source)
+        no_codes: Callable[[object], list[object]] = lambda column: []  # noqa: E731
+        return _read_csv(
+            path, encoding, delimiter, decimal, no_codes, header_rows=header_rows, is_text=is_text
+        )
+    if kind == "excel":
+        return _read_excel_table(path, sheet, header_rows, is_text)
+    df = _read_spss(path) if kind == "spss" else _read_parquet(path)
+    labels = df.attrs.pop("column_labels", None) or {}
+    # an SPSS variable's label is its question: "Q1 - Community of practice identifier"
+    df.columns = pd.Index(
+        _combine_headers([list(df.columns), [labels.get(c) for c in df.columns]], df.shape[1])
+    )
+    df.attrs.update(header_rows=1, first_data_line=None)
+    return df
 
 
 def _format_of(path: Path) -> str:
@@ -234,7 +466,7 @@ def _apply_missing_codes(
             mask = as_text.isin(texts).to_numpy(dtype=bool)
             if nums:
                 is_code = s.map(partial(_number_in, nums=nums), na_action="ignore")
-                mask |= is_code.eq(True).to_numpy()
+                mask = mask | is_code.eq(True).to_numpy()  # to_numpy() may be read-only
         if mask.any():
             df.isetitem(i, s.mask(mask))
     return df
@@ -261,8 +493,8 @@ def _detect_encoding(path: Path) -> str:
                     if b"\x00" in chunk:
                         raise DataFormatError(
                             f"{path}: not a text file (it holds NUL bytes, as binary files and "
-                            "UTF-16 text do); expected CSV text in UTF-8 or cp1252 (Latin-1), "
-                            "or pass encoding="
+                            "UTF-16 text do); expected CSV text in UTF-8 or cp1252 (Latin-1); "
+                            'if it is UTF-16 text, pass read_survey(..., encoding="utf-16")'
                         )
                     decoder.decode(chunk)
                     offset += len(chunk)
@@ -274,7 +506,7 @@ def _detect_encoding(path: Path) -> str:
             )
     raise DataFormatError(
         f"{path}: cannot decode the file as text; tried {' and '.join(tried)}; "
-        "pass encoding= if you know it"
+        'pass the encoding if you know it, e.g. read_survey(..., encoding="latin-1")'
     )
 
 
@@ -310,7 +542,7 @@ def _sniff_delimiter(path: Path, header: str) -> str:
             return ","
         raise DataFormatError(
             f"{path}: cannot find the delimiter of the header line {shown!r}; tried comma, "
-            "semicolon and tab; pass delimiter="
+            'semicolon and tab; pass it, e.g. read_survey(..., delimiter="|")'
         )
     scores = {d: sum(schema.CODEBOOK.match(f) is not None for f in splits[d]) for d in candidates}
     best = max(scores.values())
@@ -318,9 +550,13 @@ def _sniff_delimiter(path: Path, header: str) -> str:
     if best > 0 and len(winners) == 1:
         return winners[0]
     names = " or ".join(_DELIMITERS[d] for d in candidates)
+    shown_marks = {",": ",", ";": ";", "\t": "\\t"}
+    hints = " or ".join(
+        f"read_survey(..., {_argument('delimiter', shown_marks[d])})" for d in candidates
+    )
     raise DataFormatError(
         f"{path}: cannot tell whether the delimiter is {names}: each splits the header line "
-        f"{shown!r} into fields, and they name equally many codebook columns; pass delimiter="
+        f"{shown!r} into fields, and they name equally many codebook columns; pass {hints}"
     )
 
 
@@ -330,48 +566,217 @@ def _read_csv(
     delimiter: str | None,
     decimal: str | None,
     codes_for: Callable[[object], list[object]],
+    *,
+    header_rows: int | None = 1,
+    is_text: Callable[[str], bool] | None = None,
 ) -> pd.DataFrame:
+    """A CSV file as read (``header_rows=1``: the survey layout read_survey has always read).
+
+    With ``header_rows`` other than 1 (None: found from the first records), the header rows
+    are combined into unique names (:func:`_combine_headers`). ``attrs`` gets ``header_rows``,
+    ``first_data_line`` and what is needed to count lines again (``csv_layout``).
+    """
     enc = encoding or _detect_encoding(path)
     header, skip = _header_line(path, enc)
     if delimiter is None:
         delimiter = _sniff_delimiter(path, header)
     if decimal is None:
         decimal = "," if delimiter == ";" else "."
+    records, ends = _head_records(path, enc, delimiter, skip)
+    k = header_rows if header_rows is not None else _detect_header_rows(records)
+    if k > len(records):
+        raise DataFormatError(
+            f"{path}: the file has {len(records)} record(s) after skipped lines, fewer than "
+            f"the {k} header rows expected; pass read_survey(..., header_rows=1)"
+        )
     fields = _split(header, delimiter)
     common = ["", *schema.MISSING_CODES]
-    extra = {field: _code_forms(codes_for(field))[0] for field in fields}
     na_values: list[str] | dict[str, list[str]] = common
-    if any(extra.values()):
-        na_values = {field: [*common, *codes] for field, codes in extra.items()}
+    if k == 1:
+        extra = {field: _code_forms(codes_for(field))[0] for field in fields}
+        if any(extra.values()):
+            na_values = {field: [*common, *codes] for field, codes in extra.items()}
     options = {
         "sep": delimiter,
         "decimal": decimal,
         "encoding": enc,
         "keep_default_na": False,
         "na_values": na_values,
-        "skiprows": skip,
+        # pandas counts records here, not lines: a header cell may span lines
+        "skiprows": skip + k - 1,
     }
     df = _parse_csv(path, options)
+    names: list[str] | None = None
+    if header_rows != 1 or is_text is not None:
+        # read_table: one clean, unique name per column
+        names = _combine_headers(records[:k], df.shape[1])
+        df.columns = pd.Index(names)
+    text = is_text or _codebook_text
     # ids and free text must keep their text as written ("007" is not 7): read again as text
     # the (rare) columns that pandas turned into numbers in whole or in part
     as_text = [
         i
         for i, column in enumerate(df.columns)
-        if (name := schema.CODEBOOK.match(column)) is not None
-        and schema.CODEBOOK[name].type in ("id", "text")
+        if text(column)
         and pd.api.types.infer_dtype(df.iloc[:, i], skipna=True) not in ("string", "empty")
     ]
     if as_text:
         again = _parse_csv(path, {**options, "usecols": as_text, "dtype": str})
         for j, i in enumerate(as_text):
             df.isetitem(i, again.iloc[:, j])
-    if len(set(fields)) != len(fields) and len(fields) == df.shape[1]:
+    if names is None and len(set(fields)) != len(fields) and len(fields) == df.shape[1]:
         # pandas renames repeated headers (gender, gender.1); restore them so that validation
         # reports the repetition instead of an unknown column
         df.columns = pd.Index(fields)
     if decimal == ",":
         _fix_decimal_commas(df)
+    df.attrs.update(
+        header_rows=k,
+        first_data_line=skip + ends[k - 1] + 1,
+        csv_layout={"encoding": enc, "delimiter": delimiter, "skip": skip, "header_rows": k},
+    )
     return df
+
+
+def _head_records(path: Path, encoding: str, delimiter: str, skip: int) -> tuple[list, list]:
+    """The first records after the ``skip`` lines before the header, as lists of cells, and
+    the number of lines read at the end of each (a quoted cell may hold line breaks)."""
+    with path.open("rb") as fh:
+        head = fh.read(_CHUNK)
+    text = codecs.decode(head, encoding, errors="replace").lstrip("\ufeff")
+    # lines split as _header_line splits them, so that ``skip`` counts the same lines
+    rest = "\n".join(text.split("\n")[skip:])
+    reader = csv.reader(StringIO(rest, newline=""), delimiter=delimiter)
+    records: list[list[str]] = []
+    ends: list[int] = []
+    for record in reader:
+        if not record:  # a blank line: pandas skips it too
+            continue
+        records.append(record)
+        ends.append(reader.line_num)
+        if len(records) == _HEAD_RECORDS:
+            break
+    return records, ends
+
+
+def _detect_header_rows(records: Sequence[Sequence[str]]) -> int:
+    """How many of the first records are header rows (1 unless a survey tool's layout)."""
+    if len(records) >= 3 and any(_IMPORT_ID.match(str(c)) for c in records[2]):
+        return 3  # Qualtrics: codes, question text, {"ImportId": ...}
+    if len(records) >= 2 and any(_IMPORT_ID.match(str(c)) for c in records[1]):
+        return 2
+    if len(records) < 2:
+        return 1
+    first = [str(c).strip() for c in records[0]]
+    second = [str(c).strip() for c in records[1]]
+    if any(c.casefold() in _SECOND_ROW_WORDS for c in second):
+        return 2  # SurveyMonkey: "Response", "Open-Ended Response"
+    if any(_squash(c) == "responseid" for c in first) and any(
+        c.casefold() == "response id" for c in second
+    ):
+        return 2  # Qualtrics legacy: codes, question text
+    blanks = [j for j, c in enumerate(first) if j > 0 and not c]
+    if (
+        blanks
+        and all(j < len(second) and second[j] for j in blanks)
+        and not any(_is_number(c) for c in second if c)
+        and not any(_is_number(c) for c in first if c)
+    ):
+        return 2  # a question over the blank columns of its statements (SurveyMonkey)
+    return 1
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s_]+", "", text.casefold())
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def _clean_header(cell: object) -> str:
+    """A header cell as one line of text: runs of spaces and line breaks become one space."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return " ".join(str(cell).split())
+
+
+def _combine_headers(records: Sequence[Sequence[object]], width: int) -> list[str]:
+    """One unique name per column from the header rows (ImportId rows dropped).
+
+    >>> _combine_headers([["Q1", "Q2_1", "Q2_2"], ["Gender", "How? - A", "How? - B"]], 3)
+    ['Q1 - Gender', 'Q2_1 - How? - A', 'Q2_2 - How? - B']
+    >>> _combine_headers([["ID", "How important?", ""], ["", "Quality", "Learning"]], 3)
+    ['ID', 'How important? - Quality', 'How important? - Learning']
+    """
+    rows = [
+        [_clean_header(c) for c in record]
+        for record in records
+        if not any(_IMPORT_ID.match(str(c)) for c in record)
+    ] or [[]]
+    rows = [(row + [""] * width)[:width] for row in rows]
+    for row in rows[:-1]:  # a question's text stands over the first of its columns
+        last = ""
+        for j, cell in enumerate(row):
+            if cell:
+                last = cell
+            else:
+                row[j] = last
+    names = []
+    for j in range(width):
+        parts: list[str] = []
+        seen: set[str] = set()
+        for row in rows:
+            key = _squash(row[j])
+            if row[j] and key not in seen:
+                seen.add(key)
+                parts.append(row[j])
+        names.append(" - ".join(parts) or f"Unnamed {j + 1}")
+    return _unique_names(names)
+
+
+def _unique_names(names: Sequence[str]) -> list[str]:
+    """Repeated names made unique: ``x``, ``x (2)``, ``x (3)``.
+
+    >>> _unique_names(["a", "b", "a", "a"])
+    ['a', 'b', 'a (2)', 'a (3)']
+    """
+    seen: set[str] = set()
+    out = []
+    for name in names:
+        new, n = name, 1
+        while new in seen:
+            n += 1
+            new = f"{name} ({n})"
+        seen.add(new)
+        out.append(new)
+    return out
+
+
+def _data_record_lines(path: Path, layout: Mapping[str, Any]) -> list[int]:
+    """The line on which each data record of a CSV file starts (blank lines skipped, as
+    pandas skips them; a record whose quoted cells hold line breaks spans several lines)."""
+    with path.open(encoding=layout["encoding"], newline="") as fh:
+        for _ in range(layout["skip"]):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=layout["delimiter"])
+        lines: list[int] = []
+        headers = layout["header_rows"]
+        before = 0
+        for record in reader:
+            if record:
+                if headers:
+                    headers -= 1
+                else:
+                    lines.append(layout["skip"] + before + 1)
+            before = reader.line_num
+    return lines
 
 
 def _parse_csv(path: Path, options: dict[str, object]) -> pd.DataFrame:
@@ -429,15 +834,7 @@ def _read_excel(
             f"{path}: cannot open as an Excel workbook (corrupt, or not .xlsx): {err}"
         ) from None
     with book:
-        sheets = list(book.sheet_names)
-        if sheet is None:
-            sheet = 0
-        if (isinstance(sheet, int) and not 0 <= sheet < len(sheets)) or (
-            isinstance(sheet, str) and sheet not in sheets
-        ):
-            raise DataFormatError(
-                f"{path}: no sheet {sheet!r}; the workbook has {', '.join(map(repr, sheets))}"
-            )
+        sheet = _sheet_of(path, book, sheet)
         try:
             options = {"keep_default_na": False, "na_values": ["", *schema.MISSING_CODES]}
             header = pd.read_excel(book, sheet_name=sheet, nrows=0).columns
@@ -453,6 +850,83 @@ def _read_excel(
             raise DataFormatError(f"{path}: cannot read sheet {sheet!r}: {err}") from None
 
 
+def _read_excel_table(
+    path: Path, sheet: str | int | None, header_rows: int | None, is_text: Callable[[str], bool]
+) -> pd.DataFrame:
+    """A sheet as read, header rows found (if not given) and combined (see read_table)."""
+    try:
+        book = pd.ExcelFile(path, engine="openpyxl")
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as err:
+        raise DataFormatError(
+            f"{path}: cannot open as an Excel workbook (corrupt, or not .xlsx): {err}"
+        ) from None
+    with book:
+        sheet = _sheet_of(path, book, sheet)
+        try:
+            raw = pd.read_excel(
+                book,
+                sheet_name=sheet,
+                header=None,
+                dtype=object,
+                keep_default_na=False,
+                na_values=["", *schema.MISSING_CODES],
+            )
+        except Exception as err:  # openpyxl raises many types on damaged sheets
+            raise DataFormatError(f"{path}: cannot read sheet {sheet!r}: {err}") from None
+    filled = raw.notna().any(axis=1).to_numpy()
+    if not filled.any():
+        raise DataFormatError(
+            f"{path}: sheet {sheet!r} is empty; expected a table whose first row names the columns"
+        )
+    top = int(np.argmax(filled))  # rows above the header are blank (row index = sheet row - 1)
+    records = raw.iloc[top : top + _HEAD_RECORDS].to_numpy().tolist()
+    records = [[_clean_header(c) for c in record] for record in records]
+    k = header_rows if header_rows is not None else _detect_header_rows(records)
+    if k > len(records):
+        raise DataFormatError(
+            f"{path}: sheet {sheet!r} has {len(records)} row(s), fewer than the {k} header rows "
+            "expected; pass read_survey(..., header_rows=1)"
+        )
+    df = raw.iloc[top + k :].reset_index(drop=True)
+    names = _combine_headers(records[:k], raw.shape[1])
+    df.columns = pd.Index(names)
+    # columns without a header or a value (left over from the sheet's formatting) go
+    keep = [
+        i
+        for i, name in enumerate(names)
+        if not name.startswith("Unnamed ") or df.iloc[:, i].notna().any()
+    ]
+    df = df.iloc[:, keep].infer_objects()
+    for i, column in enumerate(df.columns):
+        s = df.iloc[:, i]
+        if is_text(column) and not pd.api.types.is_string_dtype(s.dtype):
+            df.isetitem(i, s.map(_cell_text, na_action="ignore").astype(object))
+    df.attrs.update(header_rows=k, first_data_line=top + k + 1)
+    return df
+
+
+def _cell_text(x: object) -> str:
+    """A cell as text, whole numbers without a decimal point (12.0 is "12")."""
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def _sheet_of(path: Path, book: pd.ExcelFile, sheet: str | int | None) -> str | int:
+    """The sheet asked for (default: the first), checked to exist."""
+    sheets = list(book.sheet_names)
+    if sheet is None:
+        return 0
+    if (isinstance(sheet, int) and not 0 <= sheet < len(sheets)) or (
+        isinstance(sheet, str) and sheet not in sheets
+    ):
+        raise DataFormatError(
+            f"{path}: no sheet {sheet!r}; the workbook has {', '.join(map(repr, sheets))}; "
+            f"pass one of them, e.g. read_survey(..., {_argument('sheet', sheets[0])})"
+        )
+    return sheet
+
+
 def _read_spss(path: Path) -> pd.DataFrame:
     import pyreadstat
 
@@ -460,6 +934,7 @@ def _read_spss(path: Path) -> pd.DataFrame:
         df, meta = pyreadstat.read_sav(str(path), user_missing=True)
     except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError) as err:
         raise DataFormatError(f"{path}: cannot read as an SPSS file: {err}") from None
+    df.attrs["column_labels"] = dict(getattr(meta, "column_names_to_labels", None) or {})
     ranges = getattr(meta, "missing_ranges", None) or {}
     discrete = getattr(meta, "missing_user_values", None) or {}
     labels = getattr(meta, "variable_value_labels", None) or {}
@@ -506,6 +981,52 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         return pd.read_parquet(path, engine="pyarrow")
     except (pyarrow.ArrowException, OSError, ValueError) as err:
         raise DataFormatError(f"{path}: cannot read as a Parquet file: {err}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# problems, in the terms of the file read
+
+_DECIMAL_HINT = ' (read_survey(..., decimal=",") reads decimal commas)'
+
+
+def _problems_for_file(
+    problems: pd.DataFrame, path: Path, kind: str, attrs: Mapping[str, Any], mapped: bool
+) -> pd.DataFrame:
+    """Problems of a file's table with exact lines and only the hints that fit the file.
+
+    The lines of a CSV file are counted again when a record spans several lines or blank
+    lines stand between records; hints name only options of the file's type (no decimal
+    option for Excel, SPSS or Parquet); a table without either id column, read without a
+    mapping, is pointed to one.
+    """
+    problems = problems.copy()
+    if "line" not in problems.columns:  # SPSS and Parquet files have no lines
+        problems.insert(2, "line", pd.Series([None] * len(problems), dtype=object))
+    texts = problems["problem"].astype(str)
+    if kind != "csv":
+        texts = texts.str.replace(_DECIMAL_HINT, "", regex=False)
+    required = texts.str.startswith("required column is missing")
+    if not mapped and required.sum() == len(schema.CODEBOOK.required):
+        hint = (
+            "; if the file is a survey tool's export, propose a mapping with "
+            "copfactors.mapping.propose_mapping(read_table(path)), check it, and pass "
+            'read_survey(..., mapping="mapping.yaml")'
+        )
+        texts = texts.where(~required, texts + hint)
+    problems["problem"] = texts
+    layout = attrs.get("csv_layout")
+    if kind == "csv" and layout and "line" in problems.columns:
+        has_row = problems["row"].map(lambda r: r is not None and r == r)
+        if has_row.any():
+            lines = _data_record_lines(path, layout)
+            first = attrs.get("first_data_line")
+            regular = bool(lines) and lines[0] == first and lines[-1] - first == len(lines) - 1
+            if not regular:
+                problems["line"] = [
+                    lines[int(r) - 1] if ok and 0 < int(r) <= len(lines) else line
+                    for r, ok, line in zip(problems["row"], has_row, problems["line"], strict=True)
+                ]
+    return problems
 
 
 # --------------------------------------------------------------------------------------------

@@ -744,7 +744,7 @@ def _message(kind: int, var: Variable) -> str:
         if var.type == "float":
             return (
                 f"decimal comma; expected {exp} written with a decimal point "
-                "(read_survey(..., decimal=',') reads decimal commas)"
+                '(read_survey(..., decimal=",") reads decimal commas)'
             )
         return f"not an integer (decimal comma); expected {exp}"
     if kind == _NOT_INTEGER:
@@ -796,6 +796,16 @@ def _cell_problems(name: str, raw: pd.Series, kinds: np.ndarray, var: Variable) 
 def _rows(positions: np.ndarray) -> pd.Series:
     # Python ints, and None for whole-column problems: SchemaError's message needs plain values
     return pd.Series((positions + 1).tolist(), dtype=object)
+
+
+def _lines(rows: pd.Series, first_data_line: int) -> pd.Series:
+    """The line of the file of each problem's data row (None for a whole-column problem)."""
+    offset = int(first_data_line) - 1
+    return pd.Series(
+        [None if row is None or row != row else int(row) + offset for row in rows],
+        index=rows.index,
+        dtype=object,
+    )
 
 
 def _column_problem(name: str, problem: str, row: int | None = None, value: object = None):
@@ -1165,7 +1175,9 @@ def _id_problems(name: str, raw: pd.Series, typed: object, kinds: np.ndarray, va
     return pd.concat([frame, dups]).sort_values("row", kind="stable")
 
 
-def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
+def validate(
+    df: pd.DataFrame, source: str | None = None, *, first_data_line: int | None = None
+) -> pd.DataFrame:
     """Check a survey table against :data:`CODEBOOK` and return a typed copy.
 
     Every problem in every column and row is collected before anything is raised. Messy but
@@ -1182,6 +1194,10 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
         ``cop_id`` are required), and possibly others.
     source : str, optional
         Where the table came from, named in the error message.
+    first_data_line : int, optional
+        The line (CSV) or spreadsheet row (Excel) of the file on which the first data row
+        stands, counting header rows and skipped lines (1-based). Given, the problems get a
+        ``line`` column (after ``row``): the line of the file of each problem's row.
 
     Returns
     -------
@@ -1197,9 +1213,10 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     Raises
     ------
     SchemaError
-        With a ``.problems`` table (``column``, ``row`` 1-based, ``value``, ``problem``) of every
-        problem found: a missing or empty id column, missing or duplicated ``respondent_id``, a
-        value of the wrong type, out of range or not allowed, a column given twice, no rows.
+        With a ``.problems`` table (``column``, ``row`` 1-based data row, ``line`` the line of
+        the file if ``first_data_line`` is given, ``value``, ``problem``) of every problem
+        found: a missing or empty id column, missing or duplicated ``respondent_id``, a value
+        of the wrong type, out of range or not allowed, a column given twice, no rows.
     ParameterTypeError
         If ``df`` is not a DataFrame (also a ``TypeError``).
 
@@ -1218,9 +1235,27 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     [['respondent_id', 2], ['respondent_id', 3], ['att_quality', 2]]
     >>> problems.loc[2, "problem"]
     'out of range; expected an integer from 1 to 5'
+
+    With the line of the first data row (a CSV file with one header line), each problem also
+    names the line of the file:
+
+    >>> try:
+    ...     validate(raw, source="survey.csv", first_data_line=2)
+    ... except SchemaError as err:
+    ...     problems = err.problems
+    >>> problems["line"].tolist()
+    [3, 4, 3]
     """
     if not isinstance(df, pd.DataFrame):
         raise ParameterTypeError(f"validate expects a pandas DataFrame, not {type(df).__name__}")
+    if first_data_line is not None and (
+        isinstance(first_data_line, bool)
+        or not isinstance(first_data_line, numbers.Integral)
+        or first_data_line < 1
+    ):
+        raise ParameterError(
+            f"first_data_line must be a line number >= 1 or None, not {first_data_line!r}"
+        )
     problems: list[pd.DataFrame] = []
     names = list(df.columns)
     matched = [CODEBOOK.match(c) for c in names]
@@ -1277,6 +1312,8 @@ def validate(df: pd.DataFrame, source: str | None = None) -> pd.DataFrame:
     problems = [p for p in problems if len(p)]
     if problems:
         table = pd.concat(problems, ignore_index=True).astype({"row": object, "value": object})
+        if first_data_line is not None:
+            table.insert(2, "line", _lines(table["row"], first_data_line))
         raise SchemaError(table, source=source)
     out.columns = pd.Index(new_names)
     out.attrs = {**df.attrs, "unknown_columns": unknown, "empty_columns": empty}
