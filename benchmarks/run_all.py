@@ -67,6 +67,12 @@ BENCHES = [
         [],
         ["--rows", "100000", "--repeat", "1"],
     ),
+    Bench(
+        "mapping",
+        "Mapping raw survey-tool exports",
+        [],
+        ["--rows", "2000", "--columns", "100", "--read-rows", "50000", "--repeat", "1"],
+    ),
     # at 100,000 rows (the script's default) the 2 x 4095 subset fits take most of an hour
     Bench("drivers", "Driver table", ["--sizes", "180", "10000"], ["--sizes", "180"]),
     Bench("shap_latent", "SHAP values on the latent scale against shap", [], ["--quick"]),

@@ -127,3 +127,17 @@ def test_real_data_has_no_banner_and_says_what_is_missing(real_data_bundle):
     assert [i for i in page.ids if i in dict(SECTIONS)] == [sid for sid, _ in SECTIONS]
     assert html.count("Not produced") == len(SECTIONS) - 2  # data and gender are there
     assert html.count(PNG_URI) == 1 == len(real_data_bundle.figures)
+
+
+def test_a_survey_without_a_model_says_so_first_and_names_the_plans_model():
+    survey = load_example_survey().drop(
+        columns=[c for c in load_example_survey().columns if c.startswith("att_")]
+    )  # SIMULATED, without attainment: no model can be fitted
+    result = run_analysis(survey, source_label="no-attainment.csv", simulated=True)
+    html = build(result).html
+    header = html.split("<main>")[0]
+    assert "No model of attainment." in header
+    assert "scored with copfactors' reference model, fitted on SIMULATED data" in header
+    plans = html.split('id="plans"')[1]
+    assert "scored with copfactors' reference model, fitted on SIMULATED data" in plans
+    assert "scored with the ordinal model of this survey" not in html

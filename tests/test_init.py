@@ -83,3 +83,17 @@ def test_all_is_a_literal_list_of_the_lazy_names():
     )
     assert isinstance(assigned, ast.List)
     assert sorted(ast.literal_eval(assigned)) == sorted([*copfactors._LAZY, "__version__"])
+
+
+@pytest.mark.parametrize("name", ["explain", "readiness", "questionnaire"])
+def test_a_public_function_is_never_shadowed_by_a_module(name):
+    # importing every submodule first must not turn a public function into a module
+    code = (
+        "import importlib, pkgutil, types, copfactors as cf\n"
+        "for m in pkgutil.walk_packages(cf.__path__, 'copfactors.'):\n"
+        "    if m.name.split('.')[-1] not in ('__main__',):\n"
+        "        importlib.import_module(m.name)\n"
+        f"print(isinstance(cf.{name}, types.FunctionType))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"

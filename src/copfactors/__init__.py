@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from copfactors.distributed import score_dask
     from copfactors.features import CoPFeatureBuilder, attainment, attainment_long, reliability
     from copfactors.inspection import DriverTable, compare_models, drivers, explain
+    from copfactors.instrument import questionnaire
     from copfactors.io import read_survey, read_table
     from copfactors.mapping import SurveyMapping, load_mapping, propose_mapping
     from copfactors.models import OrdinalRegression
@@ -44,8 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from copfactors.persist import AttainmentModel, fit_attainment_model, load_model, save_model
     from copfactors.pipeline import AnalysisResult, run_analysis, write_report
     from copfactors.plans import PlannedCoP
-    from copfactors.questionnaire import questionnaire
-    from copfactors.readiness import Readiness, readiness
+    from copfactors.preflight import Readiness, readiness
     from copfactors.replicate import audit_summary_table, group_comparison, replicate_table1
     from copfactors.schema import (
         CODEBOOK,
@@ -74,9 +74,9 @@ _LAZY: dict[str, str] = {
     "propose_mapping": "copfactors.mapping",
     "load_mapping": "copfactors.mapping",
     "SurveyMapping": "copfactors.mapping",
-    "readiness": "copfactors.readiness",
-    "Readiness": "copfactors.readiness",
-    "questionnaire": "copfactors.questionnaire",
+    "readiness": "copfactors.preflight",
+    "Readiness": "copfactors.preflight",
+    "questionnaire": "copfactors.instrument",
     # datasets
     "load_table1": "copfactors.datasets",
     "load_table1_tests": "copfactors.datasets",
@@ -135,8 +135,8 @@ _SUBMODULES = {
     "plans",
     "inspection",
     "mapping",
-    "readiness",
-    "questionnaire",
+    "preflight",
+    "instrument",
     "parallel",
     "distributed",
     "report",

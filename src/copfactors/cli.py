@@ -245,14 +245,91 @@ def report(
 @app.command()
 def validate(
     file: Annotated[Path, typer.Argument(help="Survey file: .csv, .xlsx, .sav or .parquet.")],
+    require: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An analysis the table must support (repeatable): gender, reliability, "
+            "model, scoring, claims or a claim C1-C13.",
+        ),
+    ] = None,
+    problems_out: Annotated[
+        Path | None,
+        typer.Option("--problems-out", help="Write every problem to this CSV file."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing problems file.")] = False,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
+    missing_codes: MissingCodesOption = None,
+    header_rows: HeaderRowsOption = None,
+    mapping: MappingOption = None,
 ) -> None:
-    """Check a survey file against the codebook and summarise it, or list every problem."""
-    from copfactors.io import validation_report
+    """Check a survey file against the codebook and say which analyses it supports.
 
-    text, ok = validation_report(file)
-    typer.echo(text)
-    if not ok:
-        raise typer.Exit(code=1)
+    Problems are grouped by column (the full list with --problems-out). A valid table ends
+    with what it supports; the command fails when it supports nothing beyond its ids, or less
+    than --require asks.
+    """
+    from copfactors.errors import ReadinessError, SchemaError
+    from copfactors.io import problems_by_column, read_survey, summarize
+    from copfactors.preflight import readiness
+
+    read = read_options(sheet, encoding, delimiter, decimal, missing_codes, header_rows, mapping)
+    try:
+        survey = read_survey(file, **read)
+    except SchemaError as err:
+        grouped = problems_by_column(err.problems, line_name=err.line_name)
+        typer.echo(cli_hint(f"{file.name}: {grouped}"))
+        if problems_out is not None:
+            _write_text(problems_out, err.problems.to_csv(index=False), overwrite=overwrite)
+            typer.echo(f"wrote every problem to {problems_out}")
+        elif len(err.problems) > 3:
+            typer.echo("(every problem, one per row: --problems-out problems.csv)")
+        raise typer.Exit(code=1) from None
+    typer.echo(summarize(survey, file.name))
+    ready = readiness(survey)
+    typer.echo("")
+    typer.echo(ready.to_text())
+    if ready.nothing_beyond_ids:
+        recognised = set(survey.columns) - set(survey.attrs.get("unknown_columns", []))
+        hint = (
+            ": no column besides the ids was recognised (a raw survey-tool export? propose a "
+            "mapping with 'copfactors map' and read the file with --mapping)"
+            if recognised <= {"respondent_id", "cop_id"}
+            else " (the reasons are above)"
+        )
+        raise ReadinessError(f"{file.name} supports none of copfactors' analyses{hint}")
+    if require:
+        ready.require(list(require))
+
+
+@app.command("map")
+def map_command(
+    survey: Annotated[Path, typer.Argument(help="A raw export: .csv, .xlsx, .sav or .parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Mapping file to write (.yaml).")],
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing mapping file.")] = False,
+    sheet: SheetOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    decimal: DecimalOption = None,
+    header_rows: HeaderRowsOption = None,
+) -> None:
+    """Propose a mapping of a raw survey-tool export onto the codebook, for you to check.
+
+    Headers are matched to the codebook's names and English and French labels (question codes
+    stripped), answer labels to values; doubtful matches are marked for review and left out
+    until you confirm them. Read the survey with --mapping afterwards.
+    """
+    from copfactors.io import read_table
+    from copfactors.mapping import propose_mapping
+
+    read = read_options(sheet, encoding, delimiter, decimal, None, header_rows, None)
+    table = read_table(survey, **read)
+    proposed = propose_mapping(table)
+    proposed.save(out, overwrite=overwrite)
+    typer.echo(proposed.summary())
+    typer.echo(f"wrote {out}: check it, then 'copfactors validate {survey} --mapping {out}'")
 
 
 @app.command()
@@ -440,7 +517,7 @@ def questionnaire_command(
     A study that collects its data with these items and export headers gets an export that
     'copfactors map' reads without edits.
     """
-    from copfactors.questionnaire import questionnaire
+    from copfactors.instrument import questionnaire
 
     text = questionnaire(lang.value, format.value)
     if out is None:

@@ -80,6 +80,7 @@ class SchemaError(CopFactorsError, ValueError):
     ):
         self.problems = problems.reset_index(drop=True)
         self.source = source
+        self.line_name = line_name
         n = len(self.problems)
         where = f" in {source}" if source else ""
         head = f"{n} problem{'s' if n != 1 else ''} with the survey{where}:"
@@ -198,7 +199,7 @@ class PlanError(CopFactorsError, ValueError):
 class ReadinessError(CopFactorsError, ValueError):
     """A survey does not support an analysis that was required of it.
 
-    Raised by :meth:`copfactors.readiness.Readiness.require`; the message names each required
+    Raised by :meth:`copfactors.preflight.Readiness.require`; the message names each required
     analysis the survey does not support and why (a missing column, too few answers, ...).
 
     Examples

@@ -729,9 +729,14 @@ def render_html(
 
     # -- plans ---------------------------------------------------------------------------
     if result.plans:
+        which = (
+            "the ordinal model of this survey"
+            if result.attainment_model is not None
+            else "copfactors' reference model, fitted on SIMULATED data (no attainment model "
+            "could be fitted on this survey)"
+        )
         parts = [
-            "<p>The example planned CoPs shipped with copfactors, scored with the ordinal "
-            "model of this survey.</p>",
+            f"<p>The example planned CoPs shipped with copfactors, scored with {which}.</p>",
             _wrap_table(tables.get("plans")),
         ]
         for ps in result.plans:
@@ -779,6 +784,20 @@ def render_html(
     banner = (
         f'<div class="banner" role="alert">{_SIMULATED_BANNER}</div>' if result.simulated else ""
     )
+    why = skipped.get("ordinal", "it could not be fitted")
+    if result.ordinal_model is None and not why.startswith("not run"):
+        banner += (
+            '<div class="missing" role="note"><strong>No model of attainment.</strong> This '
+            f"survey cannot support the ordinal model of attainment: {_esc(why)}. The sections "
+            "that need it (models, drivers, SHAP, most claims) are left out"
+            + (
+                ", and the planned CoPs are scored with copfactors' reference model, fitted on "
+                "SIMULATED data, not on this survey"
+                if result.plans
+                else ""
+            )
+            + ".</div>"
+        )
     title = f"copfactors report: {result.source_label}"
     return (
         "<!DOCTYPE html>\n"

@@ -76,6 +76,7 @@ from copfactors.mapping import SurveyMapping, load_mapping
 
 __all__ = [
     "FORMATS",
+    "problems_by_column",
     "problems_table",
     "read_survey",
     "read_table",
@@ -1090,6 +1091,70 @@ def problems_table(problems: pd.DataFrame) -> str:
         "  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
         for r in rows
     )
+
+
+def problems_by_column(problems: pd.DataFrame, *, limit: int = 3, line_name: str = "line") -> str:
+    """Problems grouped by column and kind: how many, the first few places, what was expected.
+
+    What a person can act on: one block per column and kind of problem instead of one line per
+    cell. Places are file lines (CSV) or sheet rows (Excel) when the table has them (the
+    ``line`` column of :attr:`SchemaError.problems`, the header counted), else data rows.
+
+    Parameters
+    ----------
+    problems : pandas.DataFrame
+        :attr:`copfactors.errors.SchemaError.problems`.
+    limit : int, default 3
+        Places shown per group.
+    line_name : str, default "line"
+        What a place is called: ``"line"`` in a CSV file, ``"sheet row"`` in an Excel sheet
+        (:attr:`SchemaError.line_name`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> problems = pd.DataFrame({
+    ...     "column": ["imp_quality"] * 4, "row": [2, 3, 5, 6], "line": [3, 4, 6, 7],
+    ...     "value": ["7", "9", "0", "8"],
+    ...     "problem": ["out of range; expected an integer from 1 to 5"] * 4})
+    >>> print(problems_by_column(problems))
+    4 problems in 1 column (lines as numbered in the file, the header counted):
+      imp_quality, 4 values: out of range; expected an integer from 1 to 5
+        line 3: '7', line 4: '9', line 6: '0', and 1 more
+    """
+    if problems.empty:
+        return "no problems"
+    by_line = "line" in problems.columns and problems["line"].notna().any()
+    place, word = ("line", line_name) if by_line else ("row", "row")
+    groups = problems.groupby(["column", "problem"], sort=False, dropna=False)
+    n, n_cols = len(problems), problems["column"].nunique()
+    if not by_line:
+        where = "rows are data rows, the first is row 1"
+    elif line_name == "line":
+        where = "lines as numbered in the file, the header counted"
+    else:
+        where = f"{line_name}s as numbered in the file, the header counted"
+    lines = [
+        f"{n} problem{'s' if n != 1 else ''} in {n_cols} column{'s' if n_cols != 1 else ''} "
+        f"({where}):"
+    ]
+    for (column, problem), group in groups:
+        k = len(group)
+        has_cells = group[place].notna().any()
+        lines.append(
+            f"  {column}" + (f", {k} values" if has_cells and k > 1 else "") + f": {problem}"
+        )
+        if not has_cells:
+            continue
+        shown = []
+        for rec in group.head(limit).itertuples(index=False):
+            at = getattr(rec, place)
+            value = rec.value
+            text = "" if value is None or pd.isna(value) else f": {str(value)!r}"
+            shown.append(f"{word} {int(at)}{text}" if pd.notna(at) else text.lstrip(": "))
+        more = f", and {k - limit} more" if k > limit else ""
+        lines.append("    " + ", ".join(shown) + more)
+    return "\n".join(lines)
 
 
 def validation_report(path: str | os.PathLike[str]) -> tuple[str, bool]:

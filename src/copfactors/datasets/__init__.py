@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from copfactors.datasets._calibration import calibration_report, unreproducible_cells
+from copfactors.datasets._exports import write_example_export
 from copfactors.datasets._published import load_table1, load_table1_tests, read_data
 from copfactors.datasets._simulate import (
     EFFECT_CLAIMS,
@@ -45,6 +46,7 @@ __all__ = [
     "load_table1_tests",
     "make_survey",
     "simulation_design",
+    "write_example_export",
 ]
 
 #: Seed of the calibrated simulation shipped as ``example_survey.csv``.

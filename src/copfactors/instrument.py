@@ -32,7 +32,7 @@ can be mapped back to the codebook's columns and values without edits.
 
 Examples
 --------
->>> from copfactors.questionnaire import questionnaire, questionnaire_table
+>>> from copfactors.instrument import questionnaire, questionnaire_table
 >>> table = questionnaire_table("en")
 >>> table.loc[table["code"] == "imp_learning", "header"].item()
 'Importance at T1 [Favor learning]'

@@ -1,4 +1,4 @@
-"""copfactors.questionnaire: the survey instrument written from the codebook."""
+"""copfactors.instrument: the survey instrument written from the codebook."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from copfactors import questionnaire as qmod
+from copfactors import instrument as qmod
 from copfactors.datasets import load_example_survey
 from copfactors.errors import ParameterError
-from copfactors.questionnaire import (
+from copfactors.instrument import (
     FORMATS,
     LANGUAGES,
     QUESTIONNAIRE_COLUMNS,

@@ -1,4 +1,4 @@
-"""copfactors.readiness: what a survey table supports, and why not."""
+"""copfactors.preflight: what a survey table supports, and why not."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from copfactors.claims import compare_with_paper
 from copfactors.datasets import load_example_survey
 from copfactors.errors import ParameterError, ParameterTypeError, ReadinessError, SchemaError
 from copfactors.features import attainment
-from copfactors.readiness import (
+from copfactors.preflight import (
     ANALYSES,
     MIN_MODEL_RESPONDENTS,
     MIN_RELIABILITY_ROWS,

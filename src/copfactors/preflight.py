@@ -52,7 +52,7 @@ spans about half of [0, 1].
 Examples
 --------
 >>> import pandas as pd
->>> from copfactors.readiness import readiness
+>>> from copfactors.preflight import readiness
 >>> ready = readiness(pd.DataFrame({"respondent_id": ["r1", "r2"], "cop_id": ["A", "A"]}))
 >>> ready.nothing_beyond_ids, ready.supports("model")
 (True, False)
