@@ -40,7 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from copfactors.instrument import questionnaire
     from copfactors.io import read_survey, read_table
     from copfactors.mapping import SurveyMapping, load_mapping, propose_mapping
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
     from copfactors.parallel import BootstrapResult
     from copfactors.persist import AttainmentModel, fit_attainment_model, load_model, save_model
     from copfactors.pipeline import AnalysisResult, run_analysis, write_report
@@ -92,6 +92,7 @@ _LAZY: dict[str, str] = {
     "reliability": "copfactors.features",
     # models
     "OrdinalRegression": "copfactors.models",
+    "MixedOrdinalRegression": "copfactors.models",
     # attainment models, model files and scoring of planned CoPs
     "AttainmentModel": "copfactors.persist",
     "fit_attainment_model": "copfactors.persist",
@@ -161,6 +162,7 @@ __all__ = [
     "CoPFeatureBuilder",
     "Codebook",
     "DriverTable",
+    "MixedOrdinalRegression",
     "OrdinalRegression",
     "PlannedCoP",
     "Readiness",

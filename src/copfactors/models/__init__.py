@@ -40,6 +40,7 @@ from copfactors.models._bootstrap import (
 from copfactors.models._core import PointFit, point_fit
 from copfactors.models._diagnostics import brant_test, nominal_test
 from copfactors.models._links import LINKS, Link, get_link
+from copfactors.models._mixed import MixedOrdinalRegression
 from copfactors.models._ordinal import OrdinalRegression
 from copfactors.models._validation import OutcomeEncoding, encode_outcome
 
@@ -49,6 +50,7 @@ __all__ = [
     "LINKS",
     "BootstrapResult",
     "Link",
+    "MixedOrdinalRegression",
     "ModelInputError",
     "OrdinalRegression",
     "OutcomeEncoding",
