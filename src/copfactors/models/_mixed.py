@@ -9,9 +9,11 @@ Written here because nothing in Python fits this model: statsmodels has no mixed
 and ``mord`` and ``OrderedModel`` are fixed-effects only. The work is vectorised over groups:
 the conditional modes of all groups are found at once by Newton's method on the (concave)
 log-posterior of each ``u_j``, with per-group sums by ``numpy.bincount``; the outer
-likelihood is maximised by BFGS on ``(theta_1, log increments of theta, beta, log sigma)`` with
-central finite-difference gradients, and the covariance comes from a central finite-difference
-Hessian in the reported parameterisation ``(theta, beta, log sigma)``, as clmm's does.
+likelihood is maximised by BFGS on ``(theta_1, log increments of theta, beta, log sigma)``. For
+the Laplace approximation the gradient is exact (:meth:`_Fit.laplace_gradient`, by the implicit
+function theorem through the modes) and the covariance comes from central differences of it;
+with adaptive quadrature both are central finite differences of the likelihood. The Hessian is
+taken in the reported parameterisation ``(theta, beta, log sigma)``, as clmm's is.
 
 Examples
 --------
@@ -95,6 +97,29 @@ def _cell_terms(link: Link, upper: np.ndarray, lower: np.ndarray):
     d1 = -(fa - fb) / P
     d2 = (dfa - dfb) / P - d1**2
     return np.log(P), d1, d2
+
+
+def _d2pdf(link: Link, x: np.ndarray, F: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Second derivative of the link's density, from ``F`` and ``f`` at ``x``."""
+    if link.name == "logit":
+        return f * (1.0 - 6.0 * F * (1.0 - F))
+    if link.name == "probit":
+        return (x * x - 1.0) * f
+    e = np.exp(np.minimum(x, 700.0))  # cloglog: f = e exp(-e), f' = f (1 - e)
+    return f * ((1.0 - e) ** 2 - e)
+
+
+def _end_terms(link: Link, x: np.ndarray, infinite: np.ndarray, at_infinity: float):
+    """``F, f, f', f''`` at one end of each cell; infinite ends give ``at_infinity`` and zeros."""
+    safe = np.where(infinite, 0.0, x)
+    F, f, df = link.cdf_pdf_dpdf(safe)
+    d2f = _d2pdf(link, safe, F, f)
+    return (
+        np.where(infinite, at_infinity, F),
+        np.where(infinite, 0.0, f),
+        np.where(infinite, 0.0, df),
+        np.where(infinite, 0.0, d2f),
+    )
 
 
 class _Data:
@@ -195,6 +220,71 @@ class _Fit:
                 - 0.5 * math.log(2.0 * math.pi)
             )
         return float(np.sum(per_group) - self.data.n_groups * log_sigma)
+
+    def laplace_gradient(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """The Laplace log-likelihood and its exact gradient in ``(theta, beta, log sigma)``.
+
+        With ``h_j`` the log-posterior of group ``j``'s intercept at its mode ``u_j`` (where
+        ``dh_j/du = 0``), ``log L_j = h_j - log sigma - log(-h2_j) / 2`` with ``h2_j``, ``h3_j``
+        the second and third derivatives in ``u``, and by the implicit function theorem
+        (``du_j/dpsi = -(d h1_j/dpsi) / h2_j``),
+        ``d log L_j / dpsi = dh_j/dpsi - (d h2_j/dpsi + h3_j du_j/dpsi) / (2 h2_j)``.
+        Every term is a weighted sum over the group's rows of derivatives of
+        ``log(F(a - u) - F(b - u))`` up to the third order, so the gradient costs about one
+        likelihood evaluation (a finite-difference one costs ``2 (J + p + 1)``).
+        """
+        value = self.loglik(params)
+        if not np.isfinite(value):
+            return value, np.full(len(params), np.nan)
+        theta, beta, log_sigma = self.split(params)
+        sigma2 = math.exp(2.0 * log_sigma)
+        d = self.data
+        g, w, codes = d.groups, d.w, d.codes
+        u = self.modes
+        upper, lower = self._ends(theta, beta)
+        a, b = upper - u[g], lower - u[g]
+        top, bottom = np.isposinf(a), np.isneginf(b)
+        Fa, fa, dfa, d2fa = _end_terms(self.link, a, top, 1.0)
+        Fb, fb, dfb, d2fb = _end_terms(self.link, b, bottom, 0.0)
+        P = Fa - Fb
+        tail = np.flatnonzero(b > 0)
+        if tail.size:
+            at = a[tail]
+            Sa = np.where(np.isposinf(at), 0.0, self.link.sf(np.where(np.isposinf(at), 0.0, at)))
+            P[tail] = self.link.sf(b[tail]) - Sa
+        P = np.maximum(P, 1e-300)
+        # partial derivatives of l = log P in the two ends a (upper) and b (lower)
+        la, lb = fa / P, -fb / P
+        paa, pbb = dfa / P, -dfb / P
+        laa, lbb, lab = paa - la * la, pbb - lb * lb, -la * lb
+        laaa = d2fa / P - 3.0 * la * paa + 2.0 * la**3
+        lbbb = -d2fb / P - 3.0 * lb * pbb + 2.0 * lb**3
+        laab = -lb * paa + 2.0 * la * la * lb
+        labb = -la * pbb + 2.0 * lb * lb * la
+        # derivatives in u (both ends move by -u)
+        lu = -(la + lb)
+        luu = laa + 2.0 * lab + lbb
+        luuu = -(laaa + 3.0 * laab + 3.0 * labb + lbbb)
+        h2 = self._gsum(w * luu) - 1.0 / sigma2
+        h3 = self._gsum(w * luuu)
+        c2 = 0.5 / h2
+        c3 = 0.5 * h3 / h2**2
+        # theta_k moves the upper end of the rows of level k - 1 and the lower end of level k
+        va = w * (la - c2[g] * (laaa + 2.0 * laab + labb) - c3[g] * (laa + lab))
+        vb = w * (lb - c2[g] * (laab + 2.0 * labb + lbbb) - c3[g] * (lab + lbb))
+        J = self.J
+        grad_theta = (
+            np.bincount(codes, weights=va, minlength=J + 1)[:J]
+            + np.bincount(codes, weights=vb, minlength=J + 1)[1:]
+        )
+        # beta: x'beta enters both ends with a minus sign, as u does
+        v = w * (lu - c2[g] * luuu + c3[g] * luu)
+        grad_beta = d.X.T @ v if self.p else np.zeros(0)
+        # log sigma: only the prior -u^2 / (2 sigma^2) and the normalising -log sigma
+        dh1 = 2.0 * u / sigma2
+        du = -dh1 / h2
+        grad_ls = float(np.sum(u * u / sigma2 - (2.0 / sigma2 + h3 * du) / (2.0 * h2)))
+        return value, np.concatenate([grad_theta, grad_beta, [grad_ls - d.n_groups]])
 
 
 def _to_free(params: np.ndarray, J: int) -> np.ndarray:
@@ -385,35 +475,66 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
             [fixed.thresholds_.to_numpy(), fixed.coef_.to_numpy(), [math.log(0.5)]]
         )
 
+        laplace = int(self.n_quad) == 1
+        free0 = _to_free(start, J)
+        step = 1e-5 * np.maximum(np.abs(free0), 1.0)
+
         def objective(free: np.ndarray) -> float:
             value = engine.loglik(_from_free(free, J))
             return -value if np.isfinite(value) else 1e300
 
-        free0 = _to_free(start, J)
-        step = 1e-5 * np.maximum(np.abs(free0), 1.0)
-
-        def gradient(free: np.ndarray) -> np.ndarray:
-            return _central_gradient(objective, free, step)
+        def objective_and_gradient(free: np.ndarray) -> tuple[float, np.ndarray]:
+            # the exact Laplace gradient, carried to the free parameters (theta_1, log gaps)
+            value, grad = engine.laplace_gradient(_from_free(free, J))
+            if not np.isfinite(value):
+                return 1e300, np.zeros_like(free)
+            g_theta = grad[:J]
+            tail = np.cumsum(g_theta[::-1])[::-1]  # sum over k >= m of dL/dtheta_k
+            free_grad = np.concatenate([[tail[0]], np.exp(free[1:J]) * tail[1:], grad[J:]])
+            return -value, -free_grad
 
         gtol = float(self.tol) * max(n_groups, 1)
-        res = optimize.minimize(
-            objective,
-            free0,
-            jac=gradient,
-            method="BFGS",
-            options={"maxiter": int(self.max_iter), "gtol": gtol},
-        )
+        if laplace:
+            res = optimize.minimize(
+                objective_and_gradient,
+                free0,
+                jac=True,
+                method="BFGS",
+                options={"maxiter": int(self.max_iter), "gtol": gtol},
+            )
+        else:
+            res = optimize.minimize(
+                objective,
+                free0,
+                jac=lambda free: _central_gradient(objective, free, step),
+                method="BFGS",
+                options={"maxiter": int(self.max_iter), "gtol": gtol},
+            )
         params = _from_free(res.x, J)
-        engine.loglik(params)
 
-        # covariance in the reported parameterisation (thresholds, beta, log sigma)
+        # covariance in the reported parameterisation (thresholds, beta, log sigma): central
+        # differences of the exact gradient (Laplace), else of the likelihood itself
         def negll(p: np.ndarray) -> float:
             value = engine.loglik(p)
             return -value if np.isfinite(value) else np.nan
 
-        h = 1e-4 * np.maximum(np.abs(params), 1.0)
-        grad = _central_gradient(negll, params, h / 10.0)
-        H = _central_hessian(negll, params, h)
+        if laplace:
+            h = 1e-5 * np.maximum(np.abs(params), 1.0)
+            columns = []
+            for i in range(len(params)):
+                e = np.zeros(len(params))
+                e[i] = h[i]
+                plus = engine.laplace_gradient(params + e)[1]
+                minus = engine.laplace_gradient(params - e)[1]
+                columns.append(-(plus - minus) / (2.0 * h[i]))
+            H = np.column_stack(columns)
+            H = 0.5 * (H + H.T)
+            grad = -engine.laplace_gradient(params)[1]
+        else:
+            h = 1e-4 * np.maximum(np.abs(params), 1.0)
+            grad = _central_gradient(negll, params, h / 10.0)
+            H = _central_hessian(negll, params, h)
+        engine.loglik(params)
         try:
             cov = np.linalg.inv(H)
             ok = bool(np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0))
