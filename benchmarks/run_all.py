@@ -68,6 +68,12 @@ BENCHES = [
         ["--rows", "100000", "--repeat", "1"],
     ),
     Bench(
+        "mixed_fit",
+        "Random-intercept ordinal model against R clmm",
+        [],
+        ["--rows", "2000", "--groups", "50", "--big-rows", "0", "--coverage", "20"],
+    ),
+    Bench(
         "mapping",
         "Mapping raw survey-tool exports",
         [],
