@@ -23,6 +23,7 @@ TUTORIALS = (
     "tutorials/own-survey.md",
     "tutorials/score-plan.md",
     "tutorials/replicate-table1.md",
+    "mixed-model.md",
 )
 
 _BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
