@@ -662,3 +662,194 @@ def test_n_jobs_zero_is_refused_by_name(small):
         drivers(model, X, y=y, n_jobs=0)
     with pytest.raises(CopFactorsError, match="n_jobs must be None or a non-zero integer"):
         compare_models(X, y, n_jobs=0)
+
+
+# ------------------------------------------------------------------- mixed (random intercept)
+@pytest.fixture(scope="module")
+def mixed_survey():
+    """A SIMULATED clustered survey (600 respondents in 30 CoPs) and its mixed logit fit."""
+    from copfactors.models import MixedOrdinalRegression
+
+    survey = cf.make_survey(seed=5, mode="parametric", n_respondents=600, n_cops=30)
+    X = cf.simulation_design(survey)[["commitment", "steward_active", "voluntary"]]
+    y = cf.attainment(survey, kind="ordinal").astype("int64")
+    groups = survey["cop_id"]
+    return X, y, groups, MixedOrdinalRegression().fit(X, y, groups=groups)
+
+
+@pytest.fixture(scope="module")
+def mixed_table(mixed_survey):
+    X, y, _, model = mixed_survey
+    return drivers(model, X, y=y)
+
+
+def test_mixed_driver_table_takes_the_conditional_inference_from_the_summary(
+    mixed_survey, mixed_table
+):
+    X, _, _, model = mixed_survey
+    table = mixed_table.table.set_index("driver")
+    assert tuple(mixed_table.table.columns) == DRIVER_COLUMNS
+    assert sorted(table.index) == sorted(X.columns)
+    assert_array_equal(table.loc[model.coef_.index, "coef"], model.coef_.to_numpy())
+    assert_array_equal(table.loc[model.coef_.index, "se"], model.se_[model.coef_.index])
+    summary = model.summary().set_index("term")
+    for col in ("p", "ci_low", "ci_high", "odds_ratio"):
+        assert_allclose(table.loc[model.coef_.index, col], summary.loc[model.coef_.index, col])
+    assert_allclose(table["odds_ratio"], np.exp(table["coef"]), rtol=1e-12)
+    info = mixed_table.info
+    assert info["model"] == "mixed"
+    assert info["sigma"] == model.sigma_ and info["icc"] == model.icc_
+    assert info["n_groups"] == 30
+    assert "r2_mcfadden" not in info
+    # latent SHAP is conditional: the coefficients times the centred drivers
+    assert_allclose(
+        table.loc[X.columns, "mean_abs_shap"],
+        np.mean(np.abs((X - X.mean()) * model.coef_[X.columns]), axis=0),
+        rtol=1e-12,
+    )
+    # proportional odds: the fixed part's test, said in the notes
+    po = model.fixed_.nominal_test().set_index("term")["p"]
+    assert_allclose(table.loc[X.columns, "po_test_p"], po[X.columns], rtol=1e-12)
+    assert any("model.fixed_" in n and "po_test_p" in n for n in mixed_table.notes)
+
+
+def test_mixed_ame_is_the_average_derivative_of_the_marginal_expected_score(
+    mixed_survey, mixed_table
+):
+    X, _, groups, model = mixed_survey
+    table = mixed_table.table.set_index("driver")
+    h = 1e-5
+    for col in ("commitment", "steward_active"):
+        up, down = X.copy(), X.copy()
+        up[col] += h
+        down[col] -= h
+        numeric = np.mean((model.predict_expected(up) - model.predict_expected(down)) / (2 * h))
+        assert table.loc[col, "ame_expected"] == pytest.approx(numeric, rel=1e-6)
+    assert set(X["voluntary"].unique()) == {0.0, 1.0}  # a 0/1 driver: the change from 0 to 1
+    change = np.mean(
+        model.predict_expected(X.assign(voluntary=1.0))
+        - model.predict_expected(X.assign(voluntary=0.0))
+    )
+    assert table.loc["voluntary", "ame_expected"] == pytest.approx(change, rel=1e-9)
+    # marginal, not conditional on the CoPs' modes
+    up = X.assign(commitment=X["commitment"] + h)
+    conditional = np.mean(
+        (model.predict_expected(up, groups) - model.predict_expected(X, groups)) / h
+    )
+    assert abs(table.loc["commitment", "ame_expected"] - conditional) > 1e-4
+    notes = " ".join(mixed_table.notes)
+    assert "CONDITIONAL (subject-specific" in notes and "MARGINAL (population-averaged" in notes
+    assert "ame_expected: average marginal effect on the MARGINAL expected" in notes
+
+
+def test_mixed_ame_se_matches_draws_from_the_estimates_distribution(mixed_survey, mixed_table):
+    from copfactors.inspection import _marginal_ame
+
+    X, _, _, model = mixed_survey
+    rng = np.random.default_rng(0)
+    draws = rng.multivariate_normal(model.params_.to_numpy(), model.cov_.to_numpy(), size=1500)
+    ames = np.array([_marginal_ame(model, X, d) for d in draws])
+    table = mixed_table.table.set_index("driver").loc[list(model.coef_.index)]
+    # delta method = simulation SD (1500 draws: about 2% Monte Carlo error)
+    assert_allclose(table["ame_se"], ames.std(axis=0, ddof=1), rtol=0.08)
+    assert_allclose(_marginal_ame(model, X), table["ame_expected"], rtol=1e-12)
+    assert (table["ame_se"] > 0).all()
+
+
+def test_mixed_importance_is_missing_and_said(mixed_survey, mixed_table):
+    X, y, _, model = mixed_survey
+    assert mixed_table.table["importance_share"].isna().all()
+    assert mixed_table.info["importance_method"] is None
+    assert mixed_table.info["sorted_by"] == "mean_abs_shap"
+    assert any("importance_share not computed for a mixed model" in n for n in mixed_table.notes)
+    for method in ("exact", "sampled"):
+        with pytest.raises(CopFactorsError, match=f"importance='{method}' is not available"):
+            drivers(model, X, y=y, importance=method)
+    plain = drivers(model, X, importance=None, po_test=None, ame_se=None).table
+    assert plain["ame_se"].isna().all() and plain["po_test_p"].isna().all()
+    assert_allclose(
+        plain.set_index("driver")["ame_expected"],
+        mixed_table.table.set_index("driver")["ame_expected"],
+        rtol=1e-12,
+    )
+
+
+def test_mixed_driver_table_renders(mixed_table):
+    text = mixed_table.to_text()
+    assert text.startswith("Driver table (cumulative logit, random intercept)")
+    assert "Groups (random intercept): 30" in text
+    assert "Random intercept SD" in text and "ICC" in text
+    assert "importance_share" not in text.split("Note:")[0]  # all NaN: left out
+    assert mixed_table.to_html().startswith("<table")
+
+
+def test_explain_mixed_latent_is_the_conditional_linear_predictor(mixed_survey):
+    X, _, _, model = mixed_survey
+    rows = X.iloc[:40]
+    ex = explain(model, rows, background=X, max_background=len(X))
+    assert_shap_additive(ex, rows.to_numpy() @ model.coef_[X.columns].to_numpy())
+    assert_allclose(ex.values, (rows - X.mean()).to_numpy() * model.coef_[X.columns].to_numpy())
+
+
+@pytest.mark.parametrize(("scale", "level"), [("expected", None), ("probability", None)])
+def test_explain_mixed_nonlinear_scales_are_marginal(mixed_survey, scale, level):
+    X, _, groups, model = mixed_survey
+    rows = X.iloc[:10]
+    ex = explain(model, rows, scale, background=X, max_background=25, level=level)
+    if scale == "expected":
+        output = model.predict_expected(rows)  # no groups: marginal, a new CoP
+        conditional = model.predict_expected(rows, groups.iloc[:10])
+    else:
+        output = model.predict_proba(rows)[:, 3:].sum(axis=1)  # P(Y >= 4)
+        conditional = model.predict_proba(rows, groups.iloc[:10])[:, 3:].sum(axis=1)
+    assert_shap_additive(ex, output, rtol=0, atol=1e-10)
+    assert not np.allclose(output, conditional, atol=1e-3)
+
+
+def test_compare_models_with_the_mixed_model(mixed_survey):
+    from sklearn.model_selection import GroupKFold
+
+    from copfactors.inspection import GROUPED_MODEL_NAMES
+    from copfactors.models import MixedOrdinalRegression
+
+    X, y, groups, _ = mixed_survey
+    assert "ordinal_mixed" in GROUPED_MODEL_NAMES
+    res = compare_models(X, y, models=["ordinal_logit", "ordinal_mixed"], cv=3, groups=groups)
+    assert tuple(res.columns) == COMPARE_COLUMNS
+    assert res["model"].unique().tolist() == ["ordinal_logit", "ordinal_mixed"]
+    assert set(res.loc[res["model"] == "ordinal_mixed", "outcome"]) == {"ordinal", "binary"}
+    assert (res["n_folds"] == 3).all() and np.isfinite(res["mean"]).all()
+    assert "GroupKFold(3) on 30 groups" in res.attrs["cv"]
+    assert any("ordinal_mixed" in n and "MARGINAL" in n for n in res.attrs["notes"])
+    # one fold by hand: fitted with the training CoPs, predicted marginally for the new ones
+    from sklearn.metrics import log_loss
+
+    train, test = next(GroupKFold(3).split(X, y, groups))
+    model = MixedOrdinalRegression().fit(X.iloc[train], y.iloc[train], groups=groups.iloc[train])
+    proba = model.predict_proba(X.iloc[test])
+    folds = res.attrs["folds"].query("model == 'ordinal_mixed' and outcome == 'ordinal'")
+    value = folds.set_index(["fold", "metric"]).loc[(0, "log_loss"), "value"]
+    assert value == pytest.approx(log_loss(y.iloc[test], proba, labels=model.classes_))
+
+
+def test_mixed_bad_input_is_refused(mixed_survey):
+    from copfactors.models import MixedOrdinalRegression
+
+    X, y, groups, model = mixed_survey
+    with pytest.raises(NotFittedError, match=r"MixedOrdinalRegression is not fitted.*groups="):
+        drivers(MixedOrdinalRegression(), X)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        explain(MixedOrdinalRegression(), X)
+    with pytest.raises(CopFactorsError, match="missing column.*'voluntary'"):
+        drivers(model, X.drop(columns="voluntary"))
+    with pytest.raises(CopFactorsError, match="scale must be one of .* MixedOrdinalRegression"):
+        explain(model, X, "odds")
+    with pytest.raises(CopFactorsError, match=r"\['ordinal_mixed'\] need groups="):
+        compare_models(X, y, models=["ordinal_mixed"], cv=3)
+    with pytest.raises(CopFactorsError, match="groups has 1 missing value"):
+        compare_models(X, y, models=["ordinal_mixed"], cv=3, groups=groups.where(X.index != 7))
+    two = np.repeat([0, 1], len(X) // 2)
+    with pytest.raises(CopFactorsError, match="a training fold has a single group"):
+        compare_models(X, y, models=["ordinal_mixed"], cv=2, groups=two)
+    with pytest.raises(CopFactorsError, match="unknown model"):
+        compare_models(X, y, models=["ordinal_mixed_probit"], groups=groups)

@@ -331,3 +331,14 @@ def test_not_fitted_and_clone_and_pickle():
     # column names are checked as for the fixed model
     with pytest.raises(ModelInputError, match="missing column"):
         model.predict_proba(X.rename(columns={"tempwarm": "warm"}))
+
+
+def test_no_clustering_at_all_gives_a_sigma_near_zero_without_an_error():
+    X, y, _ = _simulate(5, n_groups=40, per_group=15, sigma=0.0)
+    groups = np.repeat([0, 1], len(y) // 2)  # two groups, no group effect
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = MixedOrdinalRegression().fit(X, y, groups=groups)
+    low, high = model.sigma_ci_
+    assert model.sigma_ < 0.3 and low <= model.sigma_ <= high
+    assert model.test_random_effect()["p"] > 0.05

@@ -8,13 +8,16 @@ Three entry points:
   standard error), mean absolute SHAP value on the latent scale, relative importance
   (general dominance weights of McFadden's pseudo R-squared) and a per-driver test of the
   proportional-odds assumption. The result, a :class:`DriverTable`, renders as text, HTML and
-  LaTeX through :func:`copfactors.report.render_table`, like the model summaries.
+  LaTeX through :func:`copfactors.report.render_table`, like the model summaries. A
+  :class:`~copfactors.models.MixedOrdinalRegression` (respondents nested in CoPs) is accepted
+  too: its coefficients are conditional (subject-specific), its marginal effects are on the
+  marginal (population-averaged) expected score, and the notes say which column is which.
 * :func:`explain` returns a :class:`shap.Explanation` (so every ``shap.plots`` function works)
-  on the latent, expected-score or probability scale of an ordinal model, or for a
-  scikit-learn tree ensemble.
+  on the latent, expected-score or probability scale of an ordinal model (fixed or mixed),
+  or for a scikit-learn tree ensemble.
 * :func:`compare_models` cross-validates ordinal logit and probit, binary logit and gradient
-  boosting on the same folds and returns one tidy table of log-loss, Brier score, kappa and
-  accuracy.
+  boosting (and, with groups, the mixed ordinal logit) on the same folds and returns one tidy
+  table of log-loss, Brier score, kappa and accuracy.
 
 ``copfactors.explain`` is the function :func:`explain` (this module is named after
 scikit-learn's ``sklearn.inspection``, so that the function and the module do not share a name).
@@ -63,11 +66,12 @@ from copfactors.errors import CopFactorsError, CopFactorsWarning, FeatureError, 
 if TYPE_CHECKING:  # pragma: no cover
     import shap
 
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 
 __all__ = [
     "COMPARE_COLUMNS",
     "DRIVER_COLUMNS",
+    "GROUPED_MODEL_NAMES",
     "MODEL_NAMES",
     "DriverTable",
     "compare_models",
@@ -102,6 +106,9 @@ MODEL_NAMES: tuple[str, ...] = (
     "gradient_boosting",
 )
 
+#: Models :func:`compare_models` knows only with ``groups`` (not in the default list).
+GROUPED_MODEL_NAMES: tuple[str, ...] = ("ordinal_mixed",)
+
 _IMPORTANCE = ("auto", "exact", "sampled")
 _PO_TESTS = ("nominal", "brant")
 _SCALES = ("latent", "expected", "probability")
@@ -109,6 +116,8 @@ _TREE_SCALES = ("raw", "probability")
 _ALGORITHMS = ("auto", "exact", "permutation")
 # the model-agnostic explainers evaluate the model on 2^p coalitions for the exact algorithm
 _EXACT_MAX_FEATURES = 8
+# Gauss-Hermite nodes of the marginal expected score of a mixed model (as its predict_proba)
+_MARGINAL_NODES = 40
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,10 +144,12 @@ class DriverTable(Result):
     notes : list of str
         What each column means here, how the table was computed and anything to watch.
     info : dict
-        Facts about the computation: ``link``, ``n`` (rows of X), ``classes``,
-        ``r2_mcfadden`` (of the model), ``importance_method`` (``"exact"``, ``"sampled"`` or
-        None), ``n_subset_fits``, ``importance_mc_se`` (Monte Carlo standard errors of sampled
-        shares, a Series, or None), ``po_test`` and ``sorted_by``.
+        Facts about the computation: ``model`` (``"fixed"`` or ``"mixed"``), ``link``, ``n``
+        (rows of X), ``classes``, ``r2_mcfadden`` (of a fixed model), ``importance_method``
+        (``"exact"``, ``"sampled"`` or None), ``n_subset_fits``, ``importance_mc_se`` (Monte
+        Carlo standard errors of sampled shares, a Series, or None), ``po_test`` and
+        ``sorted_by``; for a mixed model also ``sigma`` (SD of the random intercepts),
+        ``icc`` and ``n_groups``.
 
     Examples
     --------
@@ -216,6 +227,12 @@ class DriverTable(Result):
             header["Outcome levels"] = " < ".join(str(c) for c in info["classes"])
         if "link" in info:
             header["Link"] = info["link"]
+        if "n_groups" in info:
+            header["Groups (random intercept)"] = info["n_groups"]
+        if "sigma" in info:
+            header["Random intercept SD"] = (
+                f"{info['sigma']:.{digits}f} (ICC {info.get('icc', float('nan')):.{digits}f})"
+            )
         if "r2_mcfadden" in info:
             header["McFadden R2"] = f"{info['r2_mcfadden']:.{digits}f}"
         if info.get("importance_method"):
@@ -228,7 +245,8 @@ class DriverTable(Result):
             header["Proportional-odds test"] = info["po_test"]
         title = "Driver table"
         if "link" in info:
-            title += f" (cumulative {info['link']})"
+            mixed = ", random intercept" if info.get("model") == "mixed" else ""
+            title += f" (cumulative {info['link']}{mixed})"
         formatters = {}
         if "po_test_p" in table.columns:
             formatters["po_test_p"] = lambda v: format_p(v, digits)
@@ -249,17 +267,22 @@ class DriverTable(Result):
 # ---------------------------------------------------------------------------------------------
 # input checks
 # ---------------------------------------------------------------------------------------------
-def _require_ordinal(model: Any, what: str) -> None:
-    from copfactors.models import OrdinalRegression
+def _require_ordinal(model: Any, what: str) -> bool:
+    """Refuse anything but a fitted ordinal model; True for a MixedOrdinalRegression."""
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 
-    if not isinstance(model, OrdinalRegression):
+    mixed = isinstance(model, MixedOrdinalRegression)
+    if not (mixed or isinstance(model, OrdinalRegression)):
         raise CopFactorsError(
-            f"{what} needs a fitted copfactors OrdinalRegression, got {type(model).__name__}"
+            f"{what} needs a fitted copfactors OrdinalRegression or MixedOrdinalRegression, "
+            f"got {type(model).__name__}"
         )
     if not hasattr(model, "thresholds_"):
+        call = "fit(X, y, groups=...)" if mixed else "fit(X, y)"
         raise NotFittedError(
-            f"{what}: this OrdinalRegression is not fitted yet; call fit(X, y) first"
+            f"{what}: this {type(model).__name__} is not fitted yet; call {call} first"
         )
+    return mixed
 
 
 def _model_names(model: Any) -> list[str]:
@@ -450,6 +473,69 @@ def _expected_ame(
     return ame, jac, binary
 
 
+def _marginal_ame(model: Any, frame: pd.DataFrame, params: np.ndarray | None = None) -> np.ndarray:
+    """AMEs on the MARGINAL expected score of a MixedOrdinalRegression.
+
+    The marginal (population-averaged) expected score of a row, for a new group, is
+    ``E(x) = s_K - sum_j (s_{j+1} - s_j) E_u[F(theta_j - x'beta - u)]`` with
+    ``u ~ N(0, sigma^2)``, integrated by Gauss-Hermite quadrature as ``predict_expected(X)``
+    does without groups. A continuous driver's marginal effect is
+    ``beta_d sum_j (s_{j+1} - s_j) E_u[f(theta_j - x'beta - u)]``, a 0/1 driver's the change
+    of ``E`` from 0 to 1; both averaged over the rows. ``params`` are
+    ``(thresholds, coefficients, log_sigma)`` in the order of ``model.cov_`` (default: the
+    estimates).
+    """
+    from copfactors.models import get_link
+
+    link = get_link(_model_link(model))
+    J = len(model.thresholds_)
+    p = len(model.coef_)
+    params = model.params_.to_numpy() if params is None else np.asarray(params, dtype=float)
+    theta, beta, sigma = params[:J], params[J : J + p], math.exp(params[J + p])
+    z, wq = np.polynomial.hermite.hermgauss(_MARGINAL_NODES)
+    u = math.sqrt(2.0) * sigma * z
+    wq = wq / math.sqrt(math.pi)
+    scores = _class_scores(model)
+    ds = np.diff(scores)
+    Xl = frame.loc[:, [str(c) for c in model.coef_.index]].to_numpy()
+    eta = Xl @ beta
+
+    def cuts(eta_v: np.ndarray) -> np.ndarray:
+        return theta[None, :, None] - eta_v[:, None, None] - u[None, None, :]
+
+    ame = np.empty(p)
+    binary = np.array([_is_binary(Xl[:, d]) for d in range(p)], dtype=bool)
+    if (~binary).any():
+        _, f, _ = link.cdf_pdf_dpdf(cuts(eta))
+        slope = float(np.mean((f @ wq) @ ds))  # dE/d(eta), averaged over the rows
+        ame[~binary] = beta[~binary] * slope
+    for d in np.flatnonzero(binary):
+        at = [
+            scores[-1] - (link.cdf(cuts(eta + (v - Xl[:, d]) * beta[d])) @ wq) @ ds for v in (1, 0)
+        ]
+        ame[d] = float(np.mean(at[0] - at[1]))
+    return ame
+
+
+def _marginal_ame_jacobian(model: Any, frame: pd.DataFrame) -> np.ndarray:
+    """Jacobian of :func:`_marginal_ame` over ``(thresholds, coefficients, log_sigma)``.
+
+    Central differences with steps ``1e-5 * max(1, |parameter|)`` (truncation error about
+    1e-10, far below any standard error).
+    """
+    params = model.params_.to_numpy().astype(float)
+    jac = np.empty((len(model.coef_), len(params)))
+    for i in range(len(params)):
+        step = 1e-5 * max(1.0, abs(params[i]))
+        up, down = params.copy(), params.copy()
+        up[i] += step
+        down[i] -= step
+        jac[:, i] = (_marginal_ame(model, frame, up) - _marginal_ame(model, frame, down)) / (
+            2.0 * step
+        )
+    return jac
+
+
 # ---------------------------------------------------------------------------------------------
 # relative importance: general dominance of McFadden's R2 over subset fits
 # ---------------------------------------------------------------------------------------------
@@ -617,7 +703,7 @@ def _dominance(
 # the driver table
 # ---------------------------------------------------------------------------------------------
 def drivers(
-    model: OrdinalRegression,
+    model: OrdinalRegression | MixedOrdinalRegression,
     X: Any,
     *,
     y: Any = None,
@@ -634,10 +720,10 @@ def drivers(
 
     Parameters
     ----------
-    model : OrdinalRegression
+    model : OrdinalRegression or MixedOrdinalRegression
         A fitted cumulative link model. With nominal (threshold-specific) effects, the table
         has one row per location (proportional-odds) driver only; the nominal predictors are
-        named in the notes.
+        named in the notes. For a mixed model (random intercept per CoP) see the Notes.
     X : DataFrame or array-like of shape (n, p)
         The drivers, the model's columns (matched by name; arrays by position). Marginal
         effects and SHAP values are averaged over its rows; to refit the importance subsets
@@ -698,7 +784,8 @@ def drivers(
         If the model is not fitted.
     CopFactorsError
         If X's columns do not match the model's (the message names them), if y does not
-        describe X's rows or has other levels than the model, or on invalid options.
+        describe X's rows or has other levels than the model, or on invalid options
+        (including ``importance="exact"`` or ``"sampled"`` with a mixed model).
     FeatureError
         If X has non-numeric, missing or infinite values.
 
@@ -707,6 +794,32 @@ def drivers(
     CopFactorsWarning
         If refitting the model on X and y does not reproduce its log-likelihood (then the
         importance shares describe the refit).
+
+    Notes
+    -----
+    With a :class:`~copfactors.models.MixedOrdinalRegression` (respondents nested in CoPs,
+    ``P(Y <= k | u) = F(theta_k - x'beta - u)``, ``u ~ N(0, sigma^2)`` per CoP) the columns
+    answer two different questions, and the notes say which is which:
+
+    - CONDITIONAL (subject-specific: two respondents of the same CoP): ``coef``, ``se``,
+      ``p``, ``ci_low``, ``ci_high`` and ``odds_ratio`` from the model's summary (Wald, the
+      inverse Hessian of the marginal log-likelihood), and ``mean_abs_shap`` (latent
+      ``x'beta``, as for the fixed model).
+    - MARGINAL (population-averaged: a respondent of a new CoP, integrated over its random
+      intercept): ``ame_expected``, the average marginal effect on ``predict_expected(X)``
+      without groups, and ``ame_se`` by the delta method with a numerical Jacobian over the
+      thresholds, coefficients and ``log(sigma)`` and ``model.cov_``. Marginal effects are
+      attenuated relative to the conditional coefficients when ``sigma > 0``.
+    - ``importance_share`` is NaN: general dominance needs the model refitted on every
+      subset of drivers including the empty one (random intercept only), which
+      ``MixedOrdinalRegression`` cannot fit, and the fixed model's shares would describe a
+      model without the random intercept (whose R2 also credits the drivers with
+      between-CoP differences). ``importance="exact"`` or ``"sampled"`` is refused; ``y``,
+      ``sample_weight``, ``max_exact``, ``n_samples`` and ``n_jobs`` are not used.
+    - ``po_test_p`` comes from the fixed-effects model without the random intercept
+      (``model.fixed_``), the proportional-odds test available; said in the notes.
+
+    ``info`` records ``model="mixed"``, ``sigma``, ``icc`` and ``n_groups``.
 
     Examples
     --------
@@ -724,8 +837,22 @@ def drivers(
     ['driver', 'coef', 'se', 'p']
     >>> table.info["importance_method"]
     'exact'
+
+    A mixed model (random intercept per CoP) gives conditional coefficients and marginal
+    effects for a new CoP:
+
+    >>> from copfactors.models import MixedOrdinalRegression
+    >>> cop = np.repeat(np.arange(20), 15)
+    >>> latent = latent + rng.normal(0, 1.0, 20)[cop]
+    >>> y = np.digitize(latent, [3.5, 4.5, 5.5]) + 1
+    >>> mixed = MixedOrdinalRegression().fit(X, y, groups=cop)
+    >>> table = drivers(mixed, X)
+    >>> table.info["model"], table.info["n_groups"]
+    ('mixed', 20)
+    >>> bool(table.table["importance_share"].isna().all())
+    True
     """
-    _require_ordinal(model, "drivers")
+    mixed = _require_ordinal(model, "drivers")
     if importance is not None and importance not in _IMPORTANCE:
         raise CopFactorsError(
             f"importance must be one of {_IMPORTANCE} or None, got {importance!r}"
@@ -738,24 +865,38 @@ def drivers(
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
             raise CopFactorsError(f"{name} must be an integer >= {low}, got {value!r}")
     check_n_jobs(n_jobs)
+    if mixed and importance in ("exact", "sampled"):
+        raise CopFactorsError(
+            f"importance={importance!r} is not available for a MixedOrdinalRegression: general "
+            "dominance refits the model on every subset of drivers, including the random "
+            "intercept alone, which it cannot fit; use importance=None (or 'auto', which "
+            "leaves importance_share NaN with a note), or drivers(model.fixed_, X, y=y) for "
+            "the shares of the model without the random intercept"
+        )
 
     frame = _as_model_frame(model, X)
     n = len(frame)
     link = _model_link(model)
     loc = [str(c) for c in model.coef_.index]
-    nom = [str(c) for c in model.nominal_coef_.columns]
+    nom = [] if mixed else [str(c) for c in model.nominal_coef_.columns]
     notes: list[str] = []
     info: dict[str, Any] = {
+        "model": "mixed" if mixed else "fixed",
         "link": link,
         "n": n,
         "classes": list(model.classes_),
-        "r2_mcfadden": float(model.r2_mcfadden_),
-        "importance_method": None,
-        "n_subset_fits": 0,
-        "n_permutations": None,
-        "importance_mc_se": None,
-        "po_test": po_test,
     }
+    if mixed:
+        info.update(sigma=float(model.sigma_), icc=float(model.icc_), n_groups=int(model.n_groups_))
+    else:
+        info["r2_mcfadden"] = float(model.r2_mcfadden_)
+    info.update(
+        importance_method=None,
+        n_subset_fits=0,
+        n_permutations=None,
+        importance_mc_se=None,
+        po_test=po_test,
+    )
     if not loc:
         raise CopFactorsError("the model has no location (proportional-odds) drivers to tabulate")
 
@@ -776,10 +917,22 @@ def drivers(
         }
     )
     level = f"{100 * (1 - alpha):g}%"
+    if mixed:
+        notes.append(
+            f"mixed model: a random intercept per group ({model.n_groups_} groups, SD sigma = "
+            f"{model.sigma_:.3g}, latent ICC = {model.icc_:.3g}); CONDITIONAL "
+            "(subject-specific, respondents of the same CoP): coef, se, p, ci_low, ci_high, "
+            "odds_ratio, mean_abs_shap; MARGINAL (population-averaged, a new CoP, integrated "
+            "over its random intercept): ame_expected, ame_se"
+        )
+    covariance = (
+        "covariance from the inverse Hessian of the marginal log-likelihood"
+        if mixed
+        else f"{summary.attrs.get('cov_type', 'nonrobust')} covariance"
+    )
     notes.append(
         f"coef, se, p and the {level} CI (ci_low, ci_high) are the model's Wald inference "
-        f"({summary.attrs.get('cov_type', 'nonrobust')} covariance); positive "
-        "coefficients move attainment up"
+        f"({covariance}); positive coefficients move attainment up"
     )
     if link == "logit":
         notes.append("odds_ratio = exp(coef): the odds of a higher level per unit of the driver")
@@ -792,10 +945,16 @@ def drivers(
             "their observed values"
         )
 
-    # average marginal effects on the expected score
-    ame, jac, binary = _expected_ame(model, frame)
+    # average marginal effects on the expected score (marginal over the CoPs for a mixed model)
+    if mixed:
+        Xl = frame.loc[:, loc].to_numpy()
+        binary = np.array([_is_binary(Xl[:, d]) for d in range(len(loc))], dtype=bool)
+        ame = _marginal_ame(model, frame)
+        jac = _marginal_ame_jacobian(model, frame) if ame_se == "delta" else None
+    else:
+        ame, jac, binary = _expected_ame(model, frame)
     table["ame_expected"] = ame
-    if ame_se == "delta":
+    if ame_se == "delta" and jac is not None:
         V = model.cov_.to_numpy()
         table["ame_se"] = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, V, jac), 0.0))
     else:
@@ -806,16 +965,30 @@ def drivers(
         kinds.append("the average derivative for continuous drivers")
     if binary.any():
         kinds.append("the average change from 0 to 1 for 0/1 drivers")
-    notes.append(
-        "ame_expected: average marginal effect on the expected attainment score E[Y] = "
-        f"sum_k k P(Y = k) (k = {', '.join(f'{s:g}' for s in scores)}), "
-        f"{' and '.join(kinds)}, over the {n} rows of X"
-        + (
-            "; ame_se by the delta method (analytic gradient, the model's covariance)"
-            if ame_se
-            else ""
+    if mixed:
+        notes.append(
+            "ame_expected: average marginal effect on the MARGINAL expected attainment score "
+            f"E[Y] = sum_k k P(Y = k) (k = {', '.join(f'{s:g}' for s in scores)}) of a new CoP "
+            "(predict_expected(X) without groups: integrated over its random intercept), "
+            f"{' and '.join(kinds)}, over the {n} rows of X"
+            + (
+                "; ame_se by the delta method (numerical Jacobian over the thresholds, "
+                "coefficients and log sigma; model.cov_)"
+                if ame_se
+                else ""
+            )
         )
-    )
+    else:
+        notes.append(
+            "ame_expected: average marginal effect on the expected attainment score E[Y] = "
+            f"sum_k k P(Y = k) (k = {', '.join(f'{s:g}' for s in scores)}), "
+            f"{' and '.join(kinds)}, over the {n} rows of X"
+            + (
+                "; ame_se by the delta method (analytic gradient, the model's covariance)"
+                if ame_se
+                else ""
+            )
+        )
 
     # latent-scale SHAP
     Xl = frame.loc[:, loc].to_numpy()
@@ -823,7 +996,8 @@ def drivers(
     table["mean_abs_shap"] = np.mean(np.abs((Xl - Xl.mean(axis=0)) * beta), axis=0)
     notes.append(
         f"mean_abs_shap: mean |coef * (x - mean x)| over X, the exact SHAP values of the latent "
-        f"linear predictor x'beta ({link} scale)"
+        f"linear predictor x'beta ({link} scale"
+        + (", conditional on the CoP's random intercept)" if mixed else ")")
     )
 
     # relative importance
@@ -831,6 +1005,14 @@ def drivers(
     table["importance_share"] = np.nan
     if importance is None:
         notes.append("importance_share not computed (importance=None)")
+    elif mixed:
+        notes.append(
+            "importance_share not computed for a mixed model: general dominance refits the model "
+            "on every subset of drivers, including the random intercept alone, which "
+            "MixedOrdinalRegression cannot fit; the shares of model.fixed_ (drivers(model.fixed_, "
+            "X, y=y)) describe the model without the random intercept, whose R2 also credits "
+            "the drivers with differences between CoPs"
+        )
     elif y is None:
         notes.append(
             "importance_share not computed: relative importance refits the model on subsets of "
@@ -855,7 +1037,13 @@ def drivers(
     # proportional-odds tests
     table["po_test_p"] = np.nan
     if po_test is not None:
-        table["po_test_p"], po_notes = _po_test(model, loc, po_test)
+        table["po_test_p"], po_notes = _po_test(model.fixed_ if mixed else model, loc, po_test)
+        if mixed:
+            po_notes = [
+                "po_test_p: from the fixed-effects model without the random intercept "
+                "(model.fixed_); there is no proportional-odds test of the mixed model itself",
+                *po_notes,
+            ]
         notes.extend(po_notes)
 
     if table["importance_share"].notna().any():
@@ -1162,6 +1350,17 @@ def explain(
     features) or ``shap.PermutationExplainer`` (more features, or ``algorithm=
     "permutation"``; additive, seeded by ``random_state``).
 
+    For a :class:`~copfactors.models.MixedOrdinalRegression` (random intercept per CoP) the
+    same three scales, with:
+
+    - ``scale="latent"``: the CONDITIONAL (subject-specific) linear predictor ``x'beta``,
+      explained exactly as for the fixed model (the CoP's random intercept is not a driver
+      and is left out);
+    - ``scale="expected"`` and ``"probability"``: the MARGINAL (population-averaged)
+      predictions for a new CoP, ``model.predict_expected(X)`` and ``model.predict_proba(X)``
+      without groups (integrated over the random intercept), by the model-agnostic
+      explainers below.
+
     For a scikit-learn tree ensemble (e.g. ``HistGradientBoostingClassifier``):
 
     - ``scale="raw"`` (default): the model's raw margin (``decision_function``; log-odds
@@ -1174,7 +1373,7 @@ def explain(
 
     Parameters
     ----------
-    model : OrdinalRegression or fitted scikit-learn tree model
+    model : OrdinalRegression, MixedOrdinalRegression or fitted scikit-learn tree model
     X : DataFrame or array-like
         Rows to explain, with the model's columns.
     scale : str, optional
@@ -1225,6 +1424,17 @@ def explain(
     (200, 2)
     >>> bool(np.allclose(ex.base_values + ex.values.sum(axis=1), model.predict_linear(X)))
     True
+
+    A mixed model's expected scale is its marginal prediction for a new CoP:
+
+    >>> from copfactors.models import MixedOrdinalRegression
+    >>> cop = np.repeat(np.arange(10), 20)
+    >>> latent = X.commitment + X.voluntary + rng.normal(0, 1, 10)[cop] + rng.logistic(size=200)
+    >>> mixed = MixedOrdinalRegression().fit(X, np.digitize(latent, [3.5, 4.5]), groups=cop)
+    >>> ex = explain(mixed, X.iloc[:5], "expected", background=X.iloc[:30])
+    >>> bool(np.allclose(ex.base_values + ex.values.sum(axis=1),
+    ...                  mixed.predict_expected(X.iloc[:5])))
+    True
     """
     if algorithm not in _ALGORITHMS:
         raise CopFactorsError(f"algorithm must be one of {_ALGORITHMS}, got {algorithm!r}")
@@ -1240,7 +1450,7 @@ def explain(
     scale = "latent" if scale is None else scale
     if scale not in _SCALES:
         raise CopFactorsError(
-            f"scale must be one of {_SCALES} for an OrdinalRegression, got {scale!r}"
+            f"scale must be one of {_SCALES} for an {type(model).__name__}, got {scale!r}"
         )
     frame = _as_model_frame(model, X)
     bg = _sample_background(frame, background, max_background, random_state, model)
@@ -1252,7 +1462,8 @@ def explain(
 
     if scale == "latent":
         shap = _import_shap()
-        if model.nominal_coef_.shape[1]:
+        nominal = getattr(model, "nominal_coef_", None)  # a mixed model has none
+        if nominal is not None and nominal.shape[1]:
             raise CopFactorsError(
                 "the latent scale of a model with nominal effects is not one linear predictor: "
                 "use scale='expected' or 'probability'"
@@ -1340,8 +1551,10 @@ def _explain_tree(
 # cross-validated comparison of models
 # ---------------------------------------------------------------------------------------------
 def _make_estimator(name: str, random_state: int | None) -> Any:
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 
+    if name == "ordinal_mixed":
+        return MixedOrdinalRegression(link="logit")
     if name == "ordinal_logit":
         return OrdinalRegression(link="logit")
     if name == "ordinal_probit":
@@ -1390,8 +1603,13 @@ def _fit_fold(
     train: np.ndarray,
     test: np.ndarray,
     random_state: int | None,
+    groups: np.ndarray | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Fit one model on one training fold; metrics on the test fold for each outcome."""
+    """Fit one model on one training fold; metrics on the test fold for each outcome.
+
+    ``ordinal_mixed`` is fitted with the training rows' ``groups`` and predicts the test rows
+    marginally (``predict_proba`` without groups: integrated over a new group's intercept).
+    """
     from threadpoolctl import threadpool_limits
 
     K = len(top)
@@ -1408,7 +1626,10 @@ def _fit_fold(
             p1 = _full_proba(est, X[test], 2)
             rows = [("binary", _metrics(attained[test].astype(np.int64), p1, ordinal=False))]
         else:
-            est.fit(X[train], codes[train])
+            if name == "ordinal_mixed":
+                est.fit(X[train], codes[train], groups=groups[train])
+            else:
+                est.fit(X[train], codes[train])
             proba = _full_proba(est, X[test], K)
             p_top = proba[:, top].sum(axis=1)
             p1 = np.column_stack([1.0 - p_top, p_top])
@@ -1443,7 +1664,14 @@ def compare_models(
     - ``"binary_logit"``: the same model with two levels (logistic regression) on the binary
       outcome "attained", ``y >= threshold``;
     - ``"gradient_boosting"``: scikit-learn's ``HistGradientBoostingClassifier``
-      (``random_state`` fixed) on the ordinal levels as classes.
+      (``random_state`` fixed) on the ordinal levels as classes;
+    - ``"ordinal_mixed"`` (only with ``groups``, and only when named: it is not in the
+      default list): :class:`~copfactors.models.MixedOrdinalRegression`, the ordinal logit
+      with a random intercept per group (Laplace), fitted with the training rows' groups. Its
+      test-fold predictions are MARGINAL (population-averaged, ``predict_proba(X)`` without
+      groups: integrated over a new group's intercept), since the folds keep every group in
+      one fold and the test rows' groups are unseen; this is also the question the other
+      models answer on those folds (predicting respondents of a new CoP).
 
     Every model is scored on the test folds on the outcome it was fitted to (``outcome`` =
     ``"ordinal"``) and, so that all of them can be compared, on the binary outcome
@@ -1464,7 +1692,8 @@ def compare_models(
 
     Folds: stratified on the ordinal level (``StratifiedKFold(shuffle=True,
     random_state=random_state)``), or ``GroupKFold`` when ``groups`` is given (all rows of a
-    group, e.g. a CoP, in the same fold). Each (model, fold) pair is one
+    group, e.g. a CoP, in the same fold, for every model, so the scores are those of
+    predictions for CoPs not in the training data). Each (model, fold) pair is one
     :class:`joblib.Parallel` task, with gradient boosting single-threaded inside it (use
     ``n_jobs`` for parallelism); the results do not depend on ``n_jobs``.
 
@@ -1475,7 +1704,8 @@ def compare_models(
     y : array-like of shape (n,)
         Ordinal outcome: numbers (e.g. levels 1-5) or an ordered categorical.
     models : sequence of str
-        Names among :data:`MODEL_NAMES`.
+        Names among :data:`MODEL_NAMES` (the default) and, with ``groups``,
+        :data:`GROUPED_MODEL_NAMES` (``"ordinal_mixed"``).
     cv : int, default 5
         Number of folds.
     n_jobs : int, optional
@@ -1486,7 +1716,8 @@ def compare_models(
         The binary outcome is ``y >= threshold`` on the level values (positions ``1..K`` for
         text labels).
     groups : array-like of shape (n,), optional
-        Group labels for ``GroupKFold``.
+        Group (CoP) of each row, no missing values: the folds become ``GroupKFold`` and
+        ``"ordinal_mixed"`` can be compared.
 
     Returns
     -------
@@ -1498,8 +1729,9 @@ def compare_models(
     Raises
     ------
     CopFactorsError
-        On an unknown model name, bad ``cv``, X and y of different lengths, missing values,
-        or a binary outcome with one class.
+        On an unknown model name, ``"ordinal_mixed"`` without ``groups`` (or with a training
+        fold of one group), bad ``cv``, X and y of different lengths, missing values, or a
+        binary outcome with one class.
 
     Examples
     --------
@@ -1514,6 +1746,15 @@ def compare_models(
     ['model', 'outcome', 'metric', 'mean', 'sd', 'n_folds']
     >>> res.query("metric == 'log_loss'")[["model", "outcome"]].values.tolist()
     [['ordinal_logit', 'ordinal'], ['ordinal_logit', 'binary'], ['binary_logit', 'binary']]
+
+    With the CoP of each row, the mixed model joins, on folds that keep each CoP together:
+
+    >>> cop = np.repeat(np.arange(20), 10)
+    >>> latent = X.commitment + rng.normal(0, 1, 20)[cop] + rng.logistic(size=200)
+    >>> y = np.digitize(latent, [3.0, 3.5, 4.5]) + 2
+    >>> res = compare_models(X, y, models=["ordinal_logit", "ordinal_mixed"], cv=3, groups=cop)
+    >>> res["model"].unique().tolist(), res.attrs["cv"]
+    (['ordinal_logit', 'ordinal_mixed'], 'GroupKFold(3) on 20 groups')
     """
     from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold, StratifiedKFold
@@ -1523,11 +1764,18 @@ def compare_models(
     if isinstance(models, str):
         models = [models]
     models = list(models)
-    unknown = [m for m in models if m not in MODEL_NAMES]
+    known = (*MODEL_NAMES, *GROUPED_MODEL_NAMES)
+    unknown = [m for m in models if m not in known]
     if unknown or not models:
-        raise CopFactorsError(f"unknown model(s) {unknown!r}; choose among {list(MODEL_NAMES)!r}")
+        raise CopFactorsError(f"unknown model(s) {unknown!r}; choose among {list(known)!r}")
     if len(set(models)) != len(models):
         raise CopFactorsError(f"models lists a name twice: {models!r}")
+    grouped = [m for m in models if m in GROUPED_MODEL_NAMES]
+    if grouped and groups is None:
+        raise CopFactorsError(
+            f"model(s) {grouped!r} need groups=: the group (CoP) of each row, for the random "
+            "intercept"
+        )
     if isinstance(cv, bool) or not isinstance(cv, numbers.Integral) or cv < 2:
         raise CopFactorsError(f"cv must be an integer >= 2, got {cv!r}")
     check_n_jobs(n_jobs)
@@ -1550,15 +1798,30 @@ def compare_models(
             f"({'all' if attained.all() else 'no'} rows attain it); choose another threshold"
         )
     data = np.ascontiguousarray(frame.to_numpy())
+    g = None
     if groups is not None:
         g = np.asarray(groups)
-        if g.shape[0] != len(frame):
-            raise CopFactorsError(f"groups has {g.shape[0]} values but X has {len(frame)} rows")
+        if g.ndim != 1 or g.shape[0] != len(frame):
+            raise CopFactorsError(
+                f"groups has {g.shape[0] if g.ndim else 1} values but X has {len(frame)} rows"
+            )
+        missing = pd.isna(g)
+        if missing.any():
+            rows = np.flatnonzero(missing)[:5].tolist()
+            raise CopFactorsError(
+                f"groups has {int(missing.sum())} missing value(s) (first at positions {rows}); "
+                "every row needs its group"
+            )
         if len(np.unique(g)) < cv:
             raise CopFactorsError(f"groups has {len(np.unique(g))} groups, fewer than cv={cv}")
         splitter = GroupKFold(n_splits=cv)
         folds = list(splitter.split(data, codes, g))
         fold_text = f"GroupKFold({cv}) on {len(np.unique(g))} groups"
+        if grouped and min(len(np.unique(g[tr])) for tr, _ in folds) < 2:
+            raise CopFactorsError(
+                f"a training fold has a single group, too few for {grouped!r} (the random "
+                "intercept needs at least 2 groups): use more groups or fewer folds"
+            )
     else:
         smallest = int(np.bincount(codes).min())
         if smallest < cv:
@@ -1573,7 +1836,7 @@ def compare_models(
 
     try:
         results = Parallel(n_jobs=n_jobs)(
-            delayed(_fit_fold)(m, data, codes, attained, top, tr, te, random_state)
+            delayed(_fit_fold)(m, data, codes, attained, top, tr, te, random_state, g)
             for m, _, tr, te in tasks
         )
     except CopFactorsError as exc:
@@ -1602,6 +1865,13 @@ def compare_models(
         "for the binary outcome); kappa: quadratic weights for the ordinal outcome, unweighted "
         "for the binary one",
     ]
+    if grouped:
+        notes.append(
+            "ordinal_mixed: MixedOrdinalRegression (logit, random intercept per group), fitted "
+            "with the training rows' groups; its test-fold predictions are MARGINAL "
+            "(population-averaged, integrated over the intercept of a new group), as the test "
+            "rows' groups are not in the training fold"
+        )
     if n_warnings:
         notes.append(f"the fits issued {n_warnings} warning(s) (e.g. separation, convergence)")
     summary.attrs = {"folds": per_fold, "notes": notes, "cv": fold_text, "threshold": threshold}

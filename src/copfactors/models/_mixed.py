@@ -564,7 +564,10 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
         se_log = float(self.se_["log_sigma"])
         self.sigma_ = sigma
         self.sigma_se_ = sigma * se_log
-        self.sigma_ci_ = (math.exp(log_sigma - z * se_log), math.exp(log_sigma + z * se_log))
+        # on the log scale; near sigma = 0 the log-scale SE explodes and the upper end is inf
+        with np.errstate(over="ignore"):
+            ends = np.exp(np.clip([log_sigma - z * se_log, log_sigma + z * se_log], -745, 710))
+        self.sigma_ci_ = (float(ends[0]), float(ends[1]))
         self.icc_ = sigma**2 / (sigma**2 + LATENT_VARIANCE[self.link])
         modes, _, curv = engine.conditional_modes(theta, beta, sigma, start=engine.modes)
         self.random_effects_ = pd.DataFrame(
