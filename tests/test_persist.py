@@ -23,7 +23,7 @@ from copfactors.errors import (
     NotFittedError,
     OutputExistsError,
 )
-from copfactors.models import OrdinalRegression
+from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 from copfactors.persist import (
     FORMAT,
     FORMAT_VERSION,
@@ -141,7 +141,8 @@ def test_attainment_model_round_trip_is_exact(model, survey, saved):
 def test_file_layout(saved):
     doc = json.loads(saved.read_text(encoding="utf-8"))
     assert list(doc)[:5] == ["format", "format_version", "library_version", "created", "kind"]
-    assert doc["format"] == FORMAT and doc["format_version"] == FORMAT_VERSION == 1
+    # a model without random intercept is still written in version 1 (older copfactors read it)
+    assert doc["format"] == FORMAT and doc["format_version"] == 1 and FORMAT_VERSION == 2
     assert doc["kind"] == "attainment-model"
     assert doc["training"]["simulated"] is True
     assert doc["builder"]["feature_names_out"] == doc["regression"]["feature_names_in"]
@@ -307,7 +308,11 @@ def test_failed_write_leaves_nothing(model, tmp_path):
 def test_only_fitted_models_are_saved(tmp_path):
     with pytest.raises(NotFittedError):
         save_model(OrdinalRegression(), tmp_path / "m.json")
-    with pytest.raises(CopFactorsError, match="AttainmentModel or an OrdinalRegression"):
+    with pytest.raises(NotFittedError, match="MixedOrdinalRegression is not fitted"):
+        save_model(MixedOrdinalRegression(), tmp_path / "m.json")
+    with pytest.raises(
+        CopFactorsError, match="AttainmentModel, an OrdinalRegression or a MixedOrdinalRegression"
+    ):
         save_model({"coef": [1.0]}, tmp_path / "m.json")
     assert list(tmp_path.iterdir()) == []
 
@@ -412,9 +417,9 @@ def test_foreign_files(tmp_path):
 
 
 def test_newer_format_version(saved):
-    _rewrite(saved, lambda d: d.update(format_version=2, library_version="9.0"))
+    _rewrite(saved, lambda d: d.update(format_version=3, library_version="9.0"))
     with pytest.raises(
-        ModelFormatError, match=r"format version 2 by copfactors 9\.0.*up to 1: upgrade"
+        ModelFormatError, match=r"format version 3 by copfactors 9\.0.*up to 2: upgrade"
     ):
         load_model(saved)
 
@@ -458,3 +463,216 @@ def test_public_names():
     assert cf.save_model is save_model and cf.load_model is load_model
     assert cf.AttainmentModel is AttainmentModel
     assert cf.fit_attainment_model is fit_attainment_model
+
+
+# ---------------------------------------------------------------------------------------------
+# random-intercept models (format_version 2)
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def mixed(survey) -> AttainmentModel:
+    return fit_attainment_model(
+        survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"), random_intercept=True
+    )
+
+
+@pytest.fixture
+def mixed_saved(mixed, tmp_path) -> Path:
+    return save_model(mixed, tmp_path / "mixed.json")
+
+
+def _rows_and_cops(model: AttainmentModel, survey: pd.DataFrame):
+    X = model.features(survey)
+    return X, survey.loc[X.index, "cop_id"].astype(str).to_numpy()
+
+
+def test_fit_with_a_random_intercept_per_cop(mixed, model, survey):
+    reg = mixed.regression
+    assert isinstance(reg, MixedOrdinalRegression) and mixed.random_intercept
+    assert not model.random_intercept
+    assert reg.n_groups_ == mixed.training["n_cops"] == 7 and reg.nobs_ == 95
+    assert list(reg.random_effects_.index) == sorted(survey["cop_id"].astype(str).unique())
+    assert reg.link == "logit" and reg.n_quad == 1 and reg.converged_
+    t = mixed.training
+    assert t["random_intercept"] is True and t["n_quad"] == 1 and t["cov_type"] == "model-based"
+    assert "random_intercept" not in model.training  # fixed models' summaries are unchanged
+    assert mixed.feature_names == model.feature_names == list(reg.feature_names_in_)
+    # the attainment model predicts marginally: a new CoP, whatever the rows' cop_id
+    X, _ = _rows_and_cops(mixed, survey)
+    assert np.array_equal(mixed.predict_proba(survey).to_numpy(), reg.predict_proba(X))
+    assert mixed.describe().splitlines()[0] == (
+        "Attainment model (ordinal, cumulative logit, random intercept per CoP): 95 "
+        "respondents in 7 CoPs"
+    )
+    assert "random_intercept=True" in repr(mixed)
+    assert "sigma" in mixed.summary()["term"].tolist()
+
+
+def test_random_intercept_options_and_errors(survey):
+    builder = cf.CoPFeatureBuilder(exclude=["sponsor", "steward_type"])
+    # SIMULATED, parametric, 20 CoPs whose intercepts differ (SD 1)
+    many = cf.make_survey(seed=3, mode="parametric", n_respondents=400, n_cops=20, cop_sd=1.0)
+    binary = fit_attainment_model(
+        many, kind="binary", builder=builder, random_intercept=True, n_quad=3, link="probit"
+    )
+    assert binary.classes.tolist() == [False, True]
+    assert binary.regression.n_quad == 3 and binary.training["n_quad"] == 3
+    assert binary.regression.n_groups_ == binary.training["n_cops"] == 20
+    assert binary.regression.converged_ and binary.regression.sigma_ > 0.1
+    with pytest.raises(FeatureError, match="needs each respondent's CoP.*no column 'cop_id'"):
+        fit_attainment_model(survey.drop(columns="cop_id"), builder=builder, random_intercept=True)
+    with pytest.raises(FeatureError, match="needs the column of each respondent's CoP"):
+        fit_attainment_model(survey, builder=builder, random_intercept=True, cluster=None)
+    one = survey[survey["cop_id"] == survey["cop_id"].iloc[0]]
+    with pytest.raises(FeatureError, match="at least 2 CoPs"):
+        fit_attainment_model(one, builder=builder, random_intercept=True)
+    with pytest.raises(FeatureError, match="n_quad .* needs random_intercept=True"):
+        fit_attainment_model(survey, builder=builder, n_quad=5)
+    with pytest.raises(FeatureError, match="n_quad must be an integer >= 1"):
+        fit_attainment_model(survey, builder=builder, random_intercept=True, n_quad=0)
+    with pytest.raises(FeatureError, match="random_intercept must be True or False"):
+        fit_attainment_model(survey, builder=builder, random_intercept="yes")
+
+
+def test_mixed_round_trip_is_exact(mixed, survey, mixed_saved, tmp_path):
+    doc = json.loads(mixed_saved.read_text(encoding="utf-8"))
+    assert doc["format_version"] == 2 and doc["kind"] == "attainment-model"
+    assert doc["regression"]["type"] == "mixed-ordinal-regression"
+    assert doc["regression"]["cov"]["names"][-1] == "log_sigma"
+    assert doc["regression"]["params"]["n_quad"] == 1
+    again = load_model(mixed_saved)
+    assert isinstance(again, AttainmentModel) and again.random_intercept
+    a, b = again.regression, mixed.regression
+    X, cops = _rows_and_cops(mixed, survey)
+    # marginal (a new CoP), conditional on each training CoP's mode, and a mix with unknown CoPs
+    assert np.array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert np.array_equal(a.predict_proba(X, groups=cops), b.predict_proba(X, groups=cops))
+    mixed_cops = np.where(np.arange(len(cops)) % 3 == 0, "a new CoP", cops)
+    assert np.array_equal(
+        a.predict_proba(X, groups=mixed_cops), b.predict_proba(X, groups=mixed_cops)
+    )
+    assert not np.array_equal(a.predict_proba(X, groups=cops), a.predict_proba(X))
+    assert np.array_equal(a.predict_expected(X, cops), b.predict_expected(X, cops))
+    assert np.array_equal(again.predict_proba(survey), mixed.predict_proba(survey))
+    pd.testing.assert_frame_equal(a.random_effects_, b.random_effects_)
+    pd.testing.assert_frame_equal(a.cov_, b.cov_)
+    pd.testing.assert_series_equal(a.params_, b.params_)
+    pd.testing.assert_series_equal(a.se_, b.se_)
+    pd.testing.assert_frame_equal(again.summary(), mixed.summary())
+    assert a._levels == b._levels and a.get_params() == b.get_params()
+    for attr in ("sigma_", "sigma_se_", "sigma_ci_", "icc_", "loglik_", "aic_", "bic_"):
+        assert getattr(a, attr) == getattr(b, attr), attr
+    assert (a.n_groups_, a.nobs_, a.converged_) == (b.n_groups_, b.nobs_, b.converged_)
+    assert np.array_equal(a.fixed_.predict_proba(X), b.fixed_.predict_proba(X))
+    assert a.test_random_effect().equals(b.test_random_effect())
+    assert again.describe() == mixed.describe()
+    assert again.training == mixed.training
+    # a loaded model saves to the same bytes
+    stamp = doc["created"]
+    first = save_model(mixed, tmp_path / "first.json", created=stamp)
+    second = save_model(again, tmp_path / "second.json", created=stamp)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_bare_mixed_regression_round_trip_with_number_groups(tmp_path):
+    rng = np.random.default_rng(7)
+    groups = np.repeat(np.arange(12) * 10, 25)
+    x = rng.normal(size=(300, 2))
+    latent = x @ [1.0, -0.5] + rng.normal(0, 1.0, 12)[groups // 10] + rng.normal(size=300)
+    y = np.digitize(latent, [-1.0, 0.0, 1.2])
+    m = MixedOrdinalRegression(link="probit", n_quad=3).fit(x, y, groups=groups)
+    path = save_model(m, tmp_path / "m.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["kind"] == "mixed-ordinal-regression" and doc["format_version"] == 2
+    assert doc["regression"]["random_effects"]["groups"][:3] == [0, 10, 20]
+    again = load_model(path)
+    assert type(again) is MixedOrdinalRegression and not hasattr(again, "feature_names_in_")
+    new = rng.normal(scale=2, size=(40, 2))
+    known = rng.choice(groups, size=40)
+    assert np.array_equal(again.predict_proba(new), m.predict_proba(new))
+    assert np.array_equal(again.predict_proba(new, known), m.predict_proba(new, known))
+    assert np.array_equal(again.predict(new, known + 1), m.predict(new, known + 1))
+    pd.testing.assert_frame_equal(again.random_effects_, m.random_effects_)
+    assert again.render_summary() == m.render_summary()
+
+
+def test_old_version_1_files_still_load():
+    shipped = Path(__file__).resolve().parents[1] / "models" / "reference-ordinal.json"
+    assert json.loads(shipped.read_text(encoding="utf-8"))["format_version"] == 1
+    loaded = load_model(shipped)
+    assert isinstance(loaded, AttainmentModel) and not loaded.random_intercept
+
+
+def _set(path: list, value):
+    def edit(d):
+        for key in path[:-1]:
+            d = d[key]
+        d[path[-1]] = value
+
+    return edit
+
+
+_RE = ["regression", "random_effects"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set(["regression", "sigma"], -0.5), r"regression\.sigma: expected a positive finite"),
+        (_set(["regression", "sigma"], 0), r"regression\.sigma: expected a positive finite"),
+        (_set(["regression", "sigma"], "Infinity"), r"regression\.sigma: expected a positive"),
+        (_set(["regression", "sigma"], 2.0), r"regression\.sigma \(2\.0\) is not exp\(log_s"),
+        (_set(["regression", "log_sigma"], "NaN"), r"regression\.log_sigma: expected a finite"),
+        (lambda d: d["regression"].pop("sigma"), r"regression\.sigma is missing"),
+        (_set([*_RE, "mode", 2], "NaN"), r"random_effects\.mode\[2\]: expected a finite"),
+        (_set([*_RE, "mode", 0], "x"), r"random_effects\.mode\[0\]: expected a number"),
+        (_set([*_RE, "sd", 1], 0.0), r"random_effects\.sd\[1\]: expected a positive finite"),
+        (lambda d: d["regression"]["random_effects"]["mode"].pop(), r"mode: expected 7 numbers"),
+        (lambda d: d["regression"]["random_effects"]["groups"].pop(), r"groups: expected a list"),
+        (_set([*_RE, "groups", 1], "cop_1"), r"random_effects\.groups: a label is listed twice"),
+        (_set([*_RE, "groups", 0], None), r"random_effects\.groups\[0\]: expected text or a"),
+        (_set(["regression", "n_groups"], 1), r"regression\.n_groups: expected an integer >= 2"),
+        (_set(["regression", "params", "n_quad"], 0), r"params\.n_quad: expected an integer"),
+        (_set(["regression", "params", "link"], "tanh"), "'tanh'; expected one of"),
+        (_set(["regression", "fit_link"], "probit"), r"fit_link 'probit' differs"),
+        (lambda d: d["regression"]["cov"]["names"].pop(), r"regression\.cov\.names"),
+        (lambda d: d["regression"]["cov"]["matrix"].pop(), r"regression\.cov\.matrix"),
+        (lambda d: d["regression"]["se"].pop(), r"regression\.se: expected 20 numbers"),
+        (lambda d: d["regression"]["coef"]["names"].reverse(), r"regression\.coef\.names"),
+        (_set(["regression", "thresholds", "values", 0], 99.0), r"thresholds\.values must inc"),
+        (lambda d: d["regression"]["fixed"].pop("cov"), r"regression\.fixed\.cov is missing"),
+        (
+            lambda d: d["regression"]["fixed"].update(type="mixed-ordinal-regression"),
+            r"regression\.fixed: expected a regression without a random intercept",
+        ),
+        (_set(["regression", "type"], "forest"), r"regression\.type is the text 'forest'"),
+        (_set(["format_version"], 1), r"random-intercept model, which needs format_version 2"),
+        (_set(["regression", "icc"], 1.5), r"regression\.icc: expected a number in \[0, 1\)"),
+    ],
+)
+def test_tampered_mixed_fields_are_named(mixed_saved, edit, message):
+    _rewrite(mixed_saved, edit)
+    with pytest.raises(ModelFormatError, match=message):
+        load_model(mixed_saved)
+
+
+def test_kind_and_regression_must_agree(mixed, model, tmp_path):
+    bare = save_model(mixed.regression, tmp_path / "bare.json")
+    _rewrite(bare, _set(["kind"], "ordinal-regression"))
+    with pytest.raises(ModelFormatError, match="kind is 'ordinal-regression' but .* random-int"):
+        load_model(bare)
+    fixed = save_model(model.regression, tmp_path / "fixed.json")
+    _rewrite(fixed, lambda d: d.update(kind="mixed-ordinal-regression", format_version=2))
+    with pytest.raises(ModelFormatError, match="kind is 'mixed-ordinal-regression' but"):
+        load_model(fixed)
+
+
+def test_mixed_file_is_refused_when_edited_or_a_pickle(mixed, mixed_saved, tmp_path):
+    doc = json.loads(mixed_saved.read_text(encoding="utf-8"))
+    doc["regression"]["random_effects"]["mode"][0] += 1.0
+    mixed_saved.write_text(_format_json(doc), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="checksum mismatch"):
+        load_model(mixed_saved)
+    pickled = tmp_path / "mixed.pkl"
+    pickled.write_bytes(pickle.dumps(mixed.regression))
+    with pytest.raises(ModelFormatError, match="pickle"):
+        load_model(pickled)

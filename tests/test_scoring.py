@@ -545,6 +545,146 @@ def test_binary_models_score_the_probability_of_attainment(survey):
     assert cf.score_many([plan], binary).columns.tolist()[8:10] == ["p_False", "p_True"]
 
 
+# ---------------------------------------------------------------------------------------------
+# random-intercept models: a planned CoP is a new CoP
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def mixed(survey) -> AttainmentModel:
+    """A random intercept per CoP, fitted on the example survey (SIMULATED, 7 CoPs)."""
+    return fit_attainment_model(
+        survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"), random_intercept=True
+    )
+
+
+def _marginal_by_hand(model: AttainmentModel, plan: PlannedCoP, level: int = 4):
+    """Mean over the members of P(attainment >= level) for a new CoP, by adaptive quadrature."""
+    from scipy import integrate, special, stats
+
+    reg = model.regression
+    X = model.features(plan.to_members()).to_numpy(dtype=float)
+    eta = X @ reg.coef_.to_numpy()
+    theta = reg.thresholds_.to_numpy()
+    k = reg.classes_.tolist().index(level)
+    sd = reg.sigma_
+
+    def p_ge(e: float) -> float:
+        def f(u):
+            return special.expit(-(theta[k - 1] - e - u)) * stats.norm.pdf(u, scale=sd)
+
+        return integrate.quad(f, -15 * sd, 15 * sd, epsabs=1e-14, epsrel=1e-13)[0]
+
+    return float(np.mean([p_ge(e) for e in eta]))
+
+
+def test_mixed_model_scores_the_marginal_probability_of_a_new_cop(mixed):
+    plan = _plan()
+    result = cf.score(plan, mixed, n_draws=0)
+    assert result.probability == pytest.approx(_marginal_by_hand(mixed, plan), abs=1e-10)
+    assert result.probability == pytest.approx(_direct(mixed, plan)[0], abs=1e-12)
+    three = cf.score(plan, mixed, n_draws=0, level=3)
+    assert three.probability == pytest.approx(_marginal_by_hand(mixed, plan, 3), abs=1e-10)
+    # not conditional on a training CoP, even one of the same name
+    reg = mixed.regression
+    X = mixed.features(plan.to_members())
+    best = reg.random_effects_["mode"].idxmax()
+    conditional = reg.predict_proba(X, groups=np.full(len(X), best))[:, 2:].sum(axis=1).mean()
+    assert conditional > result.probability + 1e-3
+    named = cf.score(_plan(name=best), mixed, n_draws=0)
+    assert named.probability == result.probability
+
+
+def test_mixed_draw_arithmetic_at_the_estimates_is_the_models(mixed):
+    plan = _plan()
+    batch = scoring._batch(mixed, [plan])
+    engine = scoring._Engine(mixed, level=4, n_draws=3, random_state=0, interval=0.9)
+    reg = mixed.regression
+    assert engine.sigma.shape == (3,) and engine.beta_t.shape == (len(reg.coef_), 3)
+    engine.theta = np.tile(reg.thresholds_.to_numpy(), (3, 1))
+    engine.beta_t = np.tile(reg.coef_.to_numpy()[:, None], (1, 3))
+    engine.sigma = np.full(3, reg.sigma_)
+    p_ge, expected = scoring._member_draws(engine.kernel(), batch.X.to_numpy())
+    proba = reg.predict_proba(batch.X)  # marginal: a new CoP
+    np.testing.assert_allclose(p_ge[:, 0], proba[:, 2:].sum(axis=1), atol=1e-12)
+    np.testing.assert_allclose(expected[:, 1], reg.predict_expected(batch.X), atol=1e-12)
+
+
+def _sigma_fixed_at(model: AttainmentModel, log_sigma: float | None) -> AttainmentModel:
+    """The model with log_sigma not drawn (its variance zero), at its estimate or another value."""
+    out = copy.deepcopy(model)
+    reg = out.regression
+    if log_sigma is not None:
+        reg.params_["log_sigma"] = log_sigma
+        reg.sigma_ = math.exp(log_sigma)
+    cov = reg.cov_.copy()
+    cov.loc["log_sigma", :] = 0.0
+    cov.loc[:, "log_sigma"] = 0.0
+    reg.cov_ = cov
+    return out
+
+
+def test_mixed_intervals_draw_log_sigma(mixed):
+    plan = _plan()
+    result = cf.score(plan, mixed, n_draws=1000, random_state=0)
+    engine = scoring._Engine(mixed, level=4, n_draws=1000, random_state=0, interval=0.9)
+    log_sd = mixed.regression.se_["log_sigma"]
+    assert np.std(np.log(engine.sigma)) == pytest.approx(log_sd, rel=0.1)
+    assert result.probability_low < result.probability < result.probability_high
+
+    def width(r):
+        return r.probability_high - r.probability_low
+
+    # with 7 CoPs sigma is uncertain: drawing it widens the interval, compared with sigma held
+    # at its estimate and with sigma ~0 (no between-CoP variance), the same draws otherwise
+    held = cf.score(plan, _sigma_fixed_at(mixed, None), n_draws=1000, random_state=0)
+    none = cf.score(plan, _sigma_fixed_at(mixed, -30.0), n_draws=1000, random_state=0)
+    assert held.probability == result.probability
+    assert width(result) > width(held) > 0
+    assert width(result) > width(none) > 0
+    # sigma ~0: the marginal probability is the conditional one at u = 0
+    X = mixed.features(plan.to_members())
+    reg = mixed.regression
+    eta = X.to_numpy() @ reg.coef_.to_numpy()
+    at_zero = 1.0 / (1.0 + np.exp(reg.thresholds_.iloc[1] - eta))  # 1 - expit(theta_1 - eta)
+    assert none.probability == pytest.approx(float(at_zero.mean()), abs=1e-12)
+
+
+def test_mixed_score_says_random_intercept_and_new_cop(mixed):
+    result = cf.score(_plan(), mixed, n_draws=50)
+    text = result.to_text(levers=0)
+    data = json.loads(json.dumps(result.to_dict()))
+    for note in (text, data["model_note"], result.to_html(levers=0)):
+        assert "random-intercept model" in note
+        assert "the probability is for a new CoP, population-averaged" in note
+    assert f"sigma = {mixed.regression.sigma_:.2f}" in data["model_note"]
+    fixed_note = cf.score(_plan(), n_draws=0).model_note
+    assert "random-intercept" not in fixed_note and "new CoP" not in fixed_note
+
+
+def test_mixed_model_wherever_an_attainment_model_is_accepted(mixed, tmp_path, monkeypatch):
+    plans = [_plan(name="a"), _plan(name="b", steward_type="none"), _plan(name="c")]
+    plans[2] = PlannedCoP.from_dict(
+        {"name": "c", "members": [{"gender": "man", "age_band": "35_49", "voluntary": True}]}
+    )
+    table = cf.score_many(plans, mixed, n_draws=100, random_state=4)
+    for plan, row in zip(plans, table.itertuples(index=False), strict=True):
+        one = cf.score(plan, mixed, n_draws=100, random_state=4)
+        assert row.probability == pytest.approx(one.probability, abs=1e-12)
+        assert row.probability_low == pytest.approx(one.probability_low, abs=1e-12)
+        assert row.expected_high == pytest.approx(one.expected_high, abs=1e-12)
+    assert "random-intercept model" in table.attrs["model_note"]
+    monkeypatch.setattr(scoring, "_BLOCK", 100 * 3)
+    blocked = cf.score_many(plans, mixed, n_draws=100, random_state=4)
+    pd.testing.assert_frame_equal(blocked, table, check_exact=True)
+    # from a model file (format version 2): the same scores, levers included
+    path = cf.save_model(mixed, tmp_path / "mixed.json")
+    a = cf.score(plans[0], mixed, n_draws=100)
+    b = cf.score(plans[0], path, n_draws=100)
+    assert a.to_dict(levers=True) == b.to_dict(levers=True)
+    assert len(a.levers()) > 0
+    with pytest.raises(CopFactorsError, match="bare MixedOrdinalRegression"):
+        cf.score(plans[0], mixed.regression)
+
+
 def test_public_names():
     assert cf.score is scoring.score and cf.score_many is scoring.score_many
     assert cf.ScoreResult is scoring.ScoreResult and cf.PlannedCoP is PlannedCoP

@@ -3,10 +3,12 @@
 An *attainment model* (:class:`AttainmentModel`) bundles what is needed to turn survey rows or
 planned members into predictions of objective attainment: the fitted
 :class:`~copfactors.features.CoPFeatureBuilder`, the fitted
-:class:`~copfactors.models.OrdinalRegression` and a summary of the training data (size, CoPs,
-source and whether it was simulated). :func:`fit_attainment_model` makes one from a survey;
-:func:`save_model` and :func:`load_model` write it to a JSON file and read it back (a bare
-:class:`~copfactors.models.OrdinalRegression` can be saved too).
+:class:`~copfactors.models.OrdinalRegression` (or, with ``random_intercept=True``, the
+random-intercept :class:`~copfactors.models.MixedOrdinalRegression`: respondents nested in
+CoPs) and a summary of the training data (size, CoPs, source and whether it was simulated).
+:func:`fit_attainment_model` makes one from a survey; :func:`save_model` and :func:`load_model`
+write it to a JSON file and read it back (a bare :class:`~copfactors.models.OrdinalRegression`
+or :class:`~copfactors.models.MixedOrdinalRegression` can be saved too).
 
 Loading never runs code from the file: it uses only :func:`json.loads` and then rebuilds each
 object field by field from plain numbers, strings and lists, checking every one. There is no
@@ -21,14 +23,17 @@ folder, then :func:`os.replace`). Its top-level keys:
 ``format``
     Always ``"copfactors-model"``; any other value (or none) means a foreign file.
 ``format_version``
-    Integer, ``1``. A reader refuses a higher version it does not know.
+    Integer: ``1``, or ``2`` for a file holding a random-intercept model (see below; every
+    other model is still written as version 1, which older copfactors read). A reader refuses
+    a higher version it does not know.
 ``library_version``
     The copfactors version that wrote the file.
 ``created``
     When the file was written, ISO 8601 in UTC (``"2025-01-31T12:00:00Z"``); a fixed value may
     be given for reproducible files.
 ``kind``
-    ``"attainment-model"`` (builder + regression + training) or ``"ordinal-regression"``.
+    ``"attainment-model"`` (builder + regression + training), ``"ordinal-regression"`` or
+    (version 2) ``"mixed-ordinal-regression"``.
 ``regression``
     The fitted cumulative link model: ``params`` (its constructor parameters ``link``,
     ``cov_type``, ``alpha``, ``max_iter``, ``tol``, ``nominal``); ``classes`` (``dtype`` and
@@ -54,8 +59,9 @@ folder, then :func:`os.replace`). Its top-level keys:
 ``training`` (attainment models)
     A summary of the training data: ``n`` (rows fitted), ``n_cops``, ``source``, ``simulated``
     (true when the survey was simulated), ``description``, ``kind`` (``"ordinal"`` or
-    ``"binary"``), ``cluster``, ``outcome_counts`` and ``feature_ranges`` (``[min, max]`` of each
-    feature), among others.
+    ``"binary"``), ``cluster``, ``random_intercept`` and ``n_quad`` (random-intercept models
+    only), ``outcome_counts`` and ``feature_ranges`` (``[min, max]`` of each feature), among
+    others.
 ``checksum``
     ``{"algorithm": "sha256", "value": <hex>}``: the SHA-256 of the *canonical JSON* of the
     whole object without ``checksum`` (keys sorted, separators ``","`` and ``":"``, non-ASCII
@@ -67,6 +73,37 @@ float reads back bit for bit and a loaded model predicts exactly what the saved 
 JSON has no NaN or infinity: a non-finite float is written as the string ``"NaN"``,
 ``"Infinity"`` or ``"-Infinity"``, and these strings are accepted only where a number is
 expected. Bare ``NaN``/``Infinity`` tokens and duplicated keys are refused.
+
+Random-intercept models are written as format_version 2, which adds one thing: a
+``regression`` (of an attainment model, or of kind ``"mixed-ordinal-regression"``) may be a
+fitted :class:`~copfactors.models.MixedOrdinalRegression`. Such a ``regression`` object has
+``"type": "mixed-ordinal-regression"`` (a version 1 regression has no ``type``) and the keys:
+
+``params``
+    The constructor parameters ``link``, ``n_quad`` (quadrature nodes per CoP; 1 is the
+    Laplace approximation), ``alpha``, ``max_iter`` and ``tol``; next to it ``fit_link``.
+``fixed``
+    The same model without the random intercept (``fixed_``), written as a version 1
+    ``regression``; it also gives the outcome ``classes``, ``class_scores`` and the feature
+    names.
+``thresholds`` (and ``coef``)
+    ``names`` and ``values``, as in version 1.
+``log_sigma`` (and ``sigma``)
+    The SD of the random intercepts on the log scale and as itself (``sigma > 0``, equal to
+    ``exp(log_sigma)``); then ``sigma_se``, ``sigma_ci`` (``[low, high]``) and ``icc``.
+``cov`` (and ``se``)
+    Covariance (``names`` and ``matrix``) and standard errors in the order thresholds,
+    coefficients, ``log_sigma``.
+``random_effects``
+    ``groups`` (the CoP labels, text or numbers, in the model's order), ``mode`` (each CoP's
+    conditional mode, finite) and ``sd`` (its conditional SD, positive): ``n_groups``
+    entries each.
+``loglik`` (and the other fit statistics)
+    ``loglik``, ``aic``, ``bic``, ``nobs``, ``n_groups``, ``n_iter``, ``converged`` and
+    ``max_abs_gradient``.
+
+A version 1 file loads as before; a random-intercept regression in a file that says version 1
+is refused.
 
 Examples
 --------
@@ -88,6 +125,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -109,7 +147,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from copfactors.features import CoPFeatureBuilder
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 
 __all__ = [
     "FORMAT",
@@ -122,10 +160,12 @@ __all__ = [
 
 #: Value of the ``format`` key of every copfactors model file.
 FORMAT = "copfactors-model"
-#: Version of the file format this copfactors writes (and the highest it reads).
-FORMAT_VERSION = 1
+#: Highest version of the file format this copfactors reads and writes. A file is written in
+#: the lowest version that can hold its model: 2 for a random-intercept model, else 1.
+FORMAT_VERSION = 2
 
-_KINDS = ("attainment-model", "ordinal-regression")
+_MIXED = "mixed-ordinal-regression"
+_KINDS = ("attainment-model", "ordinal-regression", _MIXED)
 _NONFINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _CLASS_DTYPES = {
     "bool",
@@ -156,8 +196,10 @@ class AttainmentModel:
     ----------
     builder : CoPFeatureBuilder
         Fitted builder turning survey rows (or planned members) into the model's features.
-    regression : OrdinalRegression
-        Fitted on the builder's features.
+    regression : OrdinalRegression or MixedOrdinalRegression
+        Fitted on the builder's features. A
+        :class:`~copfactors.models.MixedOrdinalRegression` (random intercept per CoP) predicts
+        marginally: for members of a new CoP, averaged over the between-CoP variation.
     training : dict
         Summary of the training data (plain JSON values): ``n``, ``n_cops``, ``source``,
         ``simulated``, ``kind``, ...
@@ -199,6 +241,13 @@ class AttainmentModel:
         """Whether the training data was simulated."""
         return bool(self.training.get("simulated", False))
 
+    @property
+    def random_intercept(self) -> bool:
+        """Whether the regression has a random intercept per CoP (a MixedOrdinalRegression)."""
+        from copfactors.models import MixedOrdinalRegression
+
+        return isinstance(self.regression, MixedOrdinalRegression)
+
     # -- predictions -----------------------------------------------------------------------------
     def features(self, data: pd.DataFrame) -> pd.DataFrame:
         """The model's features for survey rows or planned members (the builder's transform).
@@ -228,7 +277,9 @@ class AttainmentModel:
         pandas.DataFrame
             One row per input row the builder kept (with ``missing="drop"``, rows missing a
             value the features need are left out; the index tells which), one column per
-            level of :attr:`classes`; rows sum to 1.
+            level of :attr:`classes`; rows sum to 1. With a random intercept
+            (:attr:`random_intercept`) these are the marginal probabilities for a member of a
+            new CoP (the CoP's intercept integrated out), whatever the rows' ``cop_id``.
 
         Examples
         --------
@@ -298,8 +349,9 @@ class AttainmentModel:
         """
         t = self.training
         link = getattr(self.regression, "_fit_link", self.regression.link)
+        mixed = ", random intercept per CoP" if self.random_intercept else ""
         head = (
-            f"Attainment model ({t.get('kind', 'ordinal')}, cumulative {link}): "
+            f"Attainment model ({t.get('kind', 'ordinal')}, cumulative {link}{mixed}): "
             f"{t.get('n', '?')} respondents in {t.get('n_cops', '?')} CoPs"
         )
         lines = [head]
@@ -317,9 +369,10 @@ class AttainmentModel:
     def __repr__(self) -> str:
         t = self.training
         sim = ", SIMULATED data" if self.simulated else ""
+        mixed = ", random_intercept=True" if self.random_intercept else ""
         return (
             f"AttainmentModel(features={len(self.feature_names)}, n={t.get('n')}, "
-            f"n_cops={t.get('n_cops')}{sim})"
+            f"n_cops={t.get('n_cops')}{mixed}{sim})"
         )
 
 
@@ -342,6 +395,8 @@ def fit_attainment_model(
     cluster: str | None = "cop_id",
     builder: CoPFeatureBuilder | None = None,
     kind: str = "ordinal",
+    random_intercept: bool = False,
+    n_quad: int = 1,
     simulated: bool | None = None,
     source: str | None = None,
 ) -> AttainmentModel:
@@ -352,15 +407,24 @@ def fit_attainment_model(
     them is dropped, then their features (rows missing a value the features need are left out
     with ``missing="drop"``) are regressed on the outcome.
 
+    With ``random_intercept=True`` the regression is a
+    :class:`~copfactors.models.MixedOrdinalRegression`: respondents nested in CoPs, each CoP
+    with its own intercept ``u ~ N(0, sigma^2)``. Its coefficients are conditional on the CoP,
+    its predictions (and scores of planned CoPs) marginal: for a new CoP, averaged over the
+    between-CoP variation.
+
     Parameters
     ----------
     survey : pandas.DataFrame
         A validated survey (``read_survey``, ``load_example_survey``).
     link : {"logit", "probit", "cloglog"}, default "logit"
     cov_type : {"cluster", "robust", "nonrobust"}, default "cluster"
-        Covariance of the estimates; ``"cluster"`` clusters by ``cluster``.
+        Covariance of the estimates; ``"cluster"`` clusters by ``cluster``. Not used with
+        ``random_intercept=True``, whose covariance is model-based (the inverse Hessian of the
+        marginal likelihood: the random intercept models the correlation within CoPs).
     cluster : str or None, default "cop_id"
-        Column holding each respondent's cluster (CoP).
+        Column holding each respondent's cluster (CoP); with ``random_intercept=True``, the
+        groups of the random intercept (at least 2).
     builder : CoPFeatureBuilder, optional
         Unfitted builder with the settings to use (it is cloned, not changed); by default
         ``CoPFeatureBuilder()``. Exclude groups that the data cannot separate (for example
@@ -368,6 +432,12 @@ def fit_attainment_model(
         one with a dedicated steward).
     kind : {"ordinal", "binary"}, default "ordinal"
         Outcome: attainment level 1-5, or whether the attainment index is at least 4.
+    random_intercept : bool, default False
+        Fit a random intercept per CoP (the ``cluster`` column) instead of a fixed-effects
+        model.
+    n_quad : int, default 1
+        With ``random_intercept=True``: quadrature nodes per CoP (1 is the Laplace
+        approximation, more is adaptive Gauss-Hermite quadrature).
     simulated : bool, optional
         Whether the survey is simulated; by default ``survey.attrs.get("simulated", False)``.
     source : str, optional
@@ -380,8 +450,9 @@ def fit_attainment_model(
     Raises
     ------
     copfactors.errors.CopFactorsError
-        On bad arguments, a survey without outcome, a missing cluster column or values, and
-        whatever the builder or the regression raise (for example collinear features).
+        On bad arguments, a survey without outcome, a missing cluster column or values (with
+        ``random_intercept=True``: no CoP column or fewer than 2 CoPs), and whatever the
+        builder or the regression raise (for example collinear features).
 
     Examples
     --------
@@ -390,13 +461,20 @@ def fit_attainment_model(
     >>> model = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"))
     >>> model
     AttainmentModel(features=16, n=95, n_cops=7, SIMULATED data)
+    >>> mixed = cf.fit_attainment_model(
+    ...     survey, builder=cf.CoPFeatureBuilder(exclude="sponsor"), random_intercept=True
+    ... )
+    >>> mixed
+    AttainmentModel(features=16, n=95, n_cops=7, random_intercept=True, SIMULATED data)
+    >>> mixed.regression.n_groups_, bool(mixed.regression.sigma_ > 0)
+    (7, True)
     """
     import numpy as np
     import pandas as pd
     from sklearn.base import clone
 
     from copfactors.features import CoPFeatureBuilder, attainment
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 
     if not isinstance(survey, pd.DataFrame):
         raise FeatureError(
@@ -411,7 +489,30 @@ def fit_attainment_model(
         builder = CoPFeatureBuilder()
     elif not isinstance(builder, CoPFeatureBuilder):
         raise FeatureError(f"builder must be a CoPFeatureBuilder, got {type(builder).__name__}")
-    if cov_type == "cluster" and cluster is None:
+    if not isinstance(random_intercept, bool | np.bool_):
+        raise FeatureError(f"random_intercept must be True or False, got {random_intercept!r}")
+    if isinstance(n_quad, bool) or not isinstance(n_quad, int | np.integer) or n_quad < 1:
+        raise FeatureError(f"n_quad must be an integer >= 1, got {n_quad!r}")
+    if n_quad != 1 and not random_intercept:
+        raise FeatureError(
+            "n_quad is the quadrature of the random intercept: it needs random_intercept=True"
+        )
+    if random_intercept:
+        if cov_type not in ("cluster", "robust", "nonrobust"):
+            raise FeatureError(
+                f"cov_type must be 'cluster', 'robust' or 'nonrobust', got {cov_type!r}"
+            )
+        if cluster is None:
+            raise FeatureError(
+                "random_intercept=True needs the column of each respondent's CoP "
+                '(cluster="cop_id")'
+            )
+        if cluster not in survey.columns:
+            raise FeatureError(
+                f"random_intercept=True needs each respondent's CoP, but the survey has no "
+                f"column {cluster!r}; give cluster=<column of the CoPs>"
+            )
+    elif cov_type == "cluster" and cluster is None:
         raise FeatureError('cov_type="cluster" needs a cluster column (cluster="cop_id")')
     if cluster is not None and cluster not in survey.columns:
         raise FeatureError(
@@ -442,7 +543,18 @@ def fit_attainment_model(
             bad = g.index[g.isna().to_numpy()].tolist()[:5]
             raise FeatureError(f"column {cluster!r} is missing for rows {bad}")
         groups = g.astype(str).to_numpy()
-    if cov_type == "cluster":
+    if random_intercept:
+        n_groups = int(pd.unique(groups).size)
+        if n_groups < 2:
+            raise FeatureError(
+                f"random_intercept=True needs respondents of at least 2 CoPs (column "
+                f"{cluster!r}); the fitted rows come from {n_groups}: fit without a random "
+                "intercept"
+            )
+        regression: Any = MixedOrdinalRegression(link=link, n_quad=int(n_quad)).fit(
+            X, y_fit, groups=groups
+        )
+    elif cov_type == "cluster":
         regression = OrdinalRegression(link=link, cov_type=cov_type).fit(X, y_fit, groups=groups)
     else:
         regression = OrdinalRegression(link=link, cov_type=cov_type).fit(X, y_fit)
@@ -465,8 +577,9 @@ def fit_attainment_model(
         "kind": kind,
         "outcome": "attainment" if kind == "ordinal" else "attainment index >= 4",
         "link": link,
-        "cov_type": cov_type,
+        "cov_type": "model-based" if random_intercept else cov_type,
         "cluster": cluster,
+        **({"random_intercept": True, "n_quad": int(n_quad)} if random_intercept else {}),
         "outcome_counts": {_json_key(k): int(v) for k, v in counts.items()},
         "feature_ranges": {str(c): [float(X[c].min()), float(X[c].max())] for c in X.columns},
     }
@@ -947,6 +1060,235 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
 
 
 # ---------------------------------------------------------------------------------------------
+# random-intercept regression <-> dict (format_version 2)
+# ---------------------------------------------------------------------------------------------
+def _group_label(value: Any, where: str) -> Any:
+    """A CoP label as plain JSON: text, an integer, a finite float or a boolean."""
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()
+    if isinstance(value, bool | int | str) or (isinstance(value, float) and math.isfinite(value)):
+        return value
+    raise CopFactorsError(
+        f"{where}: group label {value!r} ({type(value).__name__}) cannot be stored in a model "
+        "file (text or finite numbers only)"
+    )
+
+
+def _mixed_to_dict(reg: MixedOrdinalRegression) -> dict[str, Any]:
+    params = reg.get_params()
+    effects = reg.random_effects_
+    groups = [_group_label(g, "random_effects") for g in effects.index.tolist()]
+    if {g: k for k, g in enumerate(groups)} != dict(reg._levels):
+        raise CopFactorsError(
+            "the model's random effects are not in the order of its groups; refit it"
+        )
+    return {
+        "type": _MIXED,
+        "params": {
+            "link": str(params["link"]),
+            "n_quad": int(params["n_quad"]),
+            "alpha": params["alpha"],
+            "max_iter": int(params["max_iter"]),
+            "tol": params["tol"],
+        },
+        "fit_link": str(reg._fit_link),
+        "fixed": _regression_to_dict(reg.fixed_),
+        "thresholds": {
+            "names": [str(i) for i in reg.thresholds_.index],
+            "values": _floats(reg.thresholds_.to_numpy()),
+        },
+        "coef": {
+            "names": [str(i) for i in reg.coef_.index],
+            "values": _floats(reg.coef_.to_numpy()),
+        },
+        "log_sigma": _float(reg.params_["log_sigma"]),
+        "sigma": _float(reg.sigma_),
+        "sigma_se": _float(reg.sigma_se_),
+        "sigma_ci": _floats(list(reg.sigma_ci_)),
+        "icc": _float(reg.icc_),
+        "se": _floats(reg.se_.to_numpy()),
+        "cov": {
+            "names": [str(i) for i in reg.cov_.index],
+            "matrix": _floats(reg.cov_.to_numpy()),
+        },
+        "random_effects": {
+            "groups": groups,
+            "mode": _floats(effects["mode"].to_numpy()),
+            "sd": _floats(effects["sd"].to_numpy()),
+        },
+        "n_groups": int(reg.n_groups_),
+        "loglik": _float(reg.loglik_),
+        "aic": _float(reg.aic_),
+        "bic": _float(reg.bic_),
+        "nobs": _float(reg.nobs_),
+        "n_iter": int(reg.n_iter_),
+        "converged": bool(reg.converged_),
+        "max_abs_gradient": _float(reg.max_abs_gradient_),
+    }
+
+
+def _finite(values: Sequence[float], where: str, *, positive: bool = False) -> None:
+    for i, v in enumerate(values):
+        if not math.isfinite(v) or (positive and v <= 0):
+            what = "a positive finite number" if positive else "a finite number"
+            raise ModelFormatError(f"{where}[{i}]: expected {what}, got {v!r}")
+
+
+def _any_regression_from_dict(
+    data: Any, where: str, version: int
+) -> OrdinalRegression | MixedOrdinalRegression:
+    """A ``regression`` object: a version 1 regression, or (version 2) a random-intercept one."""
+    if not isinstance(data, dict) or "type" not in data:
+        return _regression_from_dict(data, where)
+    if data["type"] != _MIXED:
+        raise ModelFormatError(
+            f"{where}.type is {_kind(data['type'])}; expected {_MIXED!r} (or no type)"
+        )
+    if version < 2:
+        raise ModelFormatError(
+            f"{where} is a random-intercept model, which needs format_version 2; the file says "
+            f"{version}"
+        )
+    return _mixed_from_dict(data, where)
+
+
+def _mixed_from_dict(data: Any, where: str = "regression") -> MixedOrdinalRegression:
+    import numpy as np
+    import pandas as pd
+
+    from copfactors.models import LINKS, MixedOrdinalRegression
+
+    r = _Reader(data, where)
+    p = r.sub("params")
+    link = p.text("link", choices=sorted(LINKS))
+    n_quad = p.integer("n_quad", low=1)
+    if n_quad > 50:
+        raise ModelFormatError(f"{where}.params.n_quad: expected 1 to 50, got {n_quad}")
+    alpha, tol = p.raw("alpha"), p.raw("tol")
+    for key, value in (("alpha", alpha), ("tol", tol)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ModelFormatError(f"{where}.params.{key}: expected a number, got {_kind(value)}")
+    if not 0 < alpha < 1:
+        raise ModelFormatError(f"{where}.params.alpha: expected a number in (0, 1), got {alpha}")
+    reg = MixedOrdinalRegression(
+        link=link, n_quad=n_quad, alpha=alpha, max_iter=p.integer("max_iter"), tol=tol
+    )
+    fit_link = r.text("fit_link", choices=sorted(LINKS))
+    if fit_link != link:
+        raise ModelFormatError(f"{where}.fit_link {fit_link!r} differs from params.link {link!r}")
+
+    fixed_raw = r.raw("fixed")
+    if isinstance(fixed_raw, dict) and "type" in fixed_raw:
+        raise ModelFormatError(f"{where}.fixed: expected a regression without a random intercept")
+    fixed = _regression_from_dict(fixed_raw, f"{where}.fixed")
+    if fixed._nominal_idx:
+        raise ModelFormatError(
+            f"{where}.fixed has nominal effects, which the fixed part of a random-intercept "
+            "model never has"
+        )
+    if fixed._fit_link != link:
+        raise ModelFormatError(
+            f"{where}.fixed was fitted with link {fixed._fit_link!r}, not {link!r}"
+        )
+    J = len(fixed.classes_) - 1
+    t = r.sub("thresholds")
+    thr_names = t.texts("names", J)
+    if thr_names != [str(i) for i in fixed.thresholds_.index]:
+        raise ModelFormatError(f"{where}.thresholds.names must be those of {where}.fixed")
+    thresholds = t.numbers("values", J)
+    _finite(thresholds, f"{where}.thresholds.values")
+    if any(b <= a for a, b in itertools.pairwise(thresholds)):
+        raise ModelFormatError(f"{where}.thresholds.values must increase, got {thresholds}")
+    co = r.sub("coef")
+    names = [str(i) for i in fixed.coef_.index]
+    if co.texts("names", len(names)) != names:
+        raise ModelFormatError(f"{where}.coef.names must be the features of {where}.fixed")
+    coef = co.numbers("values", len(names))
+    _finite(coef, f"{where}.coef.values")
+
+    log_sigma = r.number("log_sigma")
+    if not math.isfinite(log_sigma):
+        raise ModelFormatError(f"{where}.log_sigma: expected a finite number, got {log_sigma!r}")
+    sigma = r.number("sigma")
+    if not (math.isfinite(sigma) and sigma > 0):
+        raise ModelFormatError(f"{where}.sigma: expected a positive finite number, got {sigma!r}")
+    if not math.isclose(sigma, math.exp(log_sigma), rel_tol=1e-12):
+        raise ModelFormatError(
+            f"{where}.sigma ({sigma!r}) is not exp(log_sigma) (log_sigma {log_sigma!r})"
+        )
+    sigma_se = r.number("sigma_se")
+    sigma_ci = r.numbers("sigma_ci", 2)
+    icc = r.number("icc")
+    if not 0 <= icc < 1:
+        raise ModelFormatError(f"{where}.icc: expected a number in [0, 1), got {icc!r}")
+
+    param_names = [*thr_names, *names, "log_sigma"]
+    k = len(param_names)
+    cv = r.sub("cov")
+    if cv.texts("names", k) != param_names:
+        raise ModelFormatError(
+            f"{where}.cov.names must be the thresholds, coefficients and log_sigma in order"
+        )
+    cov = _matrix(cv.raw("matrix"), f"{where}.cov.matrix", k, k)
+    se = np.asarray(r.numbers("se", k), dtype=float)
+
+    n_groups = r.integer("n_groups", low=2)
+    re = r.sub("random_effects")
+    groups = re.raw("groups")
+    if not isinstance(groups, list) or len(groups) != n_groups:
+        raise ModelFormatError(
+            f"{where}.random_effects.groups: expected a list of {n_groups} labels (n_groups), "
+            f"got {_kind(groups)}"
+        )
+    for i, g in enumerate(groups):
+        if not (isinstance(g, bool | int | str) or (isinstance(g, float) and math.isfinite(g))):
+            raise ModelFormatError(
+                f"{where}.random_effects.groups[{i}]: expected text or a number, got {_kind(g)}"
+            )
+    levels = {g: i for i, g in enumerate(groups)}
+    if len(levels) != n_groups:
+        raise ModelFormatError(f"{where}.random_effects.groups: a label is listed twice")
+    modes = re.numbers("mode", n_groups)
+    _finite(modes, f"{where}.random_effects.mode")
+    sds = re.numbers("sd", n_groups)
+    _finite(sds, f"{where}.random_effects.sd", positive=True)
+
+    reg.fixed_ = fixed
+    reg.classes_ = fixed.classes_
+    reg._class_scores = fixed._class_scores
+    reg._fit_link = fit_link
+    names_in = getattr(fixed, "feature_names_in_", None)
+    if names_in is not None:
+        reg.feature_names_in_ = names_in
+    reg.n_features_in_ = fixed.n_features_in_
+    reg.thresholds_ = pd.Series(thresholds, index=thr_names, name="threshold", dtype=float)
+    reg.coef_ = pd.Series(coef, index=names, name="coef", dtype=float)
+    reg.params_ = pd.Series(
+        [*thresholds, *coef, log_sigma], index=param_names, name="estimate", dtype=float
+    )
+    reg.cov_ = pd.DataFrame(cov, index=param_names, columns=param_names)
+    reg.se_ = pd.Series(se, index=param_names, name="se")
+    reg.sigma_ = sigma
+    reg.sigma_se_ = sigma_se
+    reg.sigma_ci_ = (sigma_ci[0], sigma_ci[1])
+    reg.icc_ = icc
+    reg.random_effects_ = pd.DataFrame(
+        {"mode": np.asarray(modes, dtype=float), "sd": np.asarray(sds, dtype=float)},
+        index=pd.Index(groups, name="group"),
+    )
+    reg._levels = levels
+    reg.loglik_ = r.number("loglik")
+    reg.nobs_ = r.number("nobs")
+    reg.n_groups_ = n_groups
+    reg.aic_ = r.number("aic")
+    reg.bic_ = r.number("bic")
+    reg.max_abs_gradient_ = r.number("max_abs_gradient")
+    reg.n_iter_ = r.integer("n_iter")
+    reg.converged_ = r.boolean("converged")
+    return reg
+
+
+# ---------------------------------------------------------------------------------------------
 # builder <-> dict
 # ---------------------------------------------------------------------------------------------
 def _group_param(value: Any) -> Any:
@@ -1239,7 +1581,7 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
 def _document(model: Any, created: str | None) -> dict[str, Any]:
     from copfactors import __version__
     from copfactors.features import CoPFeatureBuilder
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 
     if isinstance(model, AttainmentModel):
         kind = "attainment-model"
@@ -1253,26 +1595,32 @@ def _document(model: Any, created: str | None) -> dict[str, Any]:
     elif isinstance(model, OrdinalRegression):
         kind = "ordinal-regression"
         reg = model
+    elif isinstance(model, MixedOrdinalRegression):
+        kind = _MIXED
+        reg = model
     else:
         raise CopFactorsError(
-            "save_model saves an AttainmentModel or an OrdinalRegression, got "
-            f"{type(model).__name__}"
+            "save_model saves an AttainmentModel, an OrdinalRegression or a "
+            f"MixedOrdinalRegression, got {type(model).__name__}"
         )
-    if not isinstance(reg, OrdinalRegression):
+    mixed = isinstance(reg, MixedOrdinalRegression)
+    if not (mixed or isinstance(reg, OrdinalRegression)):
         raise CopFactorsError(
-            f"the model's regression is a {type(reg).__name__}, not an OrdinalRegression"
+            f"the model's regression is a {type(reg).__name__}, not an OrdinalRegression or a "
+            "MixedOrdinalRegression"
         )
     if not hasattr(reg, "thresholds_"):
-        raise NotFittedError("the OrdinalRegression is not fitted; fit it before saving")
+        raise NotFittedError(f"the {type(reg).__name__} is not fitted; fit it before saving")
     if created is None:
         created = _dt.datetime.now(_dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     doc: dict[str, Any] = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        # the lowest version that holds the model, so that older copfactors read what they can
+        "format_version": 2 if mixed else 1,
         "library_version": __version__,
         "created": str(created),
         "kind": kind,
-        "regression": _regression_to_dict(reg),
+        "regression": _mixed_to_dict(reg) if mixed else _regression_to_dict(reg),
     }
     if isinstance(model, AttainmentModel):
         doc["builder"] = _builder_to_dict(model.builder)
@@ -1283,7 +1631,7 @@ def _document(model: Any, created: str | None) -> dict[str, Any]:
 
 
 def save_model(
-    model: AttainmentModel | OrdinalRegression,
+    model: AttainmentModel | OrdinalRegression | MixedOrdinalRegression,
     path: str | os.PathLike[str],
     *,
     overwrite: bool = False,
@@ -1296,8 +1644,9 @@ def save_model(
 
     Parameters
     ----------
-    model : AttainmentModel or OrdinalRegression
-        A fitted model.
+    model : AttainmentModel, OrdinalRegression or MixedOrdinalRegression
+        A fitted model. A random-intercept model is written in format version 2, any other
+        in version 1.
     path : str or path-like
         File to write (``.json`` by convention). Its folder must exist.
     overwrite : bool, default False
@@ -1488,7 +1837,9 @@ def _read_document(path: Path) -> dict[str, Any]:
     return doc
 
 
-def load_model(path: str | os.PathLike[str]) -> AttainmentModel | OrdinalRegression:
+def load_model(
+    path: str | os.PathLike[str],
+) -> AttainmentModel | OrdinalRegression | MixedOrdinalRegression:
     """Read a model file written by :func:`save_model`.
 
     Only :func:`json.loads` reads the file; the model is then rebuilt field by field, so
@@ -1500,10 +1851,12 @@ def load_model(path: str | os.PathLike[str]) -> AttainmentModel | OrdinalRegress
 
     Returns
     -------
-    AttainmentModel or OrdinalRegression
+    AttainmentModel, OrdinalRegression or MixedOrdinalRegression
         The type that was saved. A loaded ``OrdinalRegression`` predicts and summarises exactly
         as the saved one; it does not hold the training rows, so ``nominal_test`` and
-        ``brant_test`` (which refit on them) raise.
+        ``brant_test`` (which refit on them) raise. A loaded ``MixedOrdinalRegression``
+        predicts exactly as the saved one, marginally (a new CoP) and conditionally on each
+        training CoP's mode.
 
     Raises
     ------
@@ -1529,8 +1882,19 @@ def load_model(path: str | os.PathLike[str]) -> AttainmentModel | OrdinalRegress
     r = _Reader(doc, "")
     kind = r.text("kind", choices=_KINDS)
     try:
-        regression = _regression_from_dict(doc.get("regression"), "regression")
-        if kind == "ordinal-regression":
+        regression = _any_regression_from_dict(
+            doc.get("regression"), "regression", doc["format_version"]
+        )
+        is_mixed = hasattr(regression, "random_effects_")
+        if kind == _MIXED and not is_mixed:
+            raise ModelFormatError(
+                f"kind is {_MIXED!r} but the regression has no random intercept (no type)"
+            )
+        if kind == "ordinal-regression" and is_mixed:
+            raise ModelFormatError(
+                "kind is 'ordinal-regression' but the regression is a random-intercept model"
+            )
+        if kind != "attainment-model":
             return regression
         builder = _builder_from_dict(doc.get("builder"), "builder")
         training = doc.get("training")

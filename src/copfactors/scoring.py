@@ -6,7 +6,10 @@ the reference model shipped with copfactors, fitted on SIMULATED data), and retu
 
 * ``probability``: the mean over the planned members of ``P(attainment >= level)`` (level 4,
   "attained", by default), the model's estimate that a member will see the CoP's objectives
-  attained;
+  attained. With a random-intercept model (``fit_attainment_model(...,
+  random_intercept=True)``) it is the marginal probability for a *new* CoP: the planned CoP's
+  own intercept is unknown, so it is integrated over its distribution ``N(0, sigma^2)``
+  (population-averaged), and its interval carries the uncertainty of ``sigma``;
 * ``distribution``: the mean probability of each attainment level; ``expected``: the expected
   attainment score;
 * 90 % intervals for ``probability`` and ``expected`` from the model's parameter uncertainty;
@@ -28,11 +31,18 @@ sorting keeps every draw, and a crossing only happens when two thresholds are wi
 noise of each other, where the order carries no information; ``n_draws_sorted`` says how many
 draws were sorted. For every draw the linear predictors of all members are one matrix product
 ``(members x p) @ (p x draws)``; a member's probability of ``attainment >= level`` and expected
-score follow from the drawn thresholds, and are averaged over the members. The interval is
-the central ``interval`` share of the draws (percentiles 5 and 95 for 0.90). The point
-estimates are the model's own predictions at the estimates, not the mean of the draws. The
-lever intervals use the *same* draws for the plan and for the changed plan, so each interval
-is that of the paired difference.
+score follow from the drawn thresholds, and are averaged over the members. For a
+random-intercept model the parameters drawn are the thresholds, the coefficients and
+``log_sigma`` (its ``cov_`` covers all three), and each draw's member probabilities are the
+marginal ones for a new CoP, integrated over the intercept ``u ~ N(0, sigma^2)`` of that draw's
+``sigma`` by Gauss-Hermite quadrature (40 nodes, as the model's own ``predict_proba``): the
+between-CoP variance enters through ``sigma`` and its uncertainty. It is an interval for the
+population-averaged probability, not a prediction interval for the planned CoP's own
+(conditional) probability, which would be wider. The interval is the central ``interval``
+share of the draws (percentiles 5 and 95 for 0.90). The point estimates are the model's own
+predictions at the estimates, not the mean of the draws. The lever intervals use the *same*
+draws for the plan and for the changed plan, so each interval is that of the paired
+difference.
 
 Examples
 --------
@@ -113,6 +123,9 @@ _MEMBER_DEFAULTS = {
 }
 # rows x draws evaluated at once when scoring with draws (bounds the memory used)
 _BLOCK = 1 << 21
+# Gauss-Hermite nodes of the marginal probabilities of a random-intercept model over the draws
+# (the number MixedOrdinalRegression.predict_proba uses, so draws at the estimates match it)
+_MARGINAL_NODES = 40
 
 
 # ---------------------------------------------------------------------------------------------
@@ -149,17 +162,17 @@ def reference_model() -> AttainmentModel:
 
 def resolve_model(model: Any) -> AttainmentModel:
     """The attainment model to score with: ``None`` is the reference model, a path is loaded."""
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
     from copfactors.persist import AttainmentModel, load_model
 
     if model is None:
         return reference_model()
     if isinstance(model, str | os.PathLike):
         model = load_model(model)
-    if isinstance(model, OrdinalRegression):
+    if isinstance(model, OrdinalRegression | MixedOrdinalRegression):
         raise CopFactorsError(
             "scoring needs an AttainmentModel (a feature builder and a regression); a bare "
-            "OrdinalRegression cannot turn a plan into features. Use "
+            f"{type(model).__name__} cannot turn a plan into features. Use "
             "copfactors.fit_attainment_model(survey)"
         )
     if not isinstance(model, AttainmentModel):
@@ -196,9 +209,21 @@ def _model_note(model: AttainmentModel) -> str:
     else:
         src = f" from {t['source']}" if t.get("source") else ""
         note = f"model fitted on {n} respondents in {n_cops} CoPs{src}"
+    mixed = _is_mixed(model.regression)
+    if mixed:
+        reg = model.regression
+        note += (
+            f". It is a random-intercept model (CoPs differ with SD sigma = {reg.sigma_:.2f} on "
+            f"the latent scale, ICC {reg.icc_:.2f}): the probability is for a new CoP, "
+            "population-averaged over the between-CoP variation"
+        )
     rank, k = _cov_rank(model)
     if rank < k:
-        cov_type = getattr(model.regression, "_fit_cov_type", model.regression.cov_type)
+        cov_type = (
+            "model-based"
+            if mixed
+            else getattr(model.regression, "_fit_cov_type", model.regression.cov_type)
+        )
         why = (
             f"cluster-robust over {model.regression.n_clusters_} CoPs"
             if cov_type == "cluster"
@@ -209,6 +234,13 @@ def _model_note(model: AttainmentModel) -> str:
             "uncertainty"
         )
     return note
+
+
+def _is_mixed(regression: Any) -> bool:
+    """Whether a regression is a random-intercept model (predicting marginally for a new CoP)."""
+    from copfactors.models import MixedOrdinalRegression
+
+    return isinstance(regression, MixedOrdinalRegression)
 
 
 def _cov_rank(model: AttainmentModel) -> tuple[int, int]:
@@ -500,7 +532,20 @@ def _member_draws(kernel: dict[str, Any], X: np.ndarray) -> tuple[np.ndarray, np
         cuts = np.sort(cuts, axis=0)  # (J, n, D); rows whose cut points cross are sorted
     else:
         cuts = theta_t[:, None, :]  # (J, 1, D)
-    sf = get_link(kernel["link"]).sf(cuts - eta[None, :, :])  # P(Y > j) per cut: (J, n, D)
+    link_sf = get_link(kernel["link"]).sf
+    sigma = kernel.get("sigma")
+    if sigma is None:
+        sf = link_sf(cuts - eta[None, :, :])  # P(Y > j) per cut: (J, n, D)
+    else:
+        # a random-intercept model, marginally for a new CoP: P(Y > j) = E_u[sf(cut - eta - u)]
+        # over u ~ N(0, sigma_d^2) of each draw d, by Gauss-Hermite quadrature
+        nodes, weights = np.polynomial.hermite.hermgauss(kernel["n_nodes"])
+        weights = weights / math.sqrt(math.pi)
+        scale = math.sqrt(2.0) * sigma  # (D,)
+        base = cuts - eta[None, :, :]
+        sf = np.zeros(base.shape)
+        for z, wz in zip(nodes, weights, strict=True):
+            sf += wz * link_sf(base - z * scale)
     p_ge = sf[kernel["k"] - 1]
     scores = kernel["scores"]
     exp_score = scores[0] + np.tensordot(np.diff(scores), sf, axes=(0, 0))
@@ -555,9 +600,17 @@ class _Engine:
         self.classes = reg.classes_
         self.scores = np.asarray(reg._class_scores, dtype=float)
         self.J = len(self.classes) - 1
-        self.loc_idx = list(reg._loc_idx)
-        self.nominal_idx = list(reg._nominal_idx)
+        # a random-intercept model: every feature a location effect, parameters (thresholds,
+        # coefficients, log_sigma), marginal predictions for a new CoP
+        self.mixed = _is_mixed(reg)
+        if self.mixed:
+            self.loc_idx = list(range(int(reg.n_features_in_)))
+            self.nominal_idx: list[int] = []
+        else:
+            self.loc_idx = list(reg._loc_idx)
+            self.nominal_idx = list(reg._nominal_idx)
         self.q = len(self.nominal_idx)
+        self.sigma: np.ndarray | None = None  # drawn sigma of a random-intercept model
         self.binary = self.classes.dtype.kind == "b" or model.training.get("kind") == "binary"
         if self.binary:
             self.k = len(self.classes) - 1
@@ -600,7 +653,14 @@ class _Engine:
         self.theta = theta  # (D, J)
         # nominal effects are stored by predictor, then threshold: (D, q, J)
         self.gamma = draws[:, J : J * (1 + q)].reshape(self.n_draws, q, J)
-        self.beta_t = np.ascontiguousarray(draws[:, J * (1 + q) :].T)  # (p, D)
+        if self.mixed:
+            p = len(self.loc_idx)
+            self.beta_t = np.ascontiguousarray(draws[:, J : J + p].T)  # (p, D)
+            # log_sigma is drawn, so sigma > 0; capped where it is infinite in effect (a draw
+            # far out when log_sigma is very uncertain), so that it stays finite
+            self.sigma = np.exp(np.minimum(draws[:, J + p], 30.0))
+        else:
+            self.beta_t = np.ascontiguousarray(draws[:, J * (1 + q) :].T)  # (p, D)
 
     # -- at the estimates --------------------------------------------------------------------
     def point(self, batch: _Batch) -> dict[str, np.ndarray]:
@@ -677,6 +737,8 @@ class _Engine:
             "theta": self.theta,
             "gamma": self.gamma,
             "beta_t": self.beta_t,
+            "sigma": self.sigma,
+            "n_nodes": _MARGINAL_NODES,
         }
 
     def quantiles(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1436,7 +1498,9 @@ def score(
     model : AttainmentModel, path or None
         The attainment model (a path is read with :func:`copfactors.load_model`). ``None``
         uses the reference model, fitted on SIMULATED data (the result's ``model_note`` says
-        so): refit on your own survey for decisions.
+        so): refit on your own survey for decisions. A random-intercept model
+        (``fit_attainment_model(..., random_intercept=True)``) scores the plan as a new CoP:
+        marginal probabilities, the CoP's intercept integrated out (``model_note`` says so).
     n_draws : int, default 1000
         Parameter draws for the intervals (0: no intervals).
     random_state : int or None, default 0
