@@ -112,6 +112,10 @@ raise it most.
 > `models/reference-ordinal.md`), fitted on the example survey, a simulation calibrated to the
 > paper's Table 1. It shows how scoring works and is a template: fit your own model on your
 > own survey before using a score for decisions (see [Your own model](#your-own-model)).
+> It has a random intercept per CoP, so a plan is scored as a new CoP: the probability is
+> marginal (the CoP's own intercept integrated out) and its interval includes the variation
+> between CoPs and the uncertainty of its size, which 7 CoPs pin down poorly: the intervals
+> are wide.
 
 ```bash
 copfactors score docs/examples/heart-health-association.yaml             # text
