@@ -42,8 +42,33 @@ def test_cli_demo_writes_the_report_and_summarises(tmp_path, shared_analysis):
     stdout = result.stdout
     assert "SIMULATED" in stdout
     assert "88 of 90 cells match" in stdout
-    assert "Ordinal model (attainment 1-5): n = 95" in stdout
+    # which model, why, its random intercept, and what the 7 CoPs cannot tell apart
+    assert (
+        "Ordinal model (attainment 1-5): cumulative logit model with a random intercept per CoP"
+        in stdout
+    )
+    assert "n = 95" in stdout and "Why: The 95 respondents are nested in 7 CoPs" in stdout
+    model = example_result().ordinal_inference
+    assert f"between-CoP SD (sigma) {model.sigma_:.2f}" in stdout
+    assert f"ICC {model.icc_:.2f}" in stdout
+    assert "rank 6 for 19 parameters" in stdout and "not used" in stdout
+    assert "sponsor_professional_association has the same pattern" in stdout
     assert "Binary model (attained)" in stdout
+    # the top drivers' odds ratios come from the mixed model, never from the rank-deficient
+    # cluster-robust covariance
+    from copfactors.models import OrdinalRegression
+
+    res = example_result()
+    groups = res.groups.astype(str).to_numpy()
+    clustered = OrdinalRegression(cov_type="cluster").fit(res.X, res.y, groups=groups)
+
+    def or_text(m, name):
+        row = m.summary().set_index("term").loc[name]
+        return f"{row['odds_ratio']:.2f} [{row['or_ci_low']:.2f}, {row['or_ci_high']:.2f}]"
+
+    for name in res.drivers.table["driver"].head(5):
+        assert or_text(model, name) in stdout, name
+        assert or_text(clustered, name) not in stdout, name
     assert "Commitment (scale 1-5)" in stdout  # top drivers, in words
     for cid in ("C1", "C13"):
         assert cid in stdout

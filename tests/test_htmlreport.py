@@ -10,7 +10,7 @@ import pytest
 from copfactors.datasets import load_example_survey
 from copfactors.htmlreport import SECTIONS, ReportBundle, build
 from copfactors.pipeline import run_analysis
-from report_helpers import EXAMPLE_LABEL, Page, example_bundle
+from report_helpers import EXAMPLE_LABEL, Page, example_bundle, example_result
 
 PNG_URI = '<img src="data:image/png;base64,'
 
@@ -51,12 +51,16 @@ def test_every_figure_is_embedded(bundle, page):
         "table1_importance_vs_attainment",
         "gender_importance_vs_attainment",
         "ordinal_forest",
+        "ordinal_caterpillar",
         "binary_forest",
         "driver_importance",
         "shap_beeswarm",
         "plan_designated_no_steward_levers",
         "plan_heart_health_association_levers",
     }
+    # the binary model's random-intercept SD is at 0 on this survey: no CoP effects to draw
+    if hasattr(example_result().binary_inference, "random_effects_"):
+        expected.add("binary_caterpillar")
     assert set(bundle.figures) == expected
     assert bundle.html.count(PNG_URI) == len(expected) == len(page.images)
     embedded = {base64.b64decode(src.split(",", 1)[1]) for src in page.images}
@@ -91,7 +95,8 @@ def test_key_results_and_sections_carry_the_numbers(bundle, page):
     assert "88 of 90 cells match" in text
     for cid in ("C1", "C7", "C13"):
         assert cid in text
-    assert "cluster" in text  # the models' covariance is stated
+    assert "random intercept per CoP" in text  # which model, and why
+    assert "rank 6 for 19 parameters" in text  # the cluster-robust covariance, set aside
 
 
 def test_tables_in_every_format(bundle):
@@ -141,3 +146,32 @@ def test_a_survey_without_a_model_says_so_first_and_names_the_plans_model():
     plans = html.split('id="plans"')[1]
     assert "scored with copfactors' reference model, fitted on SIMULATED data" in plans
     assert "scored with the ordinal model of this survey" not in html
+
+
+def test_the_ordinal_section_shows_the_cop_effects(bundle):
+    html = bundle.html
+    section = html.split('<section id="ordinal">')[1].split("</section>")[0]
+    text = Page(section).text
+    model = example_result().ordinal_inference
+    low, high = model.sigma_ci_
+    # sigma with its interval, the ICC and the LR test of sigma = 0
+    assert f"between-CoP SD (sigma) {model.sigma_:.2f} (95% CI {low:.2f} to {high:.2f}" in text
+    assert f"ICC {model.icc_:.2f}" in text
+    assert "LR test of sigma = 0 (boundary-corrected)" in text
+    # the caterpillar plot, embedded with its alt text
+    match = re.search(
+        r'<figure id="fig-ordinal_caterpillar"><img src="([^"]+)" alt="([^"]+)"', section
+    )
+    assert match and match.group(1).startswith("data:image/png;base64,")
+    assert "Caterpillar plot of the 7 CoP effects" in match.group(2)
+    assert "1.96" in match.group(2)
+    # which model and why, and what the CoPs can tell
+    assert "Which model, and why." in text and "nested in 7 CoPs" in text
+    assert "What the CoPs can tell" in text and "singles out one CoP (cop_1)" in text
+    assert "cop_level_drivers" in bundle.tables
+    assert "Student's t on 3 df" in text
+    # the top-drivers card reads the mixed model
+    card = html.split("<h3>Top drivers</h3>")[1].split("</ul>")[0]
+    odds = model.summary().set_index("term")["odds_ratio"]
+    top = example_result().drivers.table["driver"].iloc[0]
+    assert f"(OR {odds[top]:.2f})" in card

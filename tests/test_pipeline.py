@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import copfactors
 from copfactors import htmlreport, pipeline
 from copfactors.datasets import load_example_survey
 from copfactors.errors import CopFactorsError, SchemaError
+from copfactors.models import MixedOrdinalRegression
 from copfactors.pipeline import (
     STEPS,
     describe_survey,
@@ -46,10 +48,11 @@ def test_gender_comparison(result):
     assert set(result.comparison.table["group"]) == {"man", "woman", "total"}
 
 
-def test_models_are_cluster_robust_on_the_same_respondents(result):
+def test_models_on_the_same_respondents(result):
     ordinal, binary = result.ordinal_model, result.binary_model
-    assert ordinal.summary().attrs["cov_type"] == "cluster"
-    assert ordinal.n_clusters_ == 7 and binary.n_clusters_ == 7
+    # the models without random intercept (driver table, SHAP, plans): over 7 CoPs their
+    # cluster-robust covariance has rank 6, so it is not used
+    assert ordinal.cov_type == "robust" and binary.cov_type == "robust"
     assert ordinal.nobs_ == binary.nobs_ == len(result.X) == 95
     assert list(ordinal.classes_) == [2, 3, 4, 5]
     assert len(binary.classes_) == 2
@@ -62,6 +65,97 @@ def test_models_are_cluster_robust_on_the_same_respondents(result):
     assert "sponsor_professional_association" in result.dropped_features
     assert not any(c.startswith("sponsor_") for c in result.X.columns)
     assert any("sponsor" in n for n in result.notes["ordinal"])
+    # the inference shown: a random intercept per CoP on the same respondents and drivers
+    mixed = result.ordinal_inference
+    assert isinstance(mixed, MixedOrdinalRegression) and mixed.converged_
+    assert mixed.n_groups_ == 7 and mixed.nobs_ == 95
+    assert list(mixed.coef_.index) == list(result.X.columns)
+    assert result.inference_model("ordinal") is mixed
+
+
+def test_the_example_says_which_model_and_why(result):
+    choice = result.model_choice["ordinal"]
+    assert choice.mixed and choice.covariance == "model-based" and choice.n_cops == 7
+    # the rank-deficient cluster-robust covariance is named and set aside
+    assert choice.cluster_rank == 6 and choice.n_params == 19 and choice.cluster_rank_deficient
+    text = " ".join(choice.lines())
+    assert "random intercept per CoP" in text and "nested in 7 CoPs" in text
+    assert "rank 6 for 19 parameters" in text and "not used" in text
+    assert "Few CoPs (7, fewer than 10)" in text and "imprecisely" in text
+    assert "at most 6 degrees of freedom" in text
+    # the binary model's random-intercept SD goes to its boundary on this survey: said so
+    binary = result.model_choice["binary"]
+    assert binary.mixed and binary.sigma_at_zero
+    assert result.binary_inference.cov_type == "nonrobust"
+    assert "estimated at 0" in binary.reason
+    # the driver table says its intervals are not the model's inference
+    assert any("robust (HC0" in n and "rank 6" in n for n in result.notes["drivers"])
+
+
+def test_the_example_flags_its_confounded_cop_level_drivers(result):
+    check = result.cop_level
+    assert check.n_cops == 7 and check.df_between == 3
+    assert set(check.in_model) == {"steward_designated", "steward_dedicated", "leader_changes"}
+    table = check.table.set_index("driver")
+    # the professional-association sponsor is the dedicated-steward CoP (cop_1)
+    assert table.loc["sponsor_professional_association", "combination_of"] == ("steward_dedicated",)
+    assert table.loc["steward_dedicated", "singles_out"] == "cop_1"
+    assert table.loc["steward_dedicated", "role"] == "cop"
+    assert {"sponsor_professional_association", "steward_dedicated"} <= set(check.confounded)
+    lines = " ".join(check.lines())
+    assert (
+        "sponsor_professional_association has the same pattern over the 7 CoPs as "
+        "steward_dedicated" in lines
+    )
+    assert "steward_dedicated singles out one CoP (cop_1)" in lines
+
+
+def _or_text(model, name):
+    row = model.summary().set_index("term").loc[name]
+    return f"{row['odds_ratio']:.2f} [{row['or_ci_low']:.2f}, {row['or_ci_high']:.2f}]"
+
+
+def test_the_rank_deficient_cluster_covariance_is_not_the_headline(result):
+    from copfactors.models import OrdinalRegression
+
+    groups = result.groups.astype(str).to_numpy()
+    clustered = OrdinalRegression(cov_type="cluster").fit(result.X, result.y, groups=groups)
+    assert np.linalg.matrix_rank(clustered.cov_.to_numpy()) == 6  # of 19 parameters
+    headline = result.inference_model("ordinal")
+    shown = example_bundle().html
+    for name in ("voluntary", "commitment", "leader_changes"):
+        assert _or_text(headline, name) != _or_text(clustered, name)
+        # neither the cluster-robust interval nor its standard error is in the report
+        low, high = (
+            f"{v:.3f}"
+            for v in clustered.summary().set_index("term").loc[name, ["or_ci_low", "or_ci_high"]]
+        )
+        assert f">{low}<" not in shown and f">{high}<" not in shown
+        # while the mixed model's are
+        mixed = headline.summary().set_index("term").loc[name]
+        assert f">{mixed['or_ci_low']:.3f}<" in shown and f">{mixed['or_ci_high']:.3f}<" in shown
+    model_table = example_bundle().tables["ordinal_model"].frame
+    assert "sigma" in model_table["term"].tolist()
+    np.testing.assert_allclose(
+        model_table.set_index("term").loc["voluntary", "se"], headline.se_["voluntary"]
+    )
+
+
+def test_many_cops_use_the_mixed_model():
+    survey = copfactors.make_survey(
+        seed=5, mode="parametric", n_respondents=400, n_cops=30, cop_sd=0.8
+    )
+    res = run_analysis(survey, source_label="30 CoPs", simulated=True, steps=["models"])
+    choice = res.model_choice["ordinal"]
+    assert choice.mixed and not choice.sigma_at_zero and choice.n_cops == 30
+    assert isinstance(res.ordinal_inference, MixedOrdinalRegression)
+    assert res.ordinal_inference.n_groups_ == 30
+    text = " ".join(choice.lines())
+    assert "30 CoPs (at least 10)" in text and "Few CoPs" not in text
+    # of full rank over 30 CoPs, the cluster-robust covariance stays on the model without
+    # random intercept, but the inference shown is the mixed model's
+    assert not choice.cluster_rank_deficient and res.ordinal_model.cov_type == "cluster"
+    assert res.cop_level.df_between == 30 - res.cop_level.rank > 20
 
 
 def test_drivers_and_shap_describe_the_ordinal_model(result):
@@ -93,6 +187,12 @@ def test_plans_are_scored_with_the_survey_model(result):
         assert list(ps.levers.columns[:2]) == ["lever", "description"]
         assert ps.levers["delta"].is_monotonic_decreasing
     assert "SIMULATED" in heart.model_note
+    # a plan is a new CoP: scored with the random-intercept model, the inference shown
+    scoring = result.attainment_model
+    assert scoring.random_intercept and "random-intercept" in heart.model_note
+    np.testing.assert_allclose(
+        scoring.regression.coef_.to_numpy(), result.ordinal_inference.coef_.to_numpy(), rtol=1e-6
+    )
 
 
 def test_example_plans_shipped_are_the_documented_ones():

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from copfactors import plot
 from copfactors.datasets import load_table1
+from copfactors.errors import ParameterError, ParameterTypeError
 from copfactors.models import OrdinalRegression
 
 
@@ -308,3 +309,47 @@ def test_headless_uses_agg():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "agg"
+
+
+def _mixed_model(n_groups: int = 9):
+    from copfactors.models import MixedOrdinalRegression
+
+    rng = np.random.default_rng(4)
+    groups = np.repeat([f"cop_{i}" for i in range(n_groups)], 20)
+    x = rng.normal(size=(len(groups), 1))
+    u = rng.normal(0, 1.0, n_groups)[np.repeat(np.arange(n_groups), 20)]
+    y = np.digitize(x[:, 0] + u + rng.logistic(size=len(groups)), [-1.0, 1.0])
+    return MixedOrdinalRegression().fit(x, y, groups=groups)
+
+
+def test_caterpillar_draws_one_sorted_interval_per_cop(tmp_path):
+    model = _mixed_model(9)
+    ax = plot.caterpillar(model)
+    (intervals,) = [c for c in ax.collections if c.get_gid() == "cop_intervals"]
+    segments = intervals.get_segments()
+    assert len(segments) == model.n_groups_ == 9
+    effects = model.random_effects_.sort_values("mode")
+    # mode +- 1.96 SD, lowest at the bottom, labelled with the CoPs
+    lows = [seg[0][0] for seg in segments]
+    highs = [seg[1][0] for seg in segments]
+    np.testing.assert_allclose(lows, effects["mode"] - 1.96 * effects["sd"])
+    np.testing.assert_allclose(highs, effects["mode"] + 1.96 * effects["sd"])
+    assert _ticks(ax) == list(effects.index)
+    # in words: what the axis is, and the between-CoP SD and ICC in the title
+    assert "CoP effect on attainment (log-odds scale)" in ax.get_xlabel()
+    assert "between-CoP SD" in ax.get_title(loc="left") and "ICC" in ax.get_title(loc="left")
+    _no_overlap(ax)
+    _all_texts_inside(ax)
+    assert _png(ax, tmp_path / "caterpillar.png") > 5_000
+
+
+def test_caterpillar_from_a_frame_and_bad_input():
+    effects = pd.DataFrame({"mode": [0.2, -0.1], "sd": [0.1, 0.2]}, index=["a", "b"])
+    ax = plot.caterpillar(effects, z=1.0, title="", ax=plot.new_axes((5, 3), pyplot=False))
+    assert len(ax.collections[0].get_segments()) == 2 and ax.get_title(loc="left") == ""
+    with pytest.raises(ParameterTypeError, match="MixedOrdinalRegression"):
+        plot.caterpillar(OrdinalRegression())
+    with pytest.raises(ParameterError, match="mode"):
+        plot.caterpillar(pd.DataFrame({"mode": [0.1]}))
+    with pytest.raises(ParameterError, match="z must be"):
+        plot.caterpillar(effects, z=0)

@@ -23,14 +23,53 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
-    from copfactors.claims import ClaimsResult
+    from copfactors.claims import ClaimsResult, CoPLevelDrivers, ModelChoice
     from copfactors.inspection import DriverTable
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
     from copfactors.persist import AttainmentModel
     from copfactors.plans import PlannedCoP
     from copfactors.replicate import GroupComparison
 
-__all__ = ["AnalysisResult", "PlanScore"]
+__all__ = ["AnalysisResult", "PlanScore", "random_intercept_text"]
+
+
+def random_intercept_text(model: Any, digits: int = 2) -> str:
+    """The random intercept of a mixed model in words: sigma with its interval, ICC, LR test.
+
+    Parameters
+    ----------
+    model : MixedOrdinalRegression
+        Fitted.
+    digits : int, default 2
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from copfactors.models import MixedOrdinalRegression
+    >>> rng = np.random.default_rng(0)
+    >>> g = np.repeat(np.arange(12), 25)
+    >>> x = rng.normal(size=(300, 1))
+    >>> y = np.digitize(x[:, 0] + rng.normal(0, 1.0, 12)[g] + rng.logistic(size=300), [-1, 1])
+    >>> random_intercept_text(MixedOrdinalRegression().fit(x, y, groups=g))[:40]
+    'between-CoP SD (sigma) 0.88 (95% CI 0.52'
+    """
+    from copfactors._utils.render import format_p
+
+    lr = model.test_random_effect()
+    level = f"{100 * (1 - float(model.alpha)):g}%"
+    low, high = model.sigma_ci_
+    p = format_p(float(lr["p"]), 3)
+    p = f"p < {p[1:]}" if p.startswith("<") else f"p = {p}"
+    return (
+        f"between-CoP SD (sigma) {model.sigma_:.{digits}f} ({level} CI {low:.{digits}f} to "
+        f"{high:.{digits}f}, on the log scale), ICC {model.icc_:.{digits}f} (latent scale); "
+        f"LR test of sigma = 0 (boundary-corrected) chi2 = {float(lr['statistic']):.{digits}f}, "
+        f"{p}"
+    )
 
 
 @dataclass
@@ -89,10 +128,20 @@ class AnalysisResult:
     dropped_features : list of str
         Drivers left out because they were constant or a linear combination of earlier ones.
     ordinal_model, binary_model : OrdinalRegression or None
-        The fitted regressions (cumulative logit; the binary one has two levels).
+        The fitted fixed-effects regressions (cumulative logit; the binary one has two
+        levels) behind the driver table, SHAP values and plan scores, which need them.
+    ordinal_inference, binary_inference : MixedOrdinalRegression, OrdinalRegression or None
+        The models whose estimates and intervals the report and the summary show: with a
+        random intercept per CoP when the survey has CoPs
+        (:func:`copfactors.claims.fit_cop_model`).
+    model_choice : dict of str to ModelChoice
+        For ``"ordinal"`` and ``"binary"``: which model the inference comes from, and why.
+    cop_level : CoPLevelDrivers or None
+        The drivers that are the same within each CoP, and which are confounded.
     attainment_model, binary_attainment_model : AttainmentModel or None
-        The same with their feature builders (:func:`copfactors.fit_attainment_model`), as
-        :func:`copfactors.score` needs them.
+        The models with their feature builders (:func:`copfactors.fit_attainment_model`), as
+        :func:`copfactors.score` needs them; the ordinal one, which scores the plans, has a
+        random intercept per CoP where the inference has one (a plan is a new CoP).
     drivers : DriverTable or None
     shap_values : shap.Explanation or None
         Latent-scale SHAP values of the ordinal model.
@@ -121,6 +170,10 @@ class AnalysisResult:
     dropped_features: list[str] = field(default_factory=list)
     ordinal_model: OrdinalRegression | None = None
     binary_model: OrdinalRegression | None = None
+    ordinal_inference: MixedOrdinalRegression | OrdinalRegression | None = None
+    binary_inference: MixedOrdinalRegression | OrdinalRegression | None = None
+    model_choice: dict[str, ModelChoice] = field(default_factory=dict)
+    cop_level: CoPLevelDrivers | None = None
     attainment_model: AttainmentModel | None = None
     binary_attainment_model: AttainmentModel | None = None
     drivers: DriverTable | None = None
@@ -129,6 +182,16 @@ class AnalysisResult:
     plans: list[PlanScore] = field(default_factory=list)
     notes: dict[str, list[str]] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
+
+    def inference_model(self, key: str) -> Any:
+        """The model whose inference is shown for ``"ordinal"`` or ``"binary"`` (or None).
+
+        The random-intercept model where it was chosen, else the fixed-effects one.
+        """
+        inference = self.ordinal_inference if key == "ordinal" else self.binary_inference
+        if inference is not None:
+            return inference
+        return self.ordinal_model if key == "ordinal" else self.binary_model
 
     def note(self, section: str, text: str) -> None:
         """Add a note to a section (once)."""

@@ -8,22 +8,31 @@ among :data:`VERDICTS` and the estimate, interval and p-value behind it.
 
 How the driver claims are tested
 --------------------------------
-C1-C6, C9 and C11 (its time part) read ONE ordinal model: a cumulative link model
-(:class:`~copfactors.models.OrdinalRegression`) of the respondent's attainment level
-(:func:`~copfactors.features.attainment`, ``kind="ordinal"``: the mean of the answered
-``att_<objective>`` ratings at T2 rounded half up) on the default driver features of
-:class:`~copfactors.features.CoPFeatureBuilder` (``missing="drop"``: respondents complete in
-every driver the survey has). A feature that is constant or a linear combination of earlier
-ones (with few CoPs, CoP-level attributes such as the sponsor often are) is left out and named
-in the notes; the builder's order decides which one goes, so the steward and leader columns
-are kept before the sponsor.
+C1-C6, C9 and C11 (its time part) read ONE ordinal model: a cumulative link model of the
+respondent's attainment level (:func:`~copfactors.features.attainment`, ``kind="ordinal"``: the
+mean of the answered ``att_<objective>`` ratings at T2 rounded half up) on the default driver
+features of :class:`~copfactors.features.CoPFeatureBuilder` (``missing="drop"``: respondents
+complete in every driver the survey has). A feature that is constant or a linear combination
+of earlier ones (with few CoPs, CoP-level attributes such as the sponsor often are) is left out
+with the rest of its group, as in the report, and named in the notes; the builder's order
+decides which group goes, so the steward and leader columns are kept before the sponsor.
 
-Standard errors are cluster-robust by CoP (``cluster``, sandwich HC0 times ``G / (G - 1)``).
-With few clusters the normal reference over-rejects, so tests and intervals use Student's t
-with ``G - 1`` degrees of freedom (joint tests: ``F(q, G - 1)``), the usual small-cluster
-convention (Cameron, Gelbach and Miller 2008). With fewer than :data:`MIN_CLUSTERS` CoPs, or
-without the cluster column, the covariance is the robust (HC0) one with normal reference, and
-the notes say so.
+Respondents are nested in CoPs, so from :data:`MIXED_MIN_COPS` CoPs (the ``cluster`` column)
+the model has a random intercept per CoP (:class:`~copfactors.models.MixedOrdinalRegression`,
+R's ``clmm``; :func:`fit_cop_model`, shared with the report) and model-based standard errors
+with normal reference. A CoP-level driver (the same for every respondent of a CoP, see
+:func:`cop_level_drivers`) is learnt from the CoPs alone: its tests use Student's t (joint
+tests: F) with the between-CoP degrees of freedom the model leaves, ``G`` minus the rank of the
+intercept and the CoP-level drivers over the CoPs (the "between-within" rule), and none when
+none is left. With fewer than :data:`SIGMA_MIN_COPS` CoPs the notes say that the between-CoP
+SD is imprecise and which CoP-level drivers are confounded with each other or with one CoP.
+When the random-intercept SD goes to 0 (its boundary) the model is the same without random
+intercept, with model-based standard errors. Without the cluster column, with a single CoP, or
+when the random-intercept model cannot be fitted, the model has no random intercept and its
+covariance is cluster-robust by CoP (t and F with ``G - 1`` df; Cameron, Gelbach and Miller
+2008) if that covariance has full rank, else robust (HC0) with normal reference. A
+cluster-robust covariance of lower rank than the parameters (over 7 CoPs it has rank at most
+6) is never used. The notes say which model and why.
 
 Blocks of categorical dummies (platform, schooling, professional category, language) are
 tested by a score test with a permutation p-value: the statistic is ``n R^2`` of the
@@ -80,16 +89,23 @@ from copfactors._utils.validation import independent_columns
 from copfactors.errors import CopFactorsError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from copfactors.models import OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 
 __all__ = [
     "CLAIM_COLUMNS",
     "MIN_CLUSTERS",
+    "MIXED_MIN_COPS",
     "RESULT_COLUMNS",
+    "SIGMA_MIN_COPS",
     "VERDICTS",
     "ClaimsResult",
+    "CoPLevelDrivers",
+    "ModelChoice",
     "claim_requirements",
     "compare_with_paper",
+    "cop_level_drivers",
+    "feature_sources",
+    "fit_cop_model",
     "paper_claims",
 ]
 
@@ -113,8 +129,22 @@ RESULT_COLUMNS: tuple[str, ...] = (
     "missing_columns",
 )
 
-#: Fewest CoPs for cluster-robust standard errors; below it the covariance is robust (HC0).
+#: Fewest CoPs for cluster-robust standard errors, used only when the random-intercept model
+#: cannot be (and then only if that covariance has full rank); below it: robust (HC0).
 MIN_CLUSTERS = 5
+
+#: Fewest CoPs for the random-intercept (mixed) attainment model. Its between-CoP variance is
+#: identified from 2 CoPs, and from 2 CoPs on it is the right model for the respondent-level
+#: drivers (respondents of one CoP are not independent); what few CoPs limit is what can be
+#: learnt about the CoPs themselves, which the output says (see :data:`SIGMA_MIN_COPS`).
+MIXED_MIN_COPS = 2
+
+#: Fewest CoPs for the between-CoP SD to be estimated with any precision. Below it the mixed
+#: model is still fitted, but the output says that sigma is imprecise and that CoP-level drivers
+#: rest on at most ``G - 1`` degrees of freedom. Simulation studies of multilevel models (Maas
+#: and Hox 2005; McNeish and Stapleton 2016) find variance components biased and their
+#: intervals unreliable with fewer than about 10 groups.
+SIGMA_MIN_COPS = 10
 
 _OBJECTIVES: tuple[str, ...] = _schema.OBJECTIVES
 #: Stands for "at least one att_<objective> column" in a claim's variables.
@@ -144,7 +174,7 @@ class _Claim:
 
 _MODEL = (
     "In the attainment model (ordinal model of the T2 attainment level on the default "
-    "drivers, cluster-robust by CoP; see the module notes)"
+    "drivers, with a random intercept per CoP; see the module notes)"
 )
 
 _CLAIMS: tuple[_Claim, ...] = (
@@ -547,13 +577,579 @@ def _t2_answers(survey: pd.DataFrame, column: str) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
+# respondents nested in CoPs: the CoP-level drivers and the choice of model
+# ---------------------------------------------------------------------------------------------
+def feature_sources(builder: Any) -> dict[str, str]:
+    """The survey column (feature group) each feature of a fitted feature builder comes from.
+
+    Parameters
+    ----------
+    builder : CoPFeatureBuilder
+        Fitted (its ``report_`` lists each group's features).
+
+    Returns
+    -------
+    dict of str to str
+        Feature name to group name (a codebook column such as ``"steward_type"``, or a scale
+        such as ``"commitment"``).
+
+    Examples
+    --------
+    >>> from copfactors.datasets import load_example_survey
+    >>> from copfactors.features import CoPFeatureBuilder
+    >>> sources = feature_sources(CoPFeatureBuilder().fit(load_example_survey()))
+    >>> sources["steward_dedicated"], sources["commitment"]
+    ('steward_type', 'commitment')
+    """
+    report = getattr(builder, "report_", None)
+    if not isinstance(report, pd.DataFrame):
+        raise CopFactorsError("feature_sources needs a fitted CoPFeatureBuilder")
+    out: dict[str, str] = {}
+    for rec in report.itertuples(index=False):
+        for name in str(rec.features).split(","):
+            if name.strip():
+                out[name.strip()] = str(rec.group)
+    return out
+
+
+_COP_LEVEL_COLUMNS = (
+    "driver",
+    "source",
+    "role",
+    "in_model",
+    "n_values",
+    "singles_out",
+    "combination_of",
+    "confounded_with",
+)
+
+
+@dataclass(frozen=True, eq=False)
+class CoPLevelDrivers:
+    """What a survey's CoPs can tell about the drivers that are the same within each CoP.
+
+    A CoP-level driver (constant within every CoP: the codebook's CoP attributes, steward
+    type, sponsor, leader changes, platform, and any other driver that happens to be) is
+    learnt from differences between the ``G`` CoPs only: all of them together have at most
+    ``G - 1`` degrees of freedom, shared with the between-CoP variance. Two of them with the
+    same pattern across the CoPs (one a linear combination of others) are confounded: the data
+    cannot tell their effects apart. One that singles out a single CoP is confounded with that
+    CoP: its effect is the CoP's difference from the others, whatever its cause.
+
+    Attributes
+    ----------
+    n_cops : int
+    table : pandas.DataFrame
+        One row per CoP-level driver: ``driver``, ``source`` (survey column), ``role`` (its
+        codebook role, "" if none), ``in_model`` (bool), ``n_values`` (distinct values over the
+        CoPs), ``singles_out`` (the one CoP whose value differs from all the others', or ""),
+        ``combination_of`` (tuple of the CoP-level drivers, the model's first, of which it is
+        a linear combination over the CoPs, with the intercept) and ``confounded_with`` (tuple
+        of every CoP-level driver it is collinear with, either way).
+    rank : int
+        Rank over the CoPs of the intercept and the CoP-level drivers in the model.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"a": [1.0, 1, 0, 0, 0, 0], "b": [1.0, 1, 0, 0, 0, 0],
+    ...                   "x": [0.1, 0.5, 0.3, 0.2, 0.9, 0.4]})
+    >>> survey = pd.DataFrame({"cop_id": ["p", "p", "q", "q", "r", "r"]})
+    >>> check = cop_level_drivers(survey, X, in_model=["a", "x"])
+    >>> check.table[["driver", "in_model", "singles_out", "combination_of"]].values.tolist()
+    [['a', True, 'p', ()], ['b', False, 'p', ('a',)]]
+    >>> check.rank, check.df_between
+    (2, 1)
+    """
+
+    n_cops: int
+    table: pd.DataFrame
+    rank: int
+
+    @property
+    def df_between(self) -> int:
+        """Degrees of freedom between CoPs left by the model's CoP-level drivers: ``G - rank``."""
+        return self.n_cops - self.rank
+
+    @property
+    def in_model(self) -> list[str]:
+        """The CoP-level drivers of the model."""
+        return self.table.loc[self.table["in_model"].astype(bool), "driver"].tolist()
+
+    @property
+    def confounded(self) -> list[str]:
+        """The CoP-level drivers collinear with others over the CoPs, or singling out one CoP."""
+        t = self.table
+        bad = t["confounded_with"].map(len).gt(0) | (t["singles_out"].ne("") & t["in_model"])
+        return t.loc[bad, "driver"].tolist()
+
+    def lines(self) -> list[str]:
+        """What can be learnt about the CoP-level drivers, in sentences."""
+        G, t = self.n_cops, self.table
+        if t.empty:
+            return [
+                f"No driver is the same for every respondent of a CoP: the {G} CoPs limit no "
+                "driver directly."
+            ]
+        model = self.in_model
+        out = [
+            f"CoP-level drivers (the same for every respondent of a CoP): "
+            f"{', '.join(t['driver'])}. They are learnt from differences between {G} CoPs "
+            f"only: together they have at most {G - 1} degrees of freedom, shared with the "
+            f"between-CoP SD; the {len(model)} in the model take {self.rank - 1}, leaving "
+            f"{self.df_between} for the between-CoP variation they do not explain."
+        ]
+        if model and self.df_between <= 0:
+            out.append(
+                "The CoP-level drivers in the model use every degree of freedom the CoPs have: "
+                "together they are confounded with the CoP itself (any difference between CoPs "
+                "is attributed to them), and nothing is left to tell them from the between-CoP "
+                "variation."
+            )
+        for rec in t.itertuples(index=False):
+            others = list(rec.combination_of)
+            if not others:
+                continue
+            if len(others) == 1:
+                text = (
+                    f"Confounded: {rec.driver} has the same pattern over the {G} CoPs as "
+                    f"{others[0]}, so the data cannot tell their effects apart"
+                )
+            else:
+                text = (
+                    f"Confounded: {rec.driver} is a combination of {', '.join(others[:-1])} and "
+                    f"{others[-1]} over the {G} CoPs, so the data cannot tell its effect from "
+                    "theirs"
+                )
+            if not rec.in_model:
+                text += (
+                    f"; it is not in the model, and what the model attributes to "
+                    f"{' and '.join(others)} may as well be its effect"
+                )
+            out.append(text + ".")
+        for rec in t.itertuples(index=False):
+            if rec.singles_out and rec.in_model:
+                out.append(
+                    f"{rec.driver} singles out one CoP ({rec.singles_out}): its effect is that "
+                    "CoP's difference from the others, confounded with anything else about it."
+                )
+        return out
+
+
+def _first_per_cop(values: pd.Series, groups: np.ndarray, cops: list[Any]) -> np.ndarray | None:
+    """Each CoP's value of a column, or None when the column varies within a CoP."""
+    frame = pd.DataFrame({"v": values.to_numpy(), "g": groups})
+    frame = frame[frame["v"].notna()]
+    if frame.empty or (frame.groupby("g")["v"].nunique() > 1).any():
+        return None
+    first = frame.groupby("g")["v"].first()
+    if not set(cops) <= set(first.index):
+        return None
+    return first.loc[cops].to_numpy()
+
+
+def cop_level_drivers(
+    survey: pd.DataFrame,
+    X: pd.DataFrame,
+    *,
+    cluster: str = "cop_id",
+    in_model: Sequence[str] | None = None,
+    sources: dict[str, str] | None = None,
+) -> CoPLevelDrivers:
+    """Find the drivers that are the same within each CoP, and which are confounded.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        The survey (its ``cluster`` column gives each respondent's CoP; its codebook columns of
+        role ``"cop"`` that are not among the features, such as ``platform``, are checked too,
+        as dummies against their most frequent level).
+    X : pandas.DataFrame
+        Driver features of the model's respondents (index into ``survey``), including those
+        left out of the model, so that what they are confounded with is said.
+    cluster : str, default "cop_id"
+    in_model : sequence of str, optional
+        The model's features (default: every column of ``X``).
+    sources : dict, optional
+        Feature to survey column (:func:`feature_sources`), for the codebook role.
+
+    Returns
+    -------
+    CoPLevelDrivers
+    """
+    from copfactors.schema import CODEBOOK
+
+    if cluster not in survey.columns:
+        raise CopFactorsError(f"the survey has no column {cluster!r} of the CoPs")
+    labels = _labels(survey.loc[X.index], cluster)
+    keep = labels.notna().to_numpy()
+    X = X.loc[keep]
+    groups = labels[keep].to_numpy(dtype=object)
+    cops = sorted(pd.unique(groups).tolist(), key=str)
+    G = len(cops)
+    model = set(X.columns if in_model is None else in_model)
+    sources = dict(sources or {})
+    columns: dict[str, np.ndarray] = {}
+    source_of: dict[str, str] = {}
+    for name in X.columns:
+        values = _first_per_cop(X[name].astype(float), groups, cops)
+        if values is not None:
+            columns[name] = values.astype(float)
+            source_of[name] = sources.get(name, name)
+    used = set(sources.values()) | set(X.columns)
+    for var in CODEBOOK.by_role("cop"):
+        if var.name in used or var.name not in survey.columns:
+            continue
+        lab = _labels(survey.loc[X.index], var.name)
+        values = _first_per_cop(lab, groups, cops)
+        if values is None or len(set(values.tolist())) < 2:
+            continue
+        reference = pd.Series(values).value_counts().index[0]
+        for level in sorted({str(v) for v in values} - {str(reference)}):
+            name = f"{var.name}={level}"
+            columns[name] = np.array([str(v) == level for v in values], dtype=float)
+            source_of[name] = var.name
+    # the model's drivers first: what is left out is said to be confounded with them
+    order = [c for c in columns if c in model] + [c for c in columns if c not in model]
+    basis_names: list[str] = []
+    basis = [np.ones(G)]
+    with_: dict[str, set[str]] = {c: set() for c in order}
+    of: dict[str, list[str]] = {c: [] for c in order}
+    for name in order:
+        v = columns[name]
+        A = np.column_stack(basis)
+        coef, *_ = np.linalg.lstsq(A, v, rcond=None)
+        resid = v - A @ coef
+        if float(resid @ resid) <= 1e-10 * max(float((v - v.mean()) @ (v - v.mean())), 1e-12):
+            partners = [basis_names[i - 1] for i in range(1, len(coef)) if abs(coef[i]) > 1e-8]
+            of[name] = partners
+            with_[name] |= set(partners)
+            for other in partners:
+                with_[other].add(name)
+        else:
+            basis.append(v)
+            basis_names.append(name)
+    in_model_cols = [c for c in order if c in model]
+    rank = int(
+        np.linalg.matrix_rank(np.column_stack([np.ones(G)] + [columns[c] for c in in_model_cols]))
+    )
+    rows = []
+    for name in order:
+        v = columns[name]
+        counts = pd.Series(v).value_counts()
+        singles = ""
+        if G > 2 and len(counts) == 2 and counts.min() == 1:
+            odd = counts.idxmin()
+            singles = str(cops[int(np.flatnonzero(v == odd)[0])])
+        src = source_of[name]
+        role = CODEBOOK[src].role if src in CODEBOOK else ""
+        rows.append(
+            {
+                "driver": name,
+                "source": src,
+                "role": role,
+                "in_model": name in model,
+                "n_values": int(len(counts)),
+                "singles_out": singles,
+                "combination_of": tuple(of[name]),
+                "confounded_with": tuple(c for c in order if c in with_[name]),
+            }
+        )
+    table = pd.DataFrame(rows, columns=list(_COP_LEVEL_COLUMNS))
+    return CoPLevelDrivers(G, table, rank)
+
+
+_COVARIANCE_TEXT = {
+    "model-based": "model-based (Wald z)",
+    "cluster": "cluster-robust by CoP",
+    "robust": "robust (HC0), respondents treated as independent",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class ModelChoice:
+    """Which attainment model was fitted to respondents nested in CoPs, and why.
+
+    Attributes
+    ----------
+    model : {"mixed", "fixed"}
+        ``"mixed"``: a random intercept per CoP
+        (:class:`~copfactors.models.MixedOrdinalRegression`, or when its SD is estimated at 0
+        the :class:`~copfactors.models.OrdinalRegression` it reduces to, see
+        :attr:`sigma_at_zero`); ``"fixed"``: an :class:`~copfactors.models.OrdinalRegression`.
+    covariance : {"model-based", "cluster", "robust"}
+        Where the standard errors come from.
+    reason : str
+        Why this model, in one or two sentences.
+    link : str
+    n : int
+        Respondents fitted.
+    n_cops : int or None
+        CoPs among them (None: unknown).
+    n_params : int
+        Thresholds and coefficients.
+    cluster_rank : int or None
+        Rank of the cluster-robust covariance by CoP on the same data (None: not computed).
+    cop_level : CoPLevelDrivers or None
+    notes : tuple of str
+        Warnings of the fits.
+    sigma_at_zero : bool
+        The random-intercept SD is estimated at 0, its boundary: the model returned is then
+        the :class:`~copfactors.models.OrdinalRegression` it reduces to, with model-based
+        (``"nonrobust"``) standard errors.
+
+    Examples
+    --------
+    >>> choice = ModelChoice("mixed", "model-based", "respondents are nested in CoPs", "logit",
+    ...                      95, 7, 19, 6)
+    >>> choice.label.startswith("cumulative logit model with a random intercept per CoP")
+    True
+    >>> choice.cluster_rank_deficient
+    True
+    """
+
+    model: str
+    covariance: str
+    reason: str
+    link: str
+    n: int
+    n_cops: int | None
+    n_params: int
+    cluster_rank: int | None = None
+    cop_level: CoPLevelDrivers | None = None
+    notes: tuple[str, ...] = ()
+    sigma_at_zero: bool = False
+
+    @property
+    def mixed(self) -> bool:
+        """Whether the model has a random intercept per CoP."""
+        return self.model == "mixed"
+
+    @property
+    def cluster_rank_deficient(self) -> bool:
+        """Whether the cluster-robust covariance by CoP has lower rank than the parameters."""
+        return self.cluster_rank is not None and self.cluster_rank < self.n_params
+
+    @property
+    def label(self) -> str:
+        """The model and its standard errors, in a few words."""
+        what = (
+            f"cumulative {self.link} model with a random intercept per CoP (mixed"
+            + ("; its SD estimated at 0)" if self.sigma_at_zero else ")")
+            if self.mixed
+            else f"cumulative {self.link} model without random intercept"
+        )
+        return f"{what}, {_COVARIANCE_TEXT[self.covariance]} standard errors"
+
+    def lines(self, cop_level: bool = True) -> list[str]:
+        """Which model and why, what the cluster-robust covariance would give, and (with
+        ``cop_level``) what the CoPs can tell about the CoP-level drivers, in sentences."""
+        out = [f"Model: {self.label}. {self.reason}"]
+        G = self.n_cops
+        if self.cluster_rank is not None and self.covariance != "cluster":
+            if self.cluster_rank_deficient:
+                out.append(
+                    f"The cluster-robust covariance by CoP is not used: over {G} CoPs it has rank "
+                    f"{self.cluster_rank} for {self.n_params} parameters (at most G - 1 = "
+                    f"{(G or 1) - 1}), so it cannot give every coefficient an interval."
+                )
+            elif self.mixed:
+                out.append(
+                    f"The cluster-robust covariance by CoP (of full rank over {G} CoPs) is not "
+                    "needed: the random intercept models the correlation within CoPs."
+                )
+        if self.mixed and G is not None:
+            if G < SIGMA_MIN_COPS:
+                out.append(
+                    f"Few CoPs ({G}, fewer than {SIGMA_MIN_COPS}): the between-CoP SD is "
+                    "estimated imprecisely (see its interval). The random intercept is still the "
+                    "right model for the respondent-level drivers; what so few CoPs limit is "
+                    "what can be learnt about the CoPs themselves."
+                )
+            else:
+                out.append(
+                    f"{G} CoPs (at least {SIGMA_MIN_COPS}): enough for the between-CoP SD to be "
+                    "estimated with some precision."
+                )
+        if cop_level and self.cop_level is not None:
+            out.extend(self.cop_level.lines())
+        return out
+
+
+def _sigma_of(model: Any) -> float:
+    """The random-intercept SD of a (possibly failed) mixed fit, NaN when unknown.
+
+    A fit that failed on the way (at the boundary, the interval of ``log sigma`` overflows)
+    still holds its estimates in ``params_``.
+    """
+    sigma = getattr(model, "sigma_", None)
+    if sigma is not None and np.isfinite(sigma):
+        return float(sigma)
+    params = getattr(model, "params_", None)
+    if isinstance(params, pd.Series) and "log_sigma" in params.index:
+        value = float(params["log_sigma"])
+        return math.exp(value) if np.isfinite(value) and value < 700 else math.nan
+    return math.nan
+
+
+#: Below this SD the random intercept is at its boundary 0: the mixed model is the fixed one.
+_SIGMA_BOUNDARY = 1e-3
+
+
+def fit_cop_model(
+    X: pd.DataFrame,
+    y: pd.Series,
+    *,
+    groups: pd.Series | None,
+    link: str = "logit",
+    alpha: float = 0.05,
+    cop_level: CoPLevelDrivers | None = None,
+    no_groups: str = "the CoP of each respondent is not known",
+) -> tuple[Any, ModelChoice]:
+    """Fit the attainment model of respondents nested in CoPs, and say which model and why.
+
+    From :data:`MIXED_MIN_COPS` CoPs on the model has a random intercept per CoP
+    (:class:`~copfactors.models.MixedOrdinalRegression`, model-based standard errors). When
+    its SD goes to 0 (the boundary: the CoPs differ no more than their drivers explain) the
+    mixed model is the fixed one, returned with model-based standard errors
+    (:attr:`ModelChoice.sigma_at_zero`). When it cannot be
+    fitted otherwise, or without CoPs, the model has no random intercept and its covariance
+    is cluster-robust by CoP if that has full rank (at least :data:`MIN_CLUSTERS` CoPs), else
+    robust (HC0). A rank-deficient cluster-robust covariance is never used; its rank is
+    reported (:attr:`ModelChoice.cluster_rank`).
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+        Independent driver features.
+    y : pandas.Series
+        Outcome (ordinal levels, or 0/1).
+    groups : pandas.Series or None
+        Each row's CoP (no missing value), or None when unknown.
+    link : str, default "logit"
+    alpha : float, default 0.05
+        Level of the intervals (``1 - alpha``).
+    cop_level : CoPLevelDrivers, optional
+        Attached to the choice (what the CoPs can tell about CoP-level drivers).
+    no_groups : str
+        Why ``groups`` is None, for the reason.
+
+    Returns
+    -------
+    model : MixedOrdinalRegression or OrdinalRegression
+    choice : ModelChoice
+
+    Examples
+    --------
+    >>> from copfactors.datasets import make_survey
+    >>> from copfactors.features import CoPFeatureBuilder, attainment
+    >>> survey = make_survey(seed=1, mode="parametric", n_respondents=300, n_cops=12, cop_sd=1.0)
+    >>> y = attainment(survey, kind="ordinal").dropna().astype(int)
+    >>> X = CoPFeatureBuilder().fit_transform(survey.loc[y.index])[["commitment", "voluntary"]]
+    >>> model, choice = fit_cop_model(X, y.loc[X.index], groups=survey.loc[X.index, "cop_id"])
+    >>> choice.model, choice.covariance, model.n_groups_
+    ('mixed', 'model-based', 12)
+    """
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
+
+    yv = y.astype("int64").to_numpy()
+
+    def caught(log: list[warnings.WarningMessage], what: str) -> list[str]:
+        return [
+            f"{what}: {' '.join(str(w.message).split())}"
+            for w in log
+            if not issubclass(w.category, DeprecationWarning | PendingDeprecationWarning)
+        ]
+
+    def fixed(cov_type: str, g: np.ndarray | None = None) -> tuple[Any, list[str]]:
+        with warnings.catch_warnings(record=True) as log:
+            warnings.simplefilter("always")
+            model = OrdinalRegression(link=link, cov_type=cov_type, alpha=alpha).fit(
+                X, yv, groups=g
+            )
+        return model, caught(log, "attainment model")
+
+    n = len(X)
+    n_params = X.shape[1] + len(np.unique(yv)) - 1
+    G = None if groups is None else int(pd.unique(groups.to_numpy(dtype=object)).size)
+
+    def choice(
+        kind: str, cov: str, reason: str, rank: int | None, notes: list[str], **kw: Any
+    ) -> ModelChoice:
+        return ModelChoice(
+            kind, cov, reason, link, n, G, n_params, rank, cop_level, tuple(notes), **kw
+        )
+
+    if groups is None or G is None or G < MIXED_MIN_COPS:
+        why = no_groups if groups is None else f"the respondents come from {G} CoP only"
+        model, notes = fixed("robust")
+        return model, choice(
+            "fixed",
+            "robust",
+            f"No random intercept: {why}, so the respondents are treated as independent.",
+            None,
+            notes,
+        )
+    g = groups.to_numpy(dtype=object).astype(str)
+    clustered, cluster_notes = fixed("cluster", g)
+    # relative tolerance: a separated fit leaves round-off directions far above machine epsilon
+    sv = np.linalg.svd(clustered.cov_.to_numpy(dtype=float), compute_uv=False)
+    rank = int(np.sum(sv > 1e-8 * sv[0])) if sv.size and sv[0] > 0 else 0
+    failure = ""
+    mixed = MixedOrdinalRegression(link=link, alpha=alpha)
+    with warnings.catch_warnings(record=True) as log:
+        warnings.simplefilter("always")
+        try:
+            mixed.fit(X, yv, groups=g)
+        except (ArithmeticError, np.linalg.LinAlgError, CopFactorsError) as err:
+            failure = f"{type(err).__name__}: {err}"
+    mixed_notes = caught(log, "mixed model")
+    if _sigma_of(mixed) < _SIGMA_BOUNDARY:
+        model, notes = fixed("nonrobust")
+        return model, choice(
+            "mixed",
+            "model-based",
+            f"The {n} respondents are nested in {G} CoPs, so the model has a random intercept "
+            "per CoP; its SD is estimated at 0 (the boundary: the CoPs differ no more than "
+            "their drivers explain), so its coefficients and model-based standard errors are "
+            "those of the same model without random intercept, which is what is shown.",
+            rank,
+            notes,
+            sigma_at_zero=True,
+        )
+    if not failure and not mixed.converged_:
+        failure = "it did not converge"
+    if not failure:
+        return mixed, choice(
+            "mixed",
+            "model-based",
+            f"The {n} respondents are nested in {G} CoPs: respondents of one CoP share its "
+            "context, so their answers are not independent, and a random intercept per CoP "
+            "(as R's clmm) models that.",
+            rank,
+            mixed_notes,
+        )
+    if rank >= n_params and G >= MIN_CLUSTERS:
+        model, cov, notes = clustered, "cluster", cluster_notes
+    else:
+        (model, notes), cov = fixed("robust"), "robust"
+    return model, choice(
+        "fixed",
+        cov,
+        f"The random-intercept model could not be fitted on the {G} CoPs ({failure}).",
+        rank,
+        [*mixed_notes, *notes],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # the attainment model
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class _ModelFit:
     """The attainment model and what the rules need from it."""
 
-    model: OrdinalRegression
+    model: OrdinalRegression | MixedOrdinalRegression
     X: pd.DataFrame
     y: pd.Series
     groups: pd.Series | None
@@ -562,6 +1158,17 @@ class _ModelFit:
     notes: list[str]
     dropped: list[str]
     level: float
+    # with model-based standard errors, contrasts of CoP-level drivers use Student's t with
+    # the between-CoP degrees of freedom left by the model (None: no CoP-level driver)
+    cop_df: float | None = None
+    cop_drivers: tuple[str, ...] = ()
+    choice: ModelChoice | None = None
+
+    def df_of(self, names: Iterable[str]) -> float | None:
+        """Student df of a test of these coefficients (None: normal or chi-squared)."""
+        if self.cop_df is not None and any(n in self.cop_drivers for n in names):
+            return self.cop_df
+        return self.t_df
 
     @property
     def n(self) -> int:
@@ -583,15 +1190,16 @@ class _ModelFit:
         V = self.model.cov_.loc[names, names].to_numpy()
         est = float(w @ b)
         se = math.sqrt(max(float(w @ V @ w), 0.0))
-        if not se > 0:
-            return _Test(est)
+        df = self.df_of(names)
+        if not se > 0 or (df is not None and df < 1):
+            return _Test(est)  # no degree of freedom between CoPs is left for this test
         z = est / se
         alpha = 1 - self.level / 100
-        if self.t_df is None:
+        if df is None:
             q, p = float(stats.norm.ppf(1 - alpha / 2)), float(2 * stats.norm.sf(abs(z)))
         else:
-            q = float(stats.t.ppf(1 - alpha / 2, self.t_df))
-            p = float(2 * stats.t.sf(abs(z), self.t_df))
+            q = float(stats.t.ppf(1 - alpha / 2, df))
+            p = float(2 * stats.t.sf(abs(z), df))
         return _Test(est, est - q * se, est + q * se, p)
 
     def coef(self, name: str) -> _Test:
@@ -600,20 +1208,22 @@ class _ModelFit:
     def joint(self, names: list[str]) -> tuple[float, float, float]:
         """Joint Wald test that the named coefficients are 0: statistic, df, p.
 
-        With cluster-robust covariance the statistic is ``W / q`` against ``F(q, G - 1)``,
-        otherwise ``W`` against chi-squared with ``q`` df.
+        With cluster-robust covariance the statistic is ``W / q`` against ``F(q, G - 1)``, and
+        for CoP-level drivers of a model-based covariance against ``F(q, cop_df)``; otherwise
+        ``W`` against chi-squared with ``q`` df.
         """
         from scipy import stats
 
         b = self.model.coef_[names].to_numpy()
         V = self.model.cov_.loc[names, names].to_numpy()
         q = len(names)
-        if np.linalg.matrix_rank(V) < q:
+        df = self.df_of(names)
+        if np.linalg.matrix_rank(V) < q or (df is not None and df < 1):
             return math.nan, float(q), math.nan
         W = float(b @ np.linalg.solve(V, b))
-        if self.t_df is None:
+        if df is None:
             return W, float(q), float(stats.chi2.sf(W, q))
-        return W / q, float(q), float(stats.f.sf(W / q, q, self.t_df))
+        return W / q, float(q), float(stats.f.sf(W / q, q, df))
 
     def standardised_difference(self, name: str, against: str = "commitment") -> _Test:
         """Standardised effect of ``name`` minus that of ``against`` (coefficient x SD)."""
@@ -623,17 +1233,24 @@ class _ModelFit:
         return f"{name} coefficient {_ci_text(self.coef(name), self.level)}"
 
 
-def _score_residuals(fit: _ModelFit) -> np.ndarray:
+def _score_residuals(fit: _ModelFit, conditional: bool = False) -> np.ndarray:
     """Per-respondent derivative of the log-likelihood with respect to the linear predictor.
 
     The score of a coefficient ``b_z`` added to the model, at the fitted model, is
     ``sum_i z_i g_i``: these ``g_i`` are the generalized residuals of the cumulative link model.
+    For a model with a random intercept per CoP they are taken at the drivers' part alone
+    (an intercept of 0: what a CoP-level block would have to explain), or with
+    ``conditional`` at each CoP's conditional mode (within CoPs).
     """
     from copfactors.models import get_link
 
     model = fit.model
     link = get_link(model.link)
-    eta = model.predict_linear(fit.X)
+    eta = fit.X.to_numpy(dtype=float) @ model.coef_.to_numpy(dtype=float)
+    effects = getattr(model, "random_effects_", None)
+    if conditional and effects is not None and fit.groups is not None:
+        modes = effects["mode"].rename(index=str)
+        eta = eta + fit.groups.astype(str).map(modes).fillna(0.0).to_numpy(dtype=float)
     codes = np.searchsorted(model.classes_, fit.y.to_numpy())
     theta = np.concatenate([[-np.inf], model.thresholds_.to_numpy(), [np.inf]])
     upper, lower = theta[codes + 1] - eta, theta[codes] - eta
@@ -735,7 +1352,8 @@ def _permutation_block_test(
     if len(counts) < 2 or len(rows) < 10:
         return out
     levels = [str(v) for v in counts.index[1:]]  # reference: the most frequent level
-    g_all = pd.Series(_score_residuals(fit), index=fit.X.index)
+    conditional = clusters is not None and within
+    g_all = pd.Series(_score_residuals(fit, conditional=conditional), index=fit.X.index)
     g = g_all.loc[rows].to_numpy()
     pieces = [np.ones((len(rows), 1)), fit.X.loc[rows].to_numpy(dtype=float)]
     cl = None if clusters is None else clusters.loc[rows].to_numpy(dtype=object)
@@ -774,7 +1392,6 @@ def _fit_model(
 ) -> _ModelFit | str:
     """Fit the attainment model, or return why it cannot be fitted."""
     from copfactors.features import CoPFeatureBuilder, attainment
-    from copfactors.models import OrdinalRegression
 
     y_all = attainment(survey, kind="ordinal")
     answered = y_all.notna().to_numpy()
@@ -788,48 +1405,76 @@ def _fit_model(
     notes: list[str] = []
     groups = None
     level = 100 * (1 - alpha)
-    cov_type, t_df = "robust", None
-    cov_label = "robust (HC0), normal reference"
+    no_groups = "no CoP column" if cluster is None else f"the survey has no {cluster!r} column"
     if cluster is not None and cluster in survey.columns:
         g = _labels(survey.loc[X.index], cluster)
         keep = g.notna().to_numpy()
         n_groups = int(g[keep].nunique())
-        if n_groups >= MIN_CLUSTERS:
+        if n_groups >= MIXED_MIN_COPS:
+            if not keep.all():
+                notes.append(
+                    f"{int((~keep).sum())} respondents without a {cluster} left out of the "
+                    "attainment model"
+                )
             X, groups = X.loc[keep], g[keep]
-            cov_type, t_df = "cluster", float(n_groups - 1)
-            cov_label = (
-                f"cluster-robust by {cluster} ({n_groups} clusters; t and F with {n_groups - 1} df)"
-            )
         else:
+            no_groups = f"the respondents come from {n_groups} {cluster} only"
             notes.append(
-                f"only {n_groups} {cluster} clusters (fewer than {MIN_CLUSTERS}): robust (HC0) "
-                "standard errors instead of cluster-robust ones, so respondents of one CoP are "
-                "treated as independent"
+                f"only {n_groups} {cluster} cluster(s): no random intercept per CoP, and "
+                "robust (HC0) standard errors, so respondents of one CoP are treated as "
+                "independent"
             )
     elif cluster is not None:
         notes.append(
-            f"no {cluster!r} column: robust (HC0) standard errors instead of cluster-robust ones"
+            f"no {cluster!r} column: no random intercept per CoP, and robust (HC0) standard "
+            "errors instead"
         )
     if len(X) < 10:
         return f"only {len(X)} respondents are complete in every driver"
-    kept, dropped = independent_columns(X)
-    X = X[kept]
+    _, dependent = independent_columns(X)
+    # a feature group goes whole (as in the report), so that the contrasts left keep their
+    # reference level
+    sources = feature_sources(builder)
+    gone = {sources.get(c, c) for c in dependent}
+    dropped = [c for c in X.columns if sources.get(c, c) in gone]
+    X_all = X
+    X = X.drop(columns=dropped)
     y = y_all.loc[X.index].astype("int64")
     if y.nunique() < 2:
         return "every respondent has the same attainment level"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = OrdinalRegression(link=link, cov_type=cov_type, alpha=alpha).fit(
-            X, y, groups=None if groups is None else groups.to_numpy()
+    cop_level = None
+    if groups is not None:
+        cop_level = cop_level_drivers(
+            survey, X_all, cluster=cluster or "cop_id", in_model=list(X.columns), sources=sources
         )
-    for w in caught:
-        notes.append(f"attainment model: {w.message}")
+    model, choice = fit_cop_model(
+        X, y, groups=groups, link=link, alpha=alpha, cop_level=cop_level, no_groups=no_groups
+    )
     if dropped:
         notes.append(
-            "left out of the attainment model as constant or collinear with earlier drivers: "
-            + ", ".join(dropped)
+            "left out of the attainment model as constant or collinear with earlier drivers "
+            f"(with the rest of their group): {', '.join(dropped)}"
         )
-    return _ModelFit(model, X, y, groups, cov_label, t_df, notes, dropped, level)
+    notes.extend(choice.notes)
+    t_df, cop_df, cop_drivers = None, None, ()
+    G = choice.n_cops
+    if choice.covariance == "cluster":
+        t_df = float(G - 1)
+        cov_label = f"cluster-robust by {cluster} ({G} clusters; t and F with {G - 1} df)"
+    elif choice.covariance == "robust":
+        cov_label = "robust (HC0), normal reference"
+    else:
+        cov_label = f"random intercept per {cluster} ({G} CoPs), model-based"
+        if choice.sigma_at_zero:
+            cov_label = f"random intercept per {cluster} ({G} CoPs) with SD at 0, model-based"
+        cov_label += ", normal reference"
+        if cop_level is not None and cop_level.in_model:
+            cop_df = float(cop_level.df_between)
+            cop_drivers = tuple(cop_level.in_model)
+            cov_label += f" (CoP-level drivers: t and F with {cop_level.df_between} df)"
+    return _ModelFit(
+        model, X, y, groups, cov_label, t_df, notes, dropped, level, cop_df, cop_drivers, choice
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -918,7 +1563,8 @@ def _c2(ctx: _Context) -> _Outcome:
         steward = _Test(est, math.nan, math.nan, p)
         part = _direction(steward, ctx.alpha, +1)
         coefs = ", ".join(f"{n} {_num(float(fit.model.coef_[n]))}" for n in types)
-        ref = f"chi-squared on {q:g} df" if fit.t_df is None else f"F on ({q:g}, {fit.t_df:g}) df"
+        df = fit.df_of(types)
+        ref = f"chi-squared on {q:g} df" if df is None else f"F on ({q:g}, {df:g}) df"
         texts.append(
             f"steward types against none ({coefs}): joint Wald test {_num(stat)}, {ref}, "
             f"{_p_text(p)}"
@@ -1386,12 +2032,16 @@ class ClaimsResult(Result):
         Where the survey came from, as far as known.
     alpha : float
         Significance level of the rules.
-    model : OrdinalRegression or None
-        The attainment model the driver claims read (None if not fitted).
+    model : MixedOrdinalRegression, OrdinalRegression or None
+        The attainment model the driver claims read (None if not fitted): with a random
+        intercept per CoP when the survey has CoPs (see :func:`fit_cop_model`).
     model_description : str
         What the attainment model is: link, drivers, respondents, covariance ("" if none).
     notes : list of str
-        What was left out of the model, its warnings, and what the data are.
+        Which model and why, what the CoPs can tell about CoP-level drivers, what was left
+        out of the model, its warnings, and what the data are.
+    model_choice : ModelChoice or None
+        Which model was fitted and why (None if none was).
 
     Examples
     --------
@@ -1411,9 +2061,10 @@ class ClaimsResult(Result):
     simulated: bool
     source: str
     alpha: float
-    model: OrdinalRegression | None = None
+    model: OrdinalRegression | MixedOrdinalRegression | None = None
     model_description: str = ""
     notes: list[str] = field(default_factory=list)
+    model_choice: ModelChoice | None = None
 
     def header(self) -> dict[str, str]:
         """The facts shown above the table.
@@ -1577,8 +2228,10 @@ def compare_with_paper(
     link : {"logit", "probit", "cloglog"}, default "logit"
         Link of the attainment model.
     cluster : str or None, default "cop_id"
-        Column of the clusters for cluster-robust standard errors; None, a missing column or
-        fewer than :data:`MIN_CLUSTERS` clusters give robust (HC0) ones (said in the notes).
+        Column of each respondent's CoP: with at least :data:`MIXED_MIN_COPS` of them the
+        attainment model has a random intercept per CoP (:func:`fit_cop_model`); None or a
+        missing column give a model without, with robust (HC0) standard errors (said in the
+        notes).
     claims : list of str, optional
         Claim ids to evaluate (default: all, C1 to C13).
     n_permutations : int, default 999
@@ -1687,17 +2340,22 @@ def compare_with_paper(
     notes: list[str] = []
     model = None
     description = ""
+    choice = None
     if isinstance(fit, _ModelFit):
         model = fit.model
+        choice = fit.choice
+        what = "mixed " if choice is not None and choice.mixed else ""
         description = (
-            f"cumulative {link} model of the T2 attainment level on {len(fit.model.coef_)} "
-            f"drivers, n = {fit.n}, {fit.cov_label}"
+            f"cumulative {link} {what}model of the T2 attainment level on "
+            f"{len(fit.model.coef_)} drivers, n = {fit.n}, {fit.cov_label}"
         )
-        notes.extend(fit.notes)
+        if choice is not None:
+            notes.extend(choice.lines())
+        notes.extend(n for n in fit.notes if n not in notes)
     elif isinstance(fit, str):
         notes.append(f"attainment model not fitted: {fit}")
     simulated = bool(survey.attrs.get("simulated", False))
     if simulated:
         notes.append(str(survey.attrs.get("description", "SIMULATED data.")))
     source = str(survey.attrs.get("source") or survey.attrs.get("mode") or "a DataFrame")
-    return ClaimsResult(table, simulated, source, float(alpha), model, description, notes)
+    return ClaimsResult(table, simulated, source, float(alpha), model, description, notes, choice)

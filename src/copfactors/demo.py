@@ -3,8 +3,10 @@
 The demo is the report on the embedded example survey, which is SIMULATED (calibrated to the
 paper's Table 1; the paper publishes no respondent-level data). Both commands run
 :func:`copfactors.pipeline.run_analysis`, show the progress of the long steps on stderr, print
-a short summary (data, model fit, top drivers, claim verdicts, plan probabilities) and end with
-the path of the HTML report that :func:`copfactors.pipeline.write_report` wrote.
+a short summary (data, which model of attainment and why, with the between-CoP SD and ICC of its
+random intercept, the CoP-level drivers the CoPs cannot tell apart, top drivers, claim
+verdicts, plan probabilities) and end with the path of the HTML report that
+:func:`copfactors.pipeline.write_report` wrote.
 
 Examples
 --------
@@ -29,6 +31,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 
+from copfactors.analysis import random_intercept_text
 from copfactors.pipeline import describe_survey
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,19 +136,30 @@ def _p(p: float) -> str:
 
 
 def _model_line(result: AnalysisResult, key: str) -> str | None:
-    model = result.ordinal_model if key == "ordinal" else result.binary_model
-    if model is None:
+    fixed = result.ordinal_model if key == "ordinal" else result.binary_model
+    model = result.inference_model(key)
+    if model is None or fixed is None:
         return None
-    lr = model.lr_test()
-    cov = model.summary().attrs.get("cov_type", "")
-    if cov == "cluster":
-        cov = f"cluster-robust by CoP ({model.n_clusters_} CoPs)"
+    lr = fixed.lr_test()
     what = "Ordinal model (attainment 1-5)" if key == "ordinal" else "Binary model (attained)"
-    return (
-        f"{what}: n = {int(model.nobs_)}, {len(model.coef_)} drivers, McFadden R² "
-        f"{model.r2_mcfadden_:.2f}, LR chi² = {float(lr['chi2']):.1f} on {int(lr['df'])} df, "
-        f"{_p(float(lr['p']))}; {cov} standard errors"
+    choice = result.model_choice.get(key)
+    if choice is not None:
+        how = choice.label
+    else:
+        cov = fixed.summary().attrs.get("cov_type", "")
+        if cov == "cluster":
+            cov = f"cluster-robust by CoP ({fixed.n_clusters_} CoPs)"
+        how = f"{cov} standard errors"
+    line = (
+        f"{what}: {how}; n = {int(model.nobs_)}, {len(model.coef_)} drivers, McFadden R² "
+        f"{fixed.r2_mcfadden_:.2f} and LR chi² = {float(lr['chi2']):.1f} on {int(lr['df'])} df, "
+        f"{_p(float(lr['p']))} (without random intercept)"
     )
+    if hasattr(model, "random_effects_"):
+        line += f"; {model.n_groups_} CoPs, {random_intercept_text(model)}"
+    elif choice is not None and choice.sigma_at_zero:
+        line += f"; {choice.n_cops} CoPs, between-CoP SD (sigma) estimated at 0, ICC 0"
+    return line
 
 
 def print_summary(result: AnalysisResult, console: Console, report: Path | None = None) -> None:
@@ -186,24 +200,62 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
         line = _model_line(result, key)
         if line:
             console.print(f"[bold]{line.split(':', 1)[0]}:[/bold]{line.split(':', 1)[1]}")
+            choice = result.model_choice.get(key)
+            if choice is not None:
+                console.print(f"  Why: {choice.reason}")
+                if key == "ordinal":  # the cluster-robust covariance set aside; few CoPs
+                    for text in choice.lines(cop_level=False)[1:]:
+                        console.print(f"  {text}")
+    if result.cop_level is not None:
+        for text in result.cop_level.lines():
+            console.print(f"  [yellow]{text}[/yellow]")
 
     if result.drivers is not None:
-        table = Table(title="Top drivers of attainment (ordinal model)", box=box.SIMPLE)
+        inference = result.inference_model("ordinal")
+        mixed = hasattr(inference, "random_effects_")
+        title = "Top drivers of attainment (ordinal model"
+        title += ", random intercept per CoP)" if mixed else ")"
+        table = Table(title=title, box=box.SIMPLE)
         table.add_column("driver")
         table.add_column("odds ratio [95% CI]", justify="right")
         table.add_column("p", justify="right")
         table.add_column("share of importance", justify="right")
         d = result.drivers.table
+        rows = d.set_index("driver")
+        if inference is not None:
+            summary = inference.summary()
+            rows = summary[summary["kind"] == "coef"].set_index("term")
         total = float(d["importance_share"].sum())
+        cop_level = set(result.cop_level.in_model) if mixed and result.cop_level else set()
+        starred = False
         for r in d.head(5).itertuples(index=False):
             share = r.importance_share / total if total > 0 else float("nan")
+            est = rows.loc[r.driver] if r.driver in rows.index else None
+            star = " *" if r.driver in cop_level else ""
+            starred = starred or bool(star)
             table.add_row(
-                driver_label(r.driver),
-                _or_text(r.odds_ratio, r.ci_low, r.ci_high),
-                _p(r.p).removeprefix("p = ").removeprefix("p "),
+                driver_label(r.driver) + star,
+                "" if est is None else _or_text(est["odds_ratio"], est["ci_low"], est["ci_high"]),
+                "" if est is None else _p(est["p"]).removeprefix("p = ").removeprefix("p "),
                 "" if share != share else f"{share:.0%}",
             )
         console.print(table)
+        if mixed:
+            console.print(
+                "  Odds ratios, intervals and p from the model with a random intercept per CoP; "
+                "shares of importance from the model without (relative-importance refits)."
+            )
+        if starred and result.cop_level is not None:
+            df = result.cop_level.df_between
+            console.print(
+                f"  * CoP-level driver, learnt from {result.cop_level.n_cops} CoPs: its Wald z "
+                + (
+                    f"test is optimistic with {df} between-CoP df left (the claims use t on "
+                    f"{df} df)."
+                    if df > 0
+                    else "test is void: no between-CoP df is left."
+                )
+            )
 
     if result.claims is not None:
         table = Table(title="The paper's claims, held against this survey", box=box.SIMPLE)

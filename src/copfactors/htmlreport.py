@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from copfactors.analysis import random_intercept_text
 from copfactors.report import render_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -100,11 +101,13 @@ figure { margin: 10px 0 16px; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eaeef2; }
 .missing { border: 1px dashed #b31b1b; color: #b31b1b; padding: 8px 12px; border-radius: 4px; }
 .prob { font-size: 22px; font-weight: 700; }
+.choice { border-left: 4px solid var(--line); padding: 2px 12px; margin: 8px 0; }
+.choice p { margin: 4px 0; }
 footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
 """
 
 # tables with sentences in their cells: these wrap, the others keep each cell on one line
-_PROSE_TABLES = frozenset({"table1_audit", "table1_calibration", "claims"})
+_PROSE_TABLES = frozenset({"table1_audit", "table1_calibration", "claims", "cop_level_drivers"})
 
 _SIMULATED_BANNER = (
     "<strong>SIMULATED DATA</strong>"
@@ -217,6 +220,17 @@ def _word(name: str) -> str:
     return driver_label(name)
 
 
+def _is_mixed(model: Any) -> bool:
+    return model is not None and hasattr(model, "random_effects_")
+
+
+_AT_ZERO = (
+    "The between-CoP SD (sigma) is estimated at 0, its boundary: ICC 0, every CoP effect 0 (no "
+    "caterpillar plot), and the LR test of sigma = 0 has statistic 0 (p = 1). The table is "
+    "that of the model without random intercept, which the mixed model then is."
+)
+
+
 # --------------------------------------------------------------------------------------------
 # figures
 # --------------------------------------------------------------------------------------------
@@ -255,18 +269,25 @@ def draw_figures(result: AnalysisResult) -> dict[str, Any]:
             ax=new(9.5),
         )
         figs["gender_importance_vs_attainment"] = ax.figure
-    for key, model, what in (
-        ("ordinal", result.ordinal_model, "attainment level (ordinal model)"),
-        ("binary", result.binary_model, "attaining the objectives (binary model)"),
+    for key, what in (
+        ("ordinal", "attainment level (ordinal model)"),
+        ("binary", "attaining the objectives (binary model)"),
     ):
+        model = result.inference_model(key)
         if model is not None:
             n = len(model.coef_)
+            mixed = _is_mixed(model)
             ax = plot.forest(
                 model,
-                title=f"Odds ratios of {what}, 95% CI",
+                title=f"Odds ratios of {what}"
+                + (", random intercept per CoP" if mixed else "")
+                + ", 95% CI",
                 ax=new(0.42 * n + 1.8),
             )
             figs[f"{key}_forest"] = ax.figure
+            if mixed:
+                ax = plot.caterpillar(model, ax=new(0.32 * model.n_groups_ + 2.0))
+                figs[f"{key}_caterpillar"] = ax.figure
     if result.drivers is not None and result.drivers.table["importance_share"].notna().any():
         n = len(result.drivers.table)
         ax = plot.driver_importance(result.drivers, ax=new(0.38 * n + 1.6))
@@ -404,7 +425,8 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
             cmp.to_html(),
             cmp.to_latex().rstrip("\n").replace("≤", "$\\le$"),
         )
-    for key, model in (("ordinal", result.ordinal_model), ("binary", result.binary_model)):
+    for key in ("ordinal", "binary"):
+        model = result.inference_model(key)
         if model is None:
             continue
         summary = model.summary()
@@ -416,6 +438,39 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
             summary,
             table,
             latex,
+        )
+    if result.cop_level is not None and len(result.cop_level.table):
+        check = result.cop_level
+        frame = check.table.assign(
+            combination_of=check.table["combination_of"].map(", ".join),
+            confounded_with=check.table["confounded_with"].map(", ".join),
+        )
+        shown = pd.DataFrame(
+            {
+                "driver": [_word(d) for d in frame["driver"]],
+                "column": frame["source"],
+                "in the model": frame["in_model"].map({True: "yes", False: "no"}),
+                "values over the CoPs": frame["n_values"],
+                "singles out": frame["singles_out"],
+                "confounded with": [
+                    ", ".join(_word(c) for c in cw) for cw in check.table["confounded_with"]
+                ],
+            }
+        )
+        out["cop_level_drivers"] = _table(
+            "cop_level_drivers",
+            frame,
+            title=f"CoP-level drivers: the same for every respondent of a CoP "
+            f"({check.n_cops} CoPs)",
+            shown=shown,
+            notes=[
+                f"Learnt from {check.n_cops} CoPs only: at most {check.n_cops - 1} degrees of "
+                f"freedom between CoPs; the model's CoP-level drivers leave "
+                f"{check.df_between}.",
+                "Singles out: the one CoP whose value differs from all the others' (the "
+                "driver's effect is that CoP's difference). Confounded with: collinear over "
+                "the CoPs (the data cannot tell the effects apart).",
+            ],
         )
     if result.drivers is not None:
         d = result.drivers
@@ -530,17 +585,34 @@ def _missing(reason: str) -> str:
 def _key_results(result: AnalysisResult) -> str:
     cards: list[str] = []
     m = result.ordinal_model
+    inference = result.inference_model("ordinal")
     if m is not None:
         lr = m.lr_test()
+        items = [f"{int(m.nobs_)} respondents, {len(m.coef_)} drivers"]
+        if _is_mixed(inference):
+            rt = inference.test_random_effect()
+            items.append(
+                f"random intercept per CoP ({inference.n_groups_} CoPs): between-CoP SD "
+                f"{inference.sigma_:.2f}, ICC {inference.icc_:.2f}; LR test of SD = 0 "
+                f"{_p_eq(rt['p'])}"
+            )
+        elif "ordinal" in result.model_choice:
+            choice = result.model_choice["ordinal"]
+            items.append(
+                f"random intercept per CoP ({choice.n_cops} CoPs): between-CoP SD estimated at "
+                "0, ICC 0"
+                if choice.sigma_at_zero
+                else choice.label
+            )
+        items.append(f"McFadden R² {m.r2_mcfadden_:.2f}; LR test {_p_eq(lr['p'])}")
         cards.append(
-            "<h3>Ordinal model</h3><ul>"
-            f"<li>{int(m.nobs_)} respondents, {len(m.coef_)} drivers</li>"
-            f"<li>McFadden R² {m.r2_mcfadden_:.2f}; LR test {_p_eq(lr['p'])}</li></ul>"
+            "<h3>Ordinal model</h3><ul>" + "".join(f"<li>{_esc(i)}</li>" for i in items) + "</ul>"
         )
     if result.drivers is not None:
         top = result.drivers.table.head(3)
+        odds = _odds_ratios(inference)
         items = "".join(
-            f"<li>{_esc(_word(r.driver))} (OR {r.odds_ratio:.2f})</li>"
+            f"<li>{_esc(_word(r.driver))} (OR {odds.get(r.driver, r.odds_ratio):.2f})</li>"
             for r in top.itertuples(index=False)
         )
         cards.append(f"<h3>Top drivers</h3><ul>{items}</ul>")
@@ -556,6 +628,15 @@ def _key_results(result: AnalysisResult) -> str:
     if not cards:
         return ""
     return '<div class="keys">' + "".join(f'<div class="key">{c}</div>' for c in cards) + "</div>"
+
+
+def _odds_ratios(model: Any) -> dict[str, float]:
+    """Odds ratio of each coefficient of a model (empty without one)."""
+    if model is None:
+        return {}
+    summary = model.summary()
+    coef = summary[summary["kind"] == "coef"]
+    return dict(zip(coef["term"], coef["odds_ratio"].astype(float), strict=True))
 
 
 def _p(p: Any) -> str:
@@ -654,7 +735,7 @@ def render_html(
         "ordinal": (
             "A cumulative logit (proportional-odds) model of each respondent's attainment "
             "level at T2 (mean of the answered objectives, rounded: 1 not attained at all ... "
-            "5 perfectly attained) on the drivers. Standard errors are cluster-robust by CoP."
+            "5 perfectly attained) on the drivers."
         ),
         "binary": (
             "A logistic model of whether the respondent attained the objectives (mean "
@@ -662,23 +743,69 @@ def render_html(
         ),
     }
     for key in ("ordinal", "binary"):
-        if f"{key}_model" in tables:
-            body.append(
-                (
-                    key,
-                    f"<p>{_esc(intro[key])}</p>"
-                    + figure(
-                        f"{key}_forest",
-                        f"Forest plot of the {key} model's odds ratios",
-                        "Blue: the 95% interval excludes 1. Arrows: the interval runs off the "
-                        "axis (an effect the data barely identify).",
-                    )
-                    + _wrap_table(tables[f"{key}_model"])
-                    + _notes(result.notes.get(key, [])),
+        if f"{key}_model" not in tables:
+            body.append((key, _missing(skipped.get(key, "not fitted"))))
+            continue
+        model = result.inference_model(key)
+        choice = result.model_choice.get(key)
+        head = choice.lines(cop_level=False) if choice is not None else []
+        # the CoP-level drivers are described once, in the ordinal section
+        rest = result.cop_level.lines() if result.cop_level is not None else []
+        parts = [f"<p>{_esc(intro[key])}</p>"]
+        if head:
+            parts.append(
+                '<div class="choice"><p><strong>Which model, and why.</strong></p>'
+                + _notes(head)
+                + "</div>"
+            )
+        if _is_mixed(model):
+            parts.append(
+                f"<p><strong>CoP effects.</strong> {_esc(random_intercept_text(model))}. The "
+                "coefficients are conditional on the CoP (a respondent compared with one of "
+                "the same CoP).</p>"
+            )
+        elif choice is not None and choice.sigma_at_zero:
+            parts.append(f"<p><strong>CoP effects.</strong> {_esc(_AT_ZERO)}</p>")
+        parts.append(
+            figure(
+                f"{key}_forest",
+                f"Forest plot of the {key} model's odds ratios with their 95% intervals",
+                "Blue: the 95% interval excludes 1. Arrows: the interval runs off the "
+                "axis (an effect the data barely identify).",
+            )
+        )
+        parts.append(_wrap_table(tables[f"{key}_model"]))
+        if _is_mixed(model):
+            parts.append(
+                figure(
+                    f"{key}_caterpillar",
+                    f"Caterpillar plot of the {model.n_groups_} CoP effects of the {key} "
+                    "model (random intercepts): each CoP's conditional mode with +/- 1.96 "
+                    "conditional SD, sorted from lowest to highest",
+                    "Each CoP's effect on attainment beyond what its drivers predict "
+                    "(log-odds), with +/- 1.96 conditional SD; blue: the interval excludes 0.",
                 )
             )
-        else:
-            body.append((key, _missing(skipped.get(key, "not fitted"))))
+        if key == "ordinal":
+            check = result.cop_level
+            if check is not None and check.in_model and _is_mixed(model):
+                df = check.df_between
+                rest = [
+                    *rest,
+                    f"The model table tests the CoP-level drivers ({', '.join(check.in_model)}) "
+                    "with Wald z, as if CoPs were plentiful; "
+                    + (
+                        f"with {df} between-CoP degrees of freedom left, read them with "
+                        f"Student's t on {df} df, as the claims do."
+                        if df > 0
+                        else "no between-CoP degree of freedom is left: they cannot be tested."
+                    ),
+                ]
+            if rest:
+                parts.append("<h3>What the CoPs can tell</h3>" + _notes(rest))
+            parts.append(_wrap_table(tables.get("cop_level_drivers")))
+        parts.append(_notes(result.notes.get(key, [])))
+        body.append((key, "".join(parts)))
 
     # -- drivers -------------------------------------------------------------------------
     if "drivers" in tables:
@@ -731,6 +858,12 @@ def render_html(
     if result.plans:
         which = (
             "the ordinal model of this survey"
+            + (
+                " with a random intercept per CoP (the probability for a member of a new CoP, "
+                "the between-CoP variation in its interval)"
+                if getattr(result.attainment_model, "random_intercept", False)
+                else ""
+            )
             if result.attainment_model is not None
             else "copfactors' reference model, fitted on SIMULATED data (no attainment model "
             "could be fitted on this survey)"

@@ -9,13 +9,24 @@
    its cells set against Table 1;
 3. Table 1's layout rebuilt from the survey, by gender
    (:func:`~copfactors.replicate.group_comparison`);
-4. the ordinal model of attainment (:class:`~copfactors.models.OrdinalRegression`, logit link)
-   and the binary one (attained or not: mean attainment of at least 4), with standard errors
-   that are cluster-robust by CoP;
+4. the ordinal model of attainment (logit link) and the binary one (attained or not: mean
+   attainment of at least 4). Respondents are nested in CoPs, so the estimates and intervals
+   shown come from a model with a random intercept per CoP
+   (:class:`~copfactors.models.MixedOrdinalRegression`, model-based standard errors) as soon as
+   the survey has 2 CoPs (:func:`copfactors.claims.fit_cop_model`, which the claims use too):
+   the result says which model and why (:attr:`AnalysisResult.model_choice`), and which
+   CoP-level drivers the CoPs cannot tell apart (:attr:`AnalysisResult.cop_level`). With fewer
+   than 10 CoPs it says that the between-CoP SD is imprecise and that CoP-level drivers rest on
+   at most ``G - 1`` degrees of freedom. A cluster-robust covariance of lower rank than the
+   parameters (over 7 CoPs: rank 6) is never used;
 5. the driver table (:func:`copfactors.inspection.drivers`) and SHAP values
-   (:func:`copfactors.inspection.explain`) of the ordinal model;
+   (:func:`copfactors.inspection.explain`) of the ordinal model without random intercept
+   (:class:`~copfactors.models.OrdinalRegression`, which they need; its covariance is
+   cluster-robust by CoP only where that has full rank, else robust HC0);
 6. the paper's claims held against the survey (:func:`copfactors.claims.compare_with_paper`);
-7. the example planned CoPs scored, with their levers (:mod:`copfactors.scoring`).
+7. the example planned CoPs scored, with their levers (:mod:`copfactors.scoring`), by the
+   ordinal model with a random intercept per CoP where the inference has one (a plan is a new
+   CoP).
 
 The result, an :class:`AnalysisResult`, holds every table and fitted model. :func:`write_report`
 writes it as one self-contained HTML file with every figure as PNG and every table as CSV and
@@ -88,8 +99,15 @@ _STEP_TEXT = {
     "plans": "Scoring the example planned CoPs",
 }
 
-#: Fewest CoPs for cluster-robust standard errors (below it: robust HC0), as the claims use.
+#: Fewest CoPs for cluster-robust standard errors of the models without random intercept
+#: (below it: robust HC0), as the claims use; a rank-deficient one is never used.
 _MIN_CLUSTERS = 5
+
+_COV_WORDS = {
+    "cluster": "cluster-robust (by CoP)",
+    "robust": "robust (HC0, respondents treated as independent)",
+    "nonrobust": "model-based",
+}
 
 Progress = Callable[[str, int, int], None]
 
@@ -283,8 +301,15 @@ def _step_gender(result: AnalysisResult) -> None:
         result.note("gender", f"only the {measures[0]} answers are in the survey")
 
 
-def _fit_models(result: AnalysisResult, cov_type: str, cluster: str | None) -> tuple[Any, Any]:
-    """Fit the ordinal and binary attainment models, leaving out inseparable feature groups."""
+def _fit_models(
+    result: AnalysisResult, cov_type: str, cluster: str | None
+) -> tuple[Any, Any, pd.DataFrame, dict[str, str]]:
+    """Fit the ordinal and binary attainment models, leaving out inseparable feature groups.
+
+    Also returns every feature before the groups were left out (of the respondents with an
+    outcome) and the survey column of each feature.
+    """
+    from copfactors.claims import feature_sources
     from copfactors.features import CoPFeatureBuilder, attainment
     from copfactors.persist import fit_attainment_model
 
@@ -326,10 +351,11 @@ def _fit_models(result: AnalysisResult, cov_type: str, cluster: str | None) -> t
             binary = fit_attainment_model(s, kind="binary", **kwargs)
     except CopFactorsError as err:
         result.skipped["binary"] = " ".join(str(err).split())
-    return ordinal, binary
+    return ordinal, binary, X, feature_sources(probe)
 
 
 def _step_models(result: AnalysisResult) -> None:
+    from copfactors.claims import cop_level_drivers, fit_cop_model
     from copfactors.features import attainment
 
     s = result.survey
@@ -339,29 +365,102 @@ def _step_models(result: AnalysisResult) -> None:
         raise CopFactorsError(
             f"only {n_answered} respondents have an attainment level at T2 (10 needed)"
         )
+    # the fixed-effects models (driver table, SHAP, plan scores) cluster by CoP when they can;
+    # the inference shown comes from fit_cop_model (a random intercept per CoP)
     cov_type, cluster = "robust", None
+    n_groups = 0
+    nested = "cop_id" in s and bool(s.loc[y_all.notna(), "cop_id"].notna().all())
+    no_groups = "the survey has no cop_id column"
     if "cop_id" in s:
         n_groups = int(s.loc[y_all.notna(), "cop_id"].nunique(dropna=True))
-        if n_groups >= _MIN_CLUSTERS and s["cop_id"].notna().all():
+        if not nested:
+            no_groups = "some respondents have no cop_id"
+        if n_groups >= _MIN_CLUSTERS and nested:
             cov_type, cluster = "cluster", "cop_id"
-        else:
-            result.note(
-                "ordinal",
-                f"{n_groups} CoPs (fewer than {_MIN_CLUSTERS}, or respondents without a CoP): "
-                "robust (HC0) standard errors instead of cluster-robust ones",
-            )
-    ordinal, binary = _fit_models(result, cov_type, cluster)
-    result.attainment_model = ordinal
-    result.binary_attainment_model = binary
-    result.ordinal_model = ordinal.regression
-    result.binary_model = None if binary is None else binary.regression
+    ordinal, binary, X_all, sources = _fit_models(result, cov_type, cluster)
     answered = s.loc[y_all.notna()]
     X = ordinal.features(answered)
     result.X = X
     result.y = y_all.loc[X.index].astype("int64")
     result.y_binary = attainment(s, kind="binary").loc[X.index].astype(bool)
-    if cluster is not None:
-        result.groups = s.loc[X.index, cluster].astype("string")
+    groups = None
+    if nested and n_groups >= 1:
+        groups = s.loc[X.index, "cop_id"].astype("string")
+        result.groups = groups
+        if groups.nunique() >= 2:
+            result.cop_level = cop_level_drivers(
+                s,
+                X_all.loc[X_all.index.intersection(X.index)],
+                in_model=list(X.columns),
+                sources=sources,
+            )
+    for key, y in (("ordinal", result.y), ("binary", result.y_binary)):
+        if key == "binary" and binary is None:
+            continue
+        with _Caught(result, key):
+            model, choice = fit_cop_model(
+                X,
+                y.astype("int64"),
+                groups=groups,
+                link="logit",
+                cop_level=result.cop_level,
+                no_groups=no_groups,
+            )
+        for text in choice.notes:
+            result.note(key, f"warning: {text}")
+        result.model_choice[key] = choice
+        if key == "ordinal":
+            result.ordinal_inference = model
+        else:
+            result.binary_inference = model
+    # never a rank-deficient cluster-robust covariance: the fixed-effects models then use the
+    # robust (HC0) one, and the inference shown is the random-intercept model's
+    choice = result.model_choice.get("ordinal")
+    refit = cluster is not None and choice is not None and choice.cluster_rank_deficient
+    if refit:
+        ordinal, binary, _, _ = _fit_models(result, "robust", "cop_id")
+    if choice is not None and choice.mixed:
+        why = ""
+        if refit:
+            why = (
+                f" (its cluster-robust covariance by CoP has rank {choice.cluster_rank} for "
+                f"{choice.n_params} parameters over {choice.n_cops} CoPs)"
+            )
+        cov = _COV_WORDS.get(ordinal.regression.cov_type, ordinal.regression.cov_type)
+        result.note(
+            "drivers",
+            "The odds ratios and intervals of this table are those of the model without "
+            f"random intercept (the relative-importance refits need it), with {cov} standard "
+            f"errors{why}; the model's inference, with a random intercept per CoP, is in the "
+            "Ordinal model section.",
+        )
+    # plans are new CoPs: scored with the random-intercept model where it was chosen (its
+    # marginal probability for a member of a new CoP, the between-CoP SD in the interval)
+    scoring = ordinal
+    if choice is not None and choice.mixed and not choice.sigma_at_zero:
+        from copfactors.persist import fit_attainment_model
+
+        try:
+            with _Caught(result, "plans"):
+                scoring = fit_attainment_model(
+                    s,
+                    kind="ordinal",
+                    builder=ordinal.builder,
+                    cluster="cop_id",
+                    random_intercept=True,
+                    simulated=result.simulated,
+                    source=result.source_label,
+                )
+        except CopFactorsError as err:
+            result.note(
+                "plans",
+                "scored with the ordinal model without random intercept: the one with could "
+                f"not be fitted for scoring ({' '.join(str(err).split())})",
+            )
+    result.attainment_model = scoring
+    result.binary_attainment_model = binary
+    result.ordinal_model = ordinal.regression
+    result.binary_model = None if binary is None else binary.regression
 
 
 def _step_drivers(result: AnalysisResult, n_jobs: int, importance_samples: int) -> None:

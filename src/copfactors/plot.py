@@ -12,7 +12,9 @@ overrides; long labels are wrapped so that no text overlaps.
 * :func:`importance_vs_attainment`: Table 1's gap, importance against attainment per objective
   for men and women (a dumbbell chart);
 * :func:`levers`: how much each lever would change a planned CoP's probability of attaining its
-  objectives, with intervals.
+  objectives, with intervals;
+* :func:`caterpillar`: the CoP effects (random intercepts) of a mixed model with their
+  intervals, sorted.
 
 matplotlib (and shap for the beeswarm) is imported only when a function is called. When no
 display is available the ``Agg`` backend is selected, so figures can be saved on a server.
@@ -53,6 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "DRIVER_LABELS",
     "GROUP_LABELS",
+    "caterpillar",
     "driver_importance",
     "driver_label",
     "figure_png",
@@ -794,6 +797,106 @@ def levers(
         title = "What each lever would change"
         if baseline is not None and np.isfinite(float(baseline)):
             title += f" (plan as written: {float(baseline):.0%})"
+    if title:
+        _title(ax, title)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# caterpillar plot of the CoP effects of a mixed model
+# --------------------------------------------------------------------------------------------
+
+_LATENT_SCALE = {"logit": "log-odds", "probit": "probit", "cloglog": "complementary log-log"}
+
+
+def caterpillar(
+    model: Any,
+    *,
+    z: float = 1.96,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Caterpillar plot of the CoP effects (random intercepts) of a mixed model, sorted.
+
+    Each CoP's conditional mode is drawn with the interval ``mode +- z * sd`` (``sd``: its
+    conditional standard deviation), lowest at the bottom, beside a reference line at 0 (a CoP
+    that does as well as its drivers predict for an average CoP).
+
+    Parameters
+    ----------
+    model : MixedOrdinalRegression or DataFrame
+        A fitted :class:`~copfactors.models.MixedOrdinalRegression` (its ``random_effects_``
+        are drawn), or a DataFrame indexed by CoP with columns ``mode`` and ``sd``.
+    z : float, default 1.96
+        Half-width of the intervals in conditional SDs (1.96: about 95%).
+    title : str, optional
+        Default: "Effect of each CoP (random intercept), sorted", with sigma and the ICC when a
+        model is given.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Its intervals are one ``LineCollection`` (``gid="cop_intervals"``), one segment per
+        CoP.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> effects = pd.DataFrame({"mode": [0.4, -0.7, 0.1], "sd": [0.3, 0.35, 0.3]},
+    ...                        index=pd.Index(["cop_a", "cop_b", "cop_c"], name="group"))
+    >>> ax = caterpillar(effects)
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # highest effect at the top
+    ['cop_b', 'cop_c', 'cop_a']
+    >>> len(ax.collections[0].get_segments())
+    3
+    """
+    if isinstance(model, pd.DataFrame):
+        effects, sigma, icc, link = model, None, None, "logit"
+    elif isinstance(getattr(model, "random_effects_", None), pd.DataFrame):
+        effects = model.random_effects_
+        sigma, icc = getattr(model, "sigma_", None), getattr(model, "icc_", None)
+        link = str(getattr(model, "link", "logit"))
+    else:
+        raise ParameterTypeError(
+            "caterpillar needs a fitted MixedOrdinalRegression or a DataFrame of CoP effects "
+            f"(columns mode and sd), got {type(model).__name__}"
+        )
+    if not {"mode", "sd"} <= set(effects.columns):
+        raise ParameterError("the CoP effects need the columns 'mode' and 'sd'")
+    if isinstance(z, bool) or not isinstance(z, int | float) or not z > 0:
+        raise ParameterError(f"z must be a positive number, got {z!r}")
+    rows = effects.sort_values("mode", kind="stable")
+    n = len(rows)
+    if n == 0:
+        raise ParameterError("there are no CoP effects to plot")
+    ax = _axes(ax, (7.5, 0.32 * n + 1.8))
+    mode = rows["mode"].to_numpy(dtype=float)
+    sd = rows["sd"].to_numpy(dtype=float)
+    lo, hi = mode - z * sd, mode + z * sd
+    y = np.arange(n)
+    apart = (lo > 0) | (hi < 0)
+    colours = [_BLUE if a else _GREY for a in apart]
+    lines = ax.hlines(y, lo, hi, colors=colours, lw=2)
+    lines.set_gid("cop_intervals")
+    ax.scatter(mode, y, color=colours, zorder=3, s=30)
+    ax.axvline(0, color="black", lw=1, ls="--", zorder=1)
+    ax.set_yticks(y, [_wrap(str(c), 30) for c in rows.index])
+    ax.set_ylim(-0.7, n - 0.3)
+    scale = _LATENT_SCALE.get(link, "latent")
+    ax.set_xlabel(
+        f"CoP effect on attainment ({scale} scale): conditional mode and +/- {z:g} SD\n"
+        "above 0: more attainment than the drivers predict for an average CoP"
+    )
+    ax.set_ylabel("CoP")
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if title is None:
+        title = "Effect of each CoP (random intercept), sorted"
+        if sigma is not None and icc is not None:
+            title += f": between-CoP SD {float(sigma):.2f}, ICC {float(icc):.2f}"
     if title:
         _title(ax, title)
     return ax
