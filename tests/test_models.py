@@ -240,14 +240,15 @@ def test_zero_weight_rows_are_dropped():
     assert_allclose(weighted.params_, dropped.params_, atol=1e-10)
 
 
-def test_robust_weights_enter_scores_like_sandwich_estfun():
-    # sandwich::estfun(polr/clm) multiplies each row's score by its weight, so with weights
-    # 2 the meat is 4 times the unweighted one while the bread halves: the HC0 covariance of
-    # a fit with all weights 2 equals the unweighted HC0 covariance
+def test_frequency_weights_of_two_are_the_data_twice_for_the_robust_covariance():
+    # frequency weights: weight 2 is two identical respondents, so the HC0 covariance halves,
+    # as for the data expanded to one row per respondent (sandwich::estfun on a weighted
+    # polr/clm instead multiplies each row's score by its weight and gives the unweighted HC0:
+    # it reads weights as scaling, not as counts)
     X, y = simulate_ordinal(300, BETA, THRESHOLDS, seed=10)
     once = OrdinalRegression(cov_type="robust").fit(X, y)
     twice = OrdinalRegression(cov_type="robust").fit(X, y, sample_weight=np.full(len(y), 2.0))
-    assert_allclose(twice.cov_, once.cov_, rtol=1e-8)
+    assert_allclose(twice.cov_, once.cov_ / 2, rtol=1e-8)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from copfactors.models._validation import (
 __all__ = ["OrdinalRegression"]
 
 _COV_TYPES = ("nonrobust", "robust", "cluster")
+_WEIGHT_KINDS = ("frequency", "probability")
 _SUMMARY_COLUMNS = [
     "term",
     "kind",
@@ -89,13 +90,33 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
     cov_type : {"nonrobust", "robust", "cluster"}, default "nonrobust"
         Covariance of the estimates. ``"nonrobust"``: inverse observed information.
         ``"robust"``: HC0 sandwich ``B M B`` with ``B`` the inverse observed information and
-        ``M`` the sum of the outer products of the per-row scores (each multiplied by its
-        weight), as R's ``sandwich::sandwich`` on a ``clm``/``polr`` fit. ``"cluster"``: the
-        same with ``M`` the sum over clusters of the outer products of the cluster score sums,
-        times ``G / (G - 1)`` for ``G`` clusters and nothing else, as R's
-        ``sandwich::vcovCL(fit, cluster = groups)`` with its defaults ``type = "HC0"``,
-        ``cadjust = TRUE``. (statsmodels' default cluster correction adds ``(N - 1) / (N - k)``;
-        with ``use_correction=False`` it omits ``G / (G - 1)`` too.)
+        ``M`` the sum of the outer products of the per-row scores ``s_i``, as R's
+        ``sandwich::sandwich`` on a ``clm``/``polr`` fit; with frequency weights
+        ``M = sum w_i s_i s_i'`` (each of the ``w_i`` identical respondents contributes its
+        score), so the result is that of the data expanded to one row per respondent.
+        ``"cluster"``: the same with ``M`` the sum over clusters of the outer products of the
+        cluster sums of the (weighted) scores ``w_i s_i``, times ``G / (G - 1)`` for ``G``
+        clusters and nothing else, as R's ``sandwich::vcovCL(fit, cluster = groups)`` with its
+        defaults ``type = "HC0"``, ``cadjust = TRUE``. (statsmodels' default cluster correction
+        adds ``(N - 1) / (N - k)``; with ``use_correction=False`` it omits ``G / (G - 1)``
+        too.) For probability weights see ``weight_kind``.
+    weight_kind : {"frequency", "probability"}, default "frequency"
+        What ``sample_weight`` in :meth:`fit` means (ignored without weights).
+        ``"frequency"``: row ``i`` stands for ``w_i`` identical respondents, e.g. a table of
+        counts (one row per cell, the count as weight); every result, covariances included,
+        is that of the expanded data and :attr:`nobs_` is ``sum w_i``.
+        ``"probability"``: survey design (sampling) weights, the inverse inclusion
+        probabilities, possibly non-integer; each row is one respondent. The estimates are the
+        weighted (pseudo-maximum-likelihood) ones and the covariance is the design-based
+        sandwich of R's ``survey::svyolr`` and Stata's ``pweight`` (with-replacement design,
+        no strata): ``B M B`` with ``M = m / (m - 1) sum_u (z_u - zbar)(z_u - zbar)'``, where
+        ``z_u`` are the weighted scores ``w_i s_i`` of the rows (``cov_type="robust"``) or
+        summed over the PSUs given as ``groups`` (``cov_type="cluster"``) and ``m`` is the
+        number of rows or PSUs. ``cov_type="nonrobust"`` is refused (the inverse information
+        is not a variance under a sampling design). :attr:`nobs_` is the number of rows,
+        :attr:`loglik_` the weighted pseudo-log-likelihood; AIC, BIC, Nagelkerke's R-squared
+        and the likelihood-ratio test are NaN and :meth:`nominal_test` and :meth:`brant_test`
+        are refused, since a pseudo-likelihood is not a likelihood.
     alpha : float, default 0.05
         Confidence intervals are at level ``1 - alpha``.
     max_iter : int, default 100
@@ -140,13 +161,16 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
     converged_ : bool
         Whether the convergence criterion was met.
     loglik_, loglik_null_ : float
-        Log-likelihood of the model and of the thresholds-only model.
+        Log-likelihood of the model and of the thresholds-only model (with probability
+        weights: the weighted pseudo-log-likelihoods).
     nobs_ : float
-        Number of observations: the sum of the weights (R's ``clm`` uses it for BIC).
+        Number of observations: the sum of the weights (R's ``clm`` uses it for BIC); with
+        probability weights the number of rows (of positive weight).
     df_model_ : int
         Number of estimated effects (parameters beyond the ``K - 1`` thresholds).
     aic_, bic_ : float
-        ``-2 loglik + 2 k`` and ``-2 loglik + log(nobs) k`` with ``k`` all parameters.
+        ``-2 loglik + 2 k`` and ``-2 loglik + log(nobs) k`` with ``k`` all parameters (NaN
+        with probability weights).
     r2_mcfadden_, r2_nagelkerke_ : float
         Pseudo R-squared (see :meth:`pseudo_r2`).
     separation_ : list of str
@@ -182,6 +206,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         max_iter: int = 100,
         tol: float = 1e-8,
         nominal: list[str] | None = None,
+        weight_kind: str = "frequency",
     ) -> None:
         self.link = link
         self.cov_type = cov_type
@@ -189,6 +214,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.nominal = nominal
+        self.weight_kind = weight_kind
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -203,6 +229,10 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             raise ModelInputError(f"link must be one of {sorted(LINKS)}, got {self.link!r}")
         if self.cov_type not in _COV_TYPES:
             raise ModelInputError(f"cov_type must be one of {_COV_TYPES}, got {self.cov_type!r}")
+        if not isinstance(self.weight_kind, str) or self.weight_kind not in _WEIGHT_KINDS:
+            raise ModelInputError(
+                f"weight_kind must be one of {_WEIGHT_KINDS}, got {self.weight_kind!r}"
+            )
         if not isinstance(self.alpha, float | int) or not 0 < self.alpha < 1:
             raise ModelInputError(f"alpha must be in (0, 1), got {self.alpha!r}")
         if isinstance(self.max_iter, bool) or not isinstance(self.max_iter, int | np.integer):
@@ -300,8 +330,12 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         groups : array-like of shape (n,), optional
             Cluster labels for ``cov_type="cluster"`` (e.g. the CoP of each respondent).
         sample_weight : array-like of shape (n,), optional
-            Frequency weights: the log-likelihood is ``sum w_i log p_i`` and the number of
-            observations is ``sum w_i``. Rows of weight zero are dropped.
+            Weights of the rows, of the kind set by ``weight_kind``: frequency weights (the
+            default; counts of identical respondents, e.g. the cells of a table of counts) or
+            probability weights (survey design weights, inverse inclusion probabilities). The
+            log-likelihood is ``sum w_i log p_i`` either way; the number of observations is
+            ``sum w_i`` for frequency weights and the number of rows for probability weights.
+            Rows of weight zero are dropped.
 
         Returns
         -------
@@ -313,7 +347,8 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         ModelInputError
             On missing or infinite values, constant or collinear predictors, non-numeric
             columns, an outcome without order, an outcome level no row takes, fewer than two
-            levels, bad weights or groups, or invalid parameters.
+            levels, bad weights or groups, invalid parameters, or probability weights with
+            ``cov_type="nonrobust"``.
 
         Warns
         -----
@@ -358,6 +393,14 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 f"X has {n} rows but y has {enc.codes.shape[0]}: they must describe the same rows"
             )
         w = check_sample_weight(sample_weight, n)
+        probability = w is not None and self.weight_kind == "probability"
+        if probability and self.cov_type == "nonrobust":
+            raise ModelInputError(
+                'weight_kind="probability" needs a design-based covariance: use '
+                'cov_type="robust" (each row its own PSU) or cov_type="cluster" with the PSUs as '
+                'groups; cov_type="nonrobust" (the inverse information) is no variance under a '
+                "sampling design"
+            )
         if groups is not None:
             g_codes, n_groups = check_groups(groups, n)
         else:
@@ -412,10 +455,21 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         data, design, res, loc_idx = core.data, core.design, core.res, core.loc_idx
         cov, pd_info = _solver.covariance(res.info)
         if self.cov_type != "nonrobust":
+            # rows of S are the weighted scores w_i s_i
             S = _solver.scores(design, get_link(self.link), res.params)
             if self.cov_type == "cluster":
                 S = _solver.cluster_sums(S, core.groups, n_groups)
+            if probability:
+                # design-based (survey::svyolr, Stata pweight): the PSU totals of w_i s_i
+                # (rows, or clusters), centred, times m / (m - 1)
+                m = S.shape[0]
+                S = S - S.mean(axis=0)
+                meat = (S.T @ S) * (m / (m - 1.0))
+            elif self.cov_type == "cluster":
                 meat = (S.T @ S) * (n_groups / (n_groups - 1.0))
+            elif design.w is not None:
+                # frequency weights: w_i identical rows each contribute s_i s_i'
+                meat = S.T @ (S / design.w[:, None])
             else:
                 meat = S.T @ S
             cov = cov @ meat @ cov
@@ -432,6 +486,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         # how they are used)
         self._fit_link = self.link
         self._fit_cov_type = self.cov_type
+        self._fit_weight_kind = "probability" if probability else "frequency"
         self._class_scores = scores
         self._nominal_idx = nominal_idx
         self._loc_idx = loc_idx
@@ -452,14 +507,18 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         self.converged_ = bool(res.converged)
         self.max_abs_gradient_ = float(res.max_abs_grad)
         self.loglik_ = float(res.loglik)
-        self.nobs_ = float(design.total_weight)
+        self.nobs_ = float(design.n) if probability else float(design.total_weight)
         self.n_clusters_ = int(n_groups) if self.cov_type == "cluster" else None
         lw = design.level_weights()
         self.loglik_null_ = float(np.sum(lw * np.log(lw / lw.sum())))
         k = len(param_names)
         self.df_model_ = int(k - J)
-        self.aic_ = -2.0 * self.loglik_ + 2.0 * k
-        self.bic_ = -2.0 * self.loglik_ + math.log(self.nobs_) * k
+        if probability:
+            # a pseudo-log-likelihood is no likelihood: no information criteria
+            self.aic_ = self.bic_ = float("nan")
+        else:
+            self.aic_ = -2.0 * self.loglik_ + 2.0 * k
+            self.bic_ = -2.0 * self.loglik_ + math.log(self.nobs_) * k
         self.r2_mcfadden_ = self.pseudo_r2("mcfadden")
         self.r2_nagelkerke_ = self.pseudo_r2("nagelkerke")
         self._convergence_message = res.message
@@ -492,6 +551,16 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 stacklevel=3,
             )
         return self
+
+    def _probability_weighted(self) -> bool:
+        # models read from files written before weight_kind existed are frequency-weighted
+        return getattr(self, "_fit_weight_kind", "frequency") == "probability"
+
+    def _refuse_probability(self, what: str, why: str) -> None:
+        if self._probability_weighted():
+            raise ModelInputError(
+                f"{what} is not available for a fit with probability (survey) weights: {why}"
+            )
 
     # ------------------------------------------------------------------ prediction
     def _check_fitted(self) -> None:
@@ -615,7 +684,9 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         kind : {"mcfadden", "nagelkerke"}
             ``"mcfadden"``: ``1 - loglik / loglik_null``. ``"nagelkerke"``: Cox-Snell
             ``1 - exp(2 (loglik_null - loglik) / N)`` divided by its maximum
-            ``1 - exp(2 loglik_null / N)``, with ``N`` = :attr:`nobs_`.
+            ``1 - exp(2 loglik_null / N)``, with ``N`` = :attr:`nobs_`. With probability
+            weights McFadden's is the ratio of the weighted pseudo-log-likelihoods and
+            Nagelkerke's is NaN (it needs a likelihood and a sample size).
 
         Returns
         -------
@@ -637,6 +708,8 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         if kind == "mcfadden":
             return float(1.0 - ll / ll0)
         if kind == "nagelkerke":
+            if self._probability_weighted():
+                return float("nan")
             cox_snell = -math.expm1(2.0 * (ll0 - ll) / n)
             return float(cox_snell / -math.expm1(2.0 * ll0 / n))
         raise ModelInputError(f'kind must be "mcfadden" or "nagelkerke", got {kind!r}')
@@ -647,7 +720,9 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         Returns
         -------
         pandas.Series
-            ``chi2`` (``2 (loglik - loglik_null)``), ``df`` (number of effects) and ``p``.
+            ``chi2`` (``2 (loglik - loglik_null)``), ``df`` (number of effects) and ``p``;
+            ``chi2`` and ``p`` are NaN with probability weights (pseudo-log-likelihoods give
+            no likelihood-ratio test; use Wald tests on :attr:`cov_`).
 
         Examples
         --------
@@ -661,8 +736,11 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         (1, True)
         """
         self._check_fitted()
-        stat = max(2.0 * (self.loglik_ - self.loglik_null_), 0.0)
         df = self.df_model_
+        if self._probability_weighted():
+            nan = float("nan")
+            return pd.Series({"chi2": nan, "df": df, "p": nan}, name="lr_test", dtype=object)
+        stat = max(2.0 * (self.loglik_ - self.loglik_null_), 0.0)
         p = float(chdtrc(df, stat)) if df > 0 else float("nan")
         return pd.Series({"chi2": stat, "df": df, "p": p}, name="lr_test", dtype=object)
 
@@ -748,7 +826,19 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             notes.append(
                 "the information matrix is singular; a pseudo-inverse was used for the covariance"
             )
-        if self._fit_cov_type == "cluster":
+        if self._probability_weighted():
+            psus = (
+                f"the {self.n_clusters_} clusters"
+                if self._fit_cov_type == "cluster"
+                else "the rows"
+            )
+            notes.append(
+                "probability (survey) weights: design-based sandwich covariance as R's "
+                f"survey::svyolr (with-replacement design, PSUs = {psus}, centred, scaled by "
+                "m/(m-1) for m PSUs); the log-likelihood is a weighted pseudo-log-likelihood, "
+                "so AIC, BIC, Nagelkerke R2 and likelihood-ratio tests are not given"
+            )
+        elif self._fit_cov_type == "cluster":
             notes.append(
                 f"cluster-robust (HC0) covariance over {self.n_clusters_} clusters, scaled by "
                 "G/(G-1)"
@@ -830,7 +920,13 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         if len(levels) > 60:
             levels = levels[:57] + "..."
         rows = len(self._data.X)
-        obs = f"{self.nobs_:g}" if self.nobs_ == rows else f"{self.nobs_:g} (weighted, {rows} rows)"
+        probability = self._probability_weighted()
+        if probability:
+            obs = f"{rows} (probability-weighted)"
+        elif self.nobs_ == rows:
+            obs = f"{self.nobs_:g}"
+        else:
+            obs = f"{self.nobs_:g} (weighted, {rows} rows)"
         cov = self._fit_cov_type
         if self._fit_cov_type == "cluster":
             cov += f" ({self.n_clusters_} clusters)"
@@ -853,6 +949,11 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             + _p_phrase(format_p(lr["p"], digits)),
             "Convergence": f"{conv} (max |gradient| = {self.max_abs_gradient_:.2e})",
         }
+        if probability:
+            header["Covariance"] = f"{cov}, design-based (probability weights)"
+            header["Log-likelihood"] = f"{self.loglik_:.{digits}f} (weighted pseudo)"
+            for key in ("AIC", "BIC", "Nagelkerke R2", "LR test vs null"):
+                del header[key]
         title = f"Ordinal regression (cumulative {self._fit_link})"
         if len(self.classes_) == 2:
             title = f"Binary regression ({self._fit_link}; threshold = -intercept)"
@@ -880,6 +981,11 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             ``lr_stat`` (``2 (loglik_refit - loglik_)``), ``p`` and ``converged`` (of the
             refit). ``p`` is NaN when ``df`` is 0 (binary outcome).
 
+        Raises
+        ------
+        ModelInputError
+            For a fit with probability weights (``weight_kind="probability"``).
+
         Examples
         --------
         >>> import numpy as np
@@ -891,6 +997,10 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         ['x0', 'x1']
         """
         self._check_fitted()
+        self._refuse_probability(
+            "nominal_test",
+            "it is a likelihood-ratio test, and a weighted pseudo-log-likelihood is no likelihood",
+        )
         return nominal_test(self)
 
     def brant_test(self, *, symmetric: bool = False) -> pd.DataFrame:
@@ -916,6 +1026,11 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         pandas.DataFrame
             Columns ``term`` (``"omnibus"``, then each predictor), ``chi2``, ``df``, ``p``.
 
+        Raises
+        ------
+        ModelInputError
+            For a fit with probability weights (``weight_kind="probability"``).
+
         Examples
         --------
         >>> import numpy as np
@@ -927,6 +1042,10 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         ['omnibus', 'x0', 'x1']
         """
         self._check_fitted()
+        self._refuse_probability(
+            "brant_test",
+            "its Wald statistics use model-based variances, which ignore the sampling design",
+        )
         return brant_test(self, symmetric=symmetric)
 
     def bootstrap(
