@@ -25,6 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("schema", "plans"),
     ("mapping",),
     ("io", "datasets", "features", "models", "instrument"),
+    ("formula",),
     ("inspection", "replicate", "persist", "parallel", "report", "plot"),
     ("claims", "scoring"),
     ("distributed", "analysis", "preflight"),

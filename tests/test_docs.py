@@ -23,6 +23,7 @@ TUTORIALS = (
     "tutorials/own-survey.md",
     "tutorials/score-plan.md",
     "tutorials/replicate-table1.md",
+    "tutorials/own-model.md",
     "mixed-model.md",
 )
 

@@ -6,6 +6,7 @@ import ast
 import json
 import os
 import pickle
+import re
 import warnings
 from pathlib import Path
 
@@ -689,3 +690,45 @@ def test_mixed_file_is_refused_when_edited_or_a_pickle(mixed, mixed_saved, tmp_p
     pickled.write_bytes(pickle.dumps(mixed.regression))
     with pytest.raises(ModelFormatError, match="pickle"):
         load_model(pickled)
+
+
+# ---------------------------------------------------------------------------------------------
+# formula models (copfactors.formula.ordinal)
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def formula_saved(tmp_path) -> Path:
+    from copfactors.datasets import load_housing
+    from copfactors.formula import ordinal
+
+    fitted = ordinal("Sat ~ Infl + scale(Freq)", data=load_housing())
+    return save_model(fitted, tmp_path / "formula.json")
+
+
+def test_formula_model_file_holds_the_design_as_data(formula_saved):
+    doc = json.loads(formula_saved.read_text(encoding="utf-8"))
+    assert doc["kind"] == "ordinal-regression" and doc["format_version"] == 1
+    state = doc["formula"]
+    assert state["text"] == "Sat ~ Infl + scale(Freq)" and state["group"] is None
+    (scale,) = state["transforms"]
+    assert scale["expr"] == "scale(Freq)" and set(scale["state"]) == {"center", "ddof", "scale"}
+    assert load_model(formula_saved).terms_ == state["terms"]
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Sat ~ Infl + __import__('os').system('echo hacked')", "__import__"),
+        ("Sat ~ Infl + getattr(Infl, 'x')", "getattr"),
+        ("Sat ~ I(Freq.__class__)", "__class__"),
+    ],
+)
+def test_formula_outside_the_allow_list_is_refused_at_load(formula_saved, text, name):
+    _rewrite(formula_saved, lambda d: d["formula"].update(text=text))
+    with pytest.raises(ModelFormatError, match=re.escape(name)):
+        load_model(formula_saved)
+
+
+def test_malformed_formula_state_is_refused(formula_saved):
+    _rewrite(formula_saved, lambda d: d["formula"]["factors"][0].update(categories="Low"))
+    with pytest.raises(ModelFormatError, match=r"formula\.factors\[0\]\.categories"):
+        load_model(formula_saved)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
         GENERATING_MODEL,
         calibration_report,
         load_example_survey,
+        load_housing,
         load_table1,
         load_table1_tests,
         make_survey,
@@ -36,11 +37,12 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from copfactors.distributed import score_dask
     from copfactors.features import CoPFeatureBuilder, attainment, attainment_long, reliability
+    from copfactors.formula import ordinal, predict_proba_frame
     from copfactors.inspection import DriverTable, compare_models, drivers, explain
     from copfactors.instrument import questionnaire
     from copfactors.io import read_survey, read_table
     from copfactors.mapping import SurveyMapping, load_mapping, propose_mapping
-    from copfactors.models import MixedOrdinalRegression, OrdinalRegression
+    from copfactors.models import MixedOrdinalRegression, OrdinalRegression, anova, lr_test
     from copfactors.parallel import BootstrapResult
     from copfactors.persist import AttainmentModel, fit_attainment_model, load_model, save_model
     from copfactors.pipeline import AnalysisResult, run_analysis, write_report
@@ -60,6 +62,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # public name -> submodule that defines it
 _LAZY: dict[str, str] = {
+    "load_housing": "copfactors.datasets",
+    "predict_proba_frame": "copfactors.formula",
+    "ordinal": "copfactors.formula",
     # schema and io
     "CODEBOOK": "copfactors.schema",
     "OBJECTIVES": "copfactors.schema",
@@ -92,6 +97,8 @@ _LAZY: dict[str, str] = {
     "reliability": "copfactors.features",
     # models
     "OrdinalRegression": "copfactors.models",
+    "anova": "copfactors.models",
+    "lr_test": "copfactors.models",
     "MixedOrdinalRegression": "copfactors.models",
     # attainment models, model files and scoring of planned CoPs
     "AttainmentModel": "copfactors.persist",
@@ -138,6 +145,7 @@ _SUBMODULES = {
     "mapping",
     "preflight",
     "instrument",
+    "formula",
     "parallel",
     "distributed",
     "report",
@@ -170,6 +178,7 @@ __all__ = [
     "SurveyMapping",
     "Variable",
     "__version__",
+    "anova",
     "attainment",
     "attainment_long",
     "audit_summary_table",
@@ -182,12 +191,16 @@ __all__ = [
     "fit_attainment_model",
     "group_comparison",
     "load_example_survey",
+    "load_housing",
     "load_mapping",
     "load_model",
     "load_table1",
     "load_table1_tests",
+    "lr_test",
     "make_survey",
+    "ordinal",
     "paper_claims",
+    "predict_proba_frame",
     "propose_mapping",
     "questionnaire",
     "read_survey",

@@ -105,6 +105,25 @@ fitted :class:`~copfactors.models.MixedOrdinalRegression`. Such a ``regression``
 A version 1 file loads as before; a random-intercept regression in a file that says version 1
 is refused.
 
+Formula models (:func:`copfactors.formula.ordinal`) are a bare regression (kind
+``"ordinal-regression"`` or ``"mixed-ordinal-regression"``, in the version its regression
+needs) with one more top-level key, ``formula``, covered by the checksum:
+
+``formula``
+    ``text`` (the formula as written), ``response`` and ``group`` (the ``(1 | g)`` column or
+    ``null``); ``terms`` (each term's label and its design columns, in order); ``factors``
+    (one per formula factor: ``expr``, ``kind`` and, for categorical factors, ``categories``
+    in the model's order, the first the reference); ``transforms`` (``expr`` and ``state`` of
+    each stateful transform, e.g. ``{"center": 2.75, "scale": 1.71, "ddof": 1}`` for
+    ``scale(x)``, or the knots of ``bs``).
+
+It is data only: no code, no pickle. Because turning raw rows into a design evaluates the
+formula's Python expressions, loading first checks the formula with :mod:`ast` and refuses
+(``ModelFormatError`` naming it) any function outside ``C``, ``np.log``, ``np.exp``,
+``np.sqrt``, ``center``, ``scale``, ``standardize``, ``bs`` and ``I`` (arithmetic only). A
+copfactors without formula support ignores the key and loads the bare regression, which
+predicts from design matrices.
+
 Examples
 --------
 >>> import tempfile, pathlib
@@ -1625,6 +1644,10 @@ def _document(model: Any, created: str | None) -> dict[str, Any]:
     if isinstance(model, AttainmentModel):
         doc["builder"] = _builder_to_dict(model.builder)
         doc["training"] = _plain(model.training, "training")
+    elif getattr(reg, "_formula_spec", None) is not None:
+        from copfactors.formula import formula_state
+
+        doc["formula"] = formula_state(reg)
     doc = _plain(doc, "model")
     doc["checksum"] = {"algorithm": "sha256", "value": _checksum(doc)}
     return doc
@@ -1837,6 +1860,16 @@ def _read_document(path: Path) -> dict[str, Any]:
     return doc
 
 
+def _restore_formula(regression: Any, state: Any) -> None:
+    from copfactors.errors import ParameterError
+    from copfactors.formula import restore_formula
+
+    try:
+        restore_formula(regression, state)
+    except ParameterError as err:
+        raise ModelFormatError(f"formula: {err}") from None
+
+
 def load_model(
     path: str | os.PathLike[str],
 ) -> AttainmentModel | OrdinalRegression | MixedOrdinalRegression:
@@ -1895,6 +1928,8 @@ def load_model(
                 "kind is 'ordinal-regression' but the regression is a random-intercept model"
             )
         if kind != "attainment-model":
+            if "formula" in doc:
+                _restore_formula(regression, doc["formula"])
             return regression
         builder = _builder_from_dict(doc.get("builder"), "builder")
         training = doc.get("training")

@@ -7,6 +7,7 @@
   SIMULATED: the paper publishes no respondent-level data.
 * :func:`load_example_survey`: one calibrated simulation, shipped as a CSV file.
 * :func:`calibration_report`: a survey's answers beside every cell of Table 1.
+* :func:`load_housing`: R's ``MASS::housing`` (Madsen 1976), real data for formula models.
 
 Examples
 --------
@@ -42,6 +43,7 @@ __all__ = [
     "IMPORTANCE_MODEL",
     "calibration_report",
     "load_example_survey",
+    "load_housing",
     "load_table1",
     "load_table1_tests",
     "make_survey",
@@ -95,6 +97,45 @@ def load_example_survey() -> pd.DataFrame:
         "unreproducible_cells": unreproducible_cells(),
     }
     return survey
+
+
+def load_housing() -> pd.DataFrame:
+    """R's ``MASS::housing``: satisfaction with housing in Copenhagen (Madsen 1976).
+
+    The 72 cells of Madsen's (1976) table as shipped with R's MASS package (Venables &
+    Ripley): ``Sat`` (satisfaction, an ordered Categorical Low < Medium < High), ``Infl``
+    (perceived influence on the management: Low, Medium, High), ``Type`` (of rental
+    accommodation: Tower, Apartment, Atrium, Terrace), ``Cont`` (contact with other
+    residents: Low, High) and ``Freq`` (how many of the 1681 respondents are in the cell).
+    The factors are Categoricals with R's levels, in R's order (the first is the reference).
+    Real data, not about communities of practice: the reference data set of
+    ``ordinal::clm``'s frequency weights, used by the formula tutorial.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> from copfactors.datasets import load_housing
+    >>> housing = load_housing()
+    >>> housing.shape, int(housing["Freq"].sum())
+    ((72, 5), 1681)
+    >>> list(housing["Type"].cat.categories)
+    ['Tower', 'Apartment', 'Atrium', 'Terrace']
+    """
+    housing = read_data("housing.csv")
+    levels = {
+        "Sat": ["Low", "Medium", "High"],
+        "Infl": ["Low", "Medium", "High"],
+        "Type": ["Tower", "Apartment", "Atrium", "Terrace"],
+        "Cont": ["Low", "High"],
+    }
+    for col, cats in levels.items():
+        housing[col] = pd.Categorical(housing[col], categories=cats, ordered=col == "Sat")
+    housing["Freq"] = housing["Freq"].astype("int64")
+    housing.attrs = {"simulated": False, "source": "MASS::housing (Madsen 1976)"}
+    return housing
 
 
 def _example_csv_text(survey: pd.DataFrame) -> str:

@@ -8,8 +8,9 @@ summary. Importing this module does not import statsmodels, shap or matplotlib.
 
 Inside the package: ``_links`` (link functions), ``_validation`` (input checks), ``_solver``
 (Newton on the sorted design), ``_core`` (design builder, point fits, separation check),
-``_diagnostics`` (nominal and Brant tests), ``_bootstrap`` (the bootstrap engine and its
-intervals), ``_ordinal`` (the estimator). Imports point down that list only. The names above
+``_diagnostics`` (nominal and Brant tests), ``_compare`` (nested-model and per-term tests:
+``lr_test``, ``anova``), ``_bootstrap`` (the bootstrap engine and its intervals), ``_ordinal``
+(the estimator). Imports point down that list only. The names above
 are the subpackage's public face: modules outside ``models`` import them from here.
 
 Examples
@@ -37,6 +38,7 @@ from copfactors.models._bootstrap import (
     bootstrap,
     percentile_interval,
 )
+from copfactors.models._compare import anova, lr_test
 from copfactors.models._core import PointFit, point_fit
 from copfactors.models._diagnostics import brant_test, nominal_test
 from copfactors.models._links import LINKS, Link, get_link
@@ -56,12 +58,14 @@ __all__ = [
     "OutcomeEncoding",
     "PointFit",
     "acceleration",
+    "anova",
     "bca_interval",
     "bias_correction",
     "bootstrap",
     "brant_test",
     "encode_outcome",
     "get_link",
+    "lr_test",
     "nominal_test",
     "percentile_interval",
     "point_fit",

@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -26,35 +27,118 @@ from copfactors.errors import ConvergenceWarning, PerfectSeparationWarning
 from copfactors.models import _solver
 from copfactors.models._core import build_design, detect_separation
 from copfactors.models._links import get_link
-from copfactors.models._validation import ModelInputError
+from copfactors.models._validation import ModelInputError, level_ranges
 
 # The tests take a fitted OrdinalRegression (typed Any: the estimator imports this module, and
 # this module needs only the fitted attributes, so it does not import the estimator back).
 FittedModel = Any
 
-__all__ = ["brant_test", "detect_separation", "nominal_test"]
+__all__ = ["brant_test", "detect_separation", "model_columns", "nominal_test", "resolve_terms"]
 
 
-def nominal_test(model: FittedModel) -> pd.DataFrame:
-    """Likelihood-ratio test of each location predictor made nominal (see the method)."""
+def model_columns(model: FittedModel) -> tuple[list[str], list[str]]:
+    """(location columns, nominal columns) of a fitted model, by name."""
+    nominal = getattr(model, "nominal_coef_", None)
+    nominal_names = [] if nominal is None else [str(c) for c in nominal.columns]
+    return [str(c) for c in model.coef_.index], nominal_names
+
+
+def resolve_terms(
+    model: FittedModel, terms: Mapping[str, Any] | None, what: str
+) -> dict[str, list[str]]:
+    """Terms as ``{term: [column, ...]}``: given, else ``model.terms_``, else one per column.
+
+    Every column must be a predictor of the model; a term may not be empty. A model fitted from
+    a formula sets ``terms_`` (term name -> its columns, e.g. a factor -> its dummies).
+    """
+    loc, nom = model_columns(model)
+    columns = [*loc, *nom]
+    source = "terms"
+    if terms is None:
+        terms = getattr(model, "terms_", None)
+        source = "model.terms_"
+    if terms is None:
+        fixed = getattr(model, "fixed_", model)
+        order = fixed._display_names(int(model.n_features_in_))
+        return {c: [c] for c in order if c in columns}
+    if not isinstance(terms, Mapping):
+        raise ModelInputError(
+            f"{what}: {source} must be a dict of term name -> list of column names, got "
+            f"{type(terms).__name__}"
+        )
+    out: dict[str, list[str]] = {}
+    for name, cols in terms.items():
+        cols = [cols] if isinstance(cols, str) else list(cols)
+        if not cols:
+            raise ModelInputError(f"{what}: term {name!r} of {source} has no columns")
+        unknown = [c for c in cols if c not in columns]
+        if unknown:
+            raise ModelInputError(
+                f"{what}: column(s) {unknown!r} of term {name!r} ({source}) are not predictors "
+                f"of the model (columns: {columns!r})"
+            )
+        out[str(name)] = [str(c) for c in cols]
+    return out
+
+
+def _weighted_sd(X: np.ndarray, w: np.ndarray | None) -> np.ndarray:
+    w = np.ones(X.shape[0]) if w is None else w
+    mean = (w @ X) / w.sum()
+    return np.sqrt(np.maximum((w @ (X - mean) ** 2) / w.sum(), 0.0))
+
+
+def nominal_test(
+    model: FittedModel,
+    terms: Mapping[str, Any] | None = None,
+    *,
+    per_column: bool = False,
+) -> pd.DataFrame:
+    """Likelihood-ratio test of each term made nominal, as R's ``ordinal::nominal_test``.
+
+    Each term (a group of columns, e.g. the dummies of one factor) is refitted with all its
+    location columns nominal (threshold-specific effects) and compared with the model; the
+    refit has ``len(columns) * (K - 2)`` extra parameters, R's ``Df``. Terms are ``terms``
+    (term -> column names), else ``model.terms_`` (set on models fitted from a formula), else
+    one per column; ``per_column=True`` tests each column on its own whatever the terms.
+    Terms whose columns are all nominal already are skipped, as in R.
+
+    A refit that is (quasi-)separated (a nominal column separating the outcome levels at some
+    cut, as ``temp`` in R's ``wine``) warns: its nominal effects diverge, the log-likelihood
+    only approaches its supremum and the test is unreliable; so does a refit that did not
+    converge.
+    """
+    if getattr(model, "_fit_weight_kind", "frequency") == "probability":
+        raise ModelInputError(
+            "nominal_test is not available for a fit with probability (survey) weights: it is "
+            "a likelihood-ratio test, and a weighted pseudo-log-likelihood is no likelihood"
+        )
     data = model._data
     link = get_link(model._fit_link)
     names = model._display_names(data.X.shape[1])
+    if per_column:
+        resolved = {names[j]: [names[j]] for j in model._loc_idx}
+    else:
+        resolved = resolve_terms(model, terms, "nominal_test")
     J = len(model.thresholds_)
     K = J + 1
     n_params = len(model.params_)
+    beta = model.coef_
+    sd: np.ndarray | None = None
+    ranges: tuple[np.ndarray, np.ndarray] | None = None
     rows = []
-    for j in model._loc_idx:
-        nominal = [*model._nominal_idx, j]
-        loc = [i for i in model._loc_idx if i != j]
+    for term, cols in resolved.items():
+        idx = [names.index(c) for c in cols if names.index(c) in model._loc_idx]
+        if not idx:
+            continue  # already nominal
+        nominal = [*model._nominal_idx, *idx]
+        loc = [i for i in model._loc_idx if i not in idx]
         design = build_design(data, loc, nominal)
         # start at this model's fit: nominal effects -beta_j at every cut reproduce it exactly
-        beta = model.coef_
         start = np.concatenate(
             [
                 model.thresholds_.to_numpy(),
                 model.nominal_coef_.to_numpy().T.ravel(),
-                np.full(J, -beta[names[j]]),
+                *[np.full(J, -beta[names[j]]) for j in idx],
                 beta[[names[i] for i in loc]].to_numpy(),
             ]
         )
@@ -64,16 +148,33 @@ def nominal_test(model: FittedModel) -> pd.DataFrame:
             )
         if not res.converged:
             warnings.warn(
-                f"nominal_test: the refit with {names[j]!r} nominal did not converge "
-                f"({res.message})",
+                f"nominal_test: the refit with {term!r} nominal did not converge ({res.message})",
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        df = K - 2
+        if ranges is None:
+            ranges = level_ranges(data.X, data.starts)
+            sd = _weighted_sd(data.X, data.w)
+        q = len(nominal)
+        gamma = res.params[J : J * (1 + q)].reshape(q, J).T
+        flagged = detect_separation(
+            res.params[J * (1 + q) :], gamma, sd, ranges, loc, nominal, names
+        )
+        new = [f for f in flagged if f not in model.separation_]
+        if new:
+            warnings.warn(
+                f"nominal_test: the refit with {term!r} nominal is (quasi-)completely separated "
+                f"by {new!r}: the nominal effects diverge at a cut where the column separates "
+                "the outcome levels, so the refit's log-likelihood only approaches its supremum "
+                f"and the test of {term!r} is unreliable (R's nominal_test shows the same fit)",
+                PerfectSeparationWarning,
+                stacklevel=3,
+            )
+        df = len(idx) * (K - 2)
         stat = 2.0 * (res.loglik - model.loglik_)
         rows.append(
             {
-                "term": names[j],
+                "term": term,
                 "df": df,
                 "loglik": res.loglik,
                 "aic": -2.0 * res.loglik + 2.0 * (n_params + df),

@@ -967,12 +967,14 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         )
 
     # ------------------------------------------------------------------ tests of the model
-    def nominal_test(self) -> pd.DataFrame:
-        """Likelihood-ratio tests of the proportional-odds assumption, one per predictor.
+    def nominal_test(self, terms: Any = None, *, per_column: bool = False) -> pd.DataFrame:
+        """Likelihood-ratio tests of the proportional-odds assumption, one per term.
 
-        For each location predictor the model is refitted with that predictor nominal
-        (threshold-specific effects, ``K - 2`` extra parameters), as R's
-        ``ordinal::nominal_test``, and compared with this model.
+        For each term (a group of columns: ``terms``, else the ``terms_`` of a model fitted
+        from a formula, else each column) the model is refitted with that term nominal
+        (threshold-specific effects, ``K - 2`` extra parameters per column), as R's
+        ``ordinal::nominal_test``, and compared with this model. ``per_column=True`` tests
+        each column on its own. A refit that is (quasi-)separated warns.
 
         Returns
         -------
@@ -1001,7 +1003,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             "nominal_test",
             "it is a likelihood-ratio test, and a weighted pseudo-log-likelihood is no likelihood",
         )
-        return nominal_test(self)
+        return nominal_test(self, terms, per_column=per_column)
 
     def brant_test(self, *, symmetric: bool = False) -> pd.DataFrame:
         """Brant's (1990) Wald test of the proportional-odds assumption.
