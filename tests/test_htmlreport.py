@@ -50,7 +50,9 @@ def test_every_figure_is_embedded(bundle, page):
     expected = {
         "table1_importance_vs_attainment",
         "gender_importance_vs_attainment",
+        "gender_importance_likert",
         "ordinal_forest",
+        "ordinal_effects",
         "ordinal_caterpillar",
         "binary_forest",
         "driver_importance",
@@ -131,7 +133,8 @@ def test_real_data_has_no_banner_and_says_what_is_missing(real_data_bundle):
     assert "<b>my survey</b>.csv" in page.text
     assert [i for i in page.ids if i in dict(SECTIONS)] == [sid for sid, _ in SECTIONS]
     assert html.count("Not produced") == len(SECTIONS) - 2  # data and gender are there
-    assert html.count(PNG_URI) == 1 == len(real_data_bundle.figures)
+    # the gender section's two figures: the dumbbell chart and the Likert bars
+    assert html.count(PNG_URI) == 2 == len(real_data_bundle.figures)
 
 
 def test_a_survey_without_a_model_says_so_first_and_names_the_plans_model():

@@ -279,6 +279,9 @@ def test_write_report_writes_every_file(tmp_path, result, cached_build):
     bundle = cached_build
     names = {p.name for p in out.iterdir()}
     assert names == set(bundle.files())
+    # the effect display and the Likert bars, with their numbers as CSV
+    assert {"ordinal_effects.png", "ordinal_effects.csv"} <= names
+    assert {"gender_importance_likert.png", "gender_importance_likert.csv"} <= names
     for name in bundle.figures:
         data = (out / f"{name}.png").read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 20_000

@@ -353,3 +353,212 @@ def test_caterpillar_from_a_frame_and_bad_input():
         plot.caterpillar(pd.DataFrame({"mode": [0.1]}))
     with pytest.raises(ParameterError, match="z must be"):
         plot.caterpillar(effects, z=0)
+
+
+# --------------------------------------------------------------------------------------------
+# effect displays and Likert bars
+# --------------------------------------------------------------------------------------------
+
+
+def _fit_frame(model) -> pd.DataFrame:
+    """The predictors of the ``model`` fixture (same seed and draws)."""
+    rng = np.random.default_rng(3)
+    n = 400
+    return pd.DataFrame(
+        {
+            "commitment": rng.normal(3.5, 0.8, n),
+            "voluntary": rng.integers(0, 2, n).astype(float),
+            "hours_per_week": rng.gamma(2.0, 0.5, n),
+            "age_50_plus": rng.integers(0, 2, n).astype(float),
+        }
+    )
+
+
+def _check_effects(table: pd.DataFrame, model, X: pd.DataFrame, driver: str) -> None:
+    held = table.attrs["held"]
+    assert set(held) == set(X.columns) - {driver}
+    for name, value in held.items():
+        if set(X[name].unique()) <= {0.0, 1.0}:
+            assert value == X[name].mode().iloc[0]
+        else:
+            assert value == pytest.approx(X[name].mean())
+    values = table["value"].unique()
+    grid = pd.DataFrame({c: np.full(len(values), held.get(c, 0.0)) for c in X.columns})
+    grid[driver] = values
+    proba = model.predict_proba(grid)
+    wide = table.pivot(index="value", columns="level", values="probability")
+    np.testing.assert_allclose(wide.to_numpy(), proba, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(wide.sum(axis=1), 1.0, atol=1e-12)
+    per_value = table.drop_duplicates("value")
+    scores = np.asarray(model.classes_, dtype=float)
+    np.testing.assert_allclose(per_value["expected"], proba @ scores, rtol=1e-12)
+    assert (per_value["expected_low"] < per_value["expected"]).all()
+    assert (per_value["expected"] < per_value["expected_high"]).all()
+
+
+def test_effects_table_equals_the_model_predictions(model):
+    X = _fit_frame(model)
+    table = plot.effects_table(model, "commitment", X, n_points=7)
+    assert list(table.columns) == [
+        "driver",
+        "value",
+        "level",
+        "probability",
+        "expected",
+        "expected_low",
+        "expected_high",
+    ]
+    assert len(table) == 7 * len(model.classes_)
+    assert table["value"].min() == X["commitment"].min()
+    assert table["value"].max() == X["commitment"].max()
+    assert table.attrs["marginal"] is False
+    _check_effects(table, model, X, "commitment")
+
+
+def test_effects_table_binary_driver_and_at(model):
+    X = _fit_frame(model)
+    table = plot.effects_table(model, "voluntary", X, at={"commitment": 4.0})
+    assert sorted(table["value"].unique()) == [0.0, 1.0]
+    assert table.attrs["held"]["commitment"] == 4.0
+    # a wider band at the 99% level
+    wide = plot.effects_table(model, "voluntary", X, at={"commitment": 4.0}, level=0.99)
+    assert (
+        wide["expected_high"] - wide["expected_low"]
+        > table["expected_high"] - table["expected_low"]
+    ).all()
+
+
+def test_effects_table_band_is_the_analytic_delta_method(model):
+    # E = s_K - sum_j (s_{j+1} - s_j) F(theta_j - x'b): its gradient in closed form
+    X = _fit_frame(model)
+    table = plot.effects_table(model, "commitment", X, n_points=6).drop_duplicates("value")
+    held = table.attrs["held"]
+    grid = np.column_stack(
+        [table["value"] if c == "commitment" else np.full(6, held[c]) for c in X.columns]
+    )
+    theta, beta = model.thresholds_.to_numpy(), model.coef_.to_numpy()
+    scores = np.asarray(model.classes_, dtype=float)
+    F = 1.0 / (1.0 + np.exp(-(theta[None, :] - (grid @ beta)[:, None])))
+    f = F * (1.0 - F) * np.diff(scores)[None, :]
+    jac = np.hstack([-f, f.sum(axis=1, keepdims=True) * grid])
+    se = np.sqrt(np.einsum("ij,jk,ik->i", jac, model.cov_.to_numpy(), jac))
+    half = (table["expected_high"] - table["expected_low"]).to_numpy() / 2
+    np.testing.assert_allclose(half, 1.959963984540054 * se, rtol=1e-5)
+
+
+def test_effects_for_the_mixed_model_is_marginal():
+    from copfactors.models import MixedOrdinalRegression
+
+    rng = np.random.default_rng(5)
+    n_groups, per = 8, 25
+    groups = np.repeat([f"cop_{i}" for i in range(n_groups)], per)
+    X = pd.DataFrame(
+        {
+            "commitment": rng.normal(3.5, 0.8, n_groups * per),
+            "voluntary": rng.integers(0, 2, n_groups * per).astype(float),
+        }
+    )
+    u = rng.normal(0, 0.8, n_groups)[np.repeat(np.arange(n_groups), per)]
+    y = np.digitize(X.commitment + 0.7 * X.voluntary + u + rng.logistic(size=len(X)), [3, 4.5])
+    mixed = MixedOrdinalRegression().fit(X, y + 1, groups=groups)
+    fig, table = plot.effects(mixed, "commitment", X, n_points=9, table=True)
+    assert table.attrs["marginal"] is True
+    _check_effects(table, mixed, X, "commitment")
+    assert "new CoP" in fig.get_suptitle()
+    # log_sigma's (co)variance enters the band
+    import copy
+
+    fixed_sigma = copy.deepcopy(mixed)
+    fixed_sigma.cov_.loc["log_sigma", :] = 0.0
+    fixed_sigma.cov_.loc[:, "log_sigma"] = 0.0
+    other = plot.effects_table(fixed_sigma, "commitment", X, n_points=9)
+    assert not np.allclose(other["expected_high"], table["expected_high"])
+    np.testing.assert_allclose(other["expected"], table["expected"])
+    assert figure_bytes(fig)[:4] == b"\x89PNG"
+
+
+def figure_bytes(fig) -> bytes:
+    return plot.figure_png(fig, dpi=60)
+
+
+def test_effects_figure_two_panels_in_words(tmp_path, model):
+    X = _fit_frame(model)
+    fig = plot.effects(model, "commitment", X, n_points=15)
+    p_ax, e_ax = fig.axes[:2]
+    assert p_ax.get_xlabel() == e_ax.get_xlabel() == "Commitment (scale 1-5)"
+    assert e_ax.get_ylabel() == "Expected attainment score"
+    note = fig.get_supxlabel().replace("\n", " ")
+    assert note.startswith("Others held at: ") and "Voluntary participation (yes vs no) = " in note
+    assert _png(fig, tmp_path / "effects.png") > 5_000
+    # a 0/1 driver: bars and points, ticks in words
+    fig2 = Figure(figsize=(9, 4), layout="constrained")
+    out = plot.effects(model, "voluntary", X, ax=fig2, title="SIMULATED data: voluntary")
+    assert out is fig2
+    assert [t.get_text() for t in fig2.axes[1].get_xticklabels()] == ["no (0)", "yes (1)"]
+    assert figure_bytes(fig2)[:4] == b"\x89PNG"
+
+
+def test_effects_errors_name_the_driver(model):
+    X = _fit_frame(model)
+    with pytest.raises(ParameterError, match="'motivation'"):
+        plot.effects_table(model, "motivation", X)
+    with pytest.raises(ParameterError, match="'nope'"):
+        plot.effects(model, "commitment", X, at={"nope": 1.0})
+    with pytest.raises(ParameterTypeError, match="two panels"):
+        plot.effects(model, "commitment", X, ax=plot.new_axes((3, 3), pyplot=False))
+    with pytest.raises(ParameterTypeError, match="OrdinalRegression"):
+        plot.effects_table(object(), "commitment", X)
+
+
+def test_likert_percentages_match_the_value_counts(tmp_path, example_survey):
+    s = example_survey  # SIMULATED
+    items = ["imp_innovation", "imp_reduce_workforce", "imp_learning"]
+    table = plot.likert_table(s, items, by="gender")
+    assert list(table.columns) == [
+        "item",
+        "label",
+        "group",
+        "n",
+        "pct_1",
+        "pct_2",
+        "pct_3",
+        "pct_4",
+        "pct_5",
+    ]
+    assert len(table) == 3 * 2
+    pct = table[[f"pct_{k}" for k in range(1, 6)]]
+    np.testing.assert_allclose(pct.sum(axis=1), 100.0)
+    for row in table.itertuples(index=False):
+        answers = s.loc[s["gender"] == row.group, row.item].dropna().astype(int)
+        counts = answers.value_counts().reindex(range(1, 6), fill_value=0)
+        assert row.n == len(answers)
+        np.testing.assert_allclose(
+            [getattr(row, f"pct_{k}") for k in range(1, 6)], 100 * counts / len(answers)
+        )
+    assert table["label"].iloc[0] == "Value innovation"
+    ax = plot.likert(s, items, by="gender", title="SIMULATED data: importance by gender")
+    ticks = _ticks(ax)  # top to bottom, the groups of an item together, in the table's order
+    assert ticks == [
+        f"{r.label}: {plot.GROUP_LABELS[r.group]}" for r in table.itertuples(index=False)
+    ]
+    assert set(ticks[:2]) == {"Value innovation: Men", "Value innovation: Women"}
+    # each bar spans 100% of its answers, the neutral answer centred on 0
+    widths = np.sum([[bar.get_width() for bar in c] for c in ax.containers], axis=0)
+    np.testing.assert_allclose(widths, 100.0)
+    neutral = ax.containers[2]
+    for bar in neutral:
+        assert bar.get_x() == pytest.approx(-bar.get_width() / 2)
+    _no_overlap(ax)
+    assert _png(ax, tmp_path / "likert.png") > 5_000
+
+
+def test_likert_without_groups_and_bad_answers():
+    s = pd.DataFrame({"imp_quality": [1, 2, 3, 4, 5, None], "my_item": [5, 5, 4, 4, 3, 3]})
+    table = plot.likert_table(s, ["imp_quality", "my_item"], labels={"my_item": "Mine"})
+    assert "group" not in table and table["n"].tolist() == [5, 6]
+    assert table["label"].tolist() == ["Better quality", "Mine"]
+    np.testing.assert_allclose(table.loc[0, ["pct_1", "pct_5"]].astype(float), [20.0, 20.0])
+    with pytest.raises(ParameterError, match="'nope'"):
+        plot.likert(s, ["nope"])
+    with pytest.raises(ParameterError, match="outside 1-5"):
+        plot.likert(s.assign(my_item=[7, 5, 4, 4, 3, 3]), ["my_item"])

@@ -18,7 +18,7 @@ Examples
 ...                       simulated=True, steps=["gender"])
 >>> bundle = build(result)
 >>> "SIMULATED" in bundle.html, sorted(bundle.figures)
-(True, ['gender_importance_vs_attainment'])
+(True, ['gender_importance_likert', 'gender_importance_vs_attainment'])
 """
 
 from __future__ import annotations
@@ -224,6 +224,36 @@ def _is_mixed(model: Any) -> bool:
     return model is not None and hasattr(model, "random_effects_")
 
 
+def _simulated_prefix(result: AnalysisResult) -> str:
+    return "SIMULATED data: " if result.simulated else ""
+
+
+def _importance_items(result: AnalysisResult) -> list[str]:
+    """Table 1's importance columns in the survey, when it has them and a gender column."""
+    from copfactors.schema import OBJECTIVES
+
+    s = result.survey
+    if result.comparison is None or "gender" not in s:
+        return []
+    return [f"imp_{o}" for o in OBJECTIVES if f"imp_{o}" in s.columns]
+
+
+def _effect_driver(result: AnalysisResult) -> str | None:
+    """The ordinal model's top continuous driver (by the driver table, else by |coef| x SD)."""
+    model, X = result.inference_model("ordinal"), result.X
+    if model is None or X is None or not hasattr(model, "cov_"):
+        return None
+    features = [str(c) for c in model.coef_.index if c in X.columns]
+    continuous = [c for c in features if X[c].dropna().nunique() > 2]
+    if not continuous:
+        return None
+    if result.drivers is not None and "driver" in result.drivers.table:
+        for name in result.drivers.table["driver"].astype(str):
+            if name in continuous:
+                return name
+    return max(continuous, key=lambda c: abs(float(model.coef_[c])) * float(X[c].std()))
+
+
 _AT_ZERO = (
     "The between-CoP SD (sigma) is estimated at 0, its boundary: ICC 0, every CoP effect 0 (no "
     "caterpillar plot), and the LR test of sigma = 0 has statistic 0 (p = 1). The table is "
@@ -269,6 +299,16 @@ def draw_figures(result: AnalysisResult) -> dict[str, Any]:
             ax=new(9.5),
         )
         figs["gender_importance_vs_attainment"] = ax.figure
+    items = _importance_items(result)
+    if items:
+        ax = plot.likert(
+            result.survey,
+            items,
+            by="gender",
+            title=f"{_simulated_prefix(result)}Importance of each objective (T1), by gender",
+            ax=new(0.36 * 2 * len(items) + 2.2, 9.0),
+        )
+        figs["gender_importance_likert"] = ax.figure
     for key, what in (
         ("ordinal", "attainment level (ordinal model)"),
         ("binary", "attaining the objectives (binary model)"),
@@ -285,6 +325,22 @@ def draw_figures(result: AnalysisResult) -> dict[str, Any]:
                 ax=new(0.42 * n + 1.8),
             )
             figs[f"{key}_forest"] = ax.figure
+            driver = _effect_driver(result) if key == "ordinal" else None
+            if driver is not None:
+                fig = plot.new_axes((10.0, 5.0), pyplot=False).figure
+                fig.clear()
+                name = plot.driver_label(driver)
+                plot.effects(
+                    model,
+                    driver,
+                    result.X,
+                    ax=fig,
+                    title=f"{_simulated_prefix(result)}Predicted attainment by "
+                    f"{name[:1].lower() + name[1:]}"
+                    + (" (for a member of a new CoP)" if mixed else "")
+                    + ", other drivers held at typical values",
+                )
+                figs["ordinal_effects"] = fig
             if mixed:
                 ax = plot.caterpillar(model, ax=new(0.32 * model.n_groups_ + 2.0))
                 figs[f"{key}_caterpillar"] = ax.figure
@@ -425,6 +481,22 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
             cmp.to_html(),
             cmp.to_latex().rstrip("\n").replace("≤", "$\\le$"),
         )
+        items = _importance_items(result)
+        if items:
+            from copfactors.plot import likert_table
+
+            frame = likert_table(result.survey, items, by="gender")
+            shown = frame.drop(columns="item").rename(
+                columns={"label": "objective", **{f"pct_{k}": f"{k} (%)" for k in range(1, 6)}}
+            )
+            out["gender_importance_likert"] = _table(
+                "gender_importance_likert",
+                frame,
+                title=f"{_simulated_prefix(result)}Answers on the importance of each objective "
+                "(T1), by gender (% of the answers, 1 = not important ... 5 = very important)",
+                shown=shown,
+                digits=1,
+            )
     for key in ("ordinal", "binary"):
         model = result.inference_model(key)
         if model is None:
@@ -438,6 +510,24 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
             summary,
             table,
             latex,
+        )
+    driver = _effect_driver(result)
+    if driver is not None:
+        from copfactors.plot import effects_table
+
+        model = result.inference_model("ordinal")
+        frame = effects_table(model, driver, result.X)
+        held = frame.attrs["held"]
+        out["ordinal_effects"] = _table(
+            "ordinal_effects",
+            frame,
+            title=f"{_simulated_prefix(result)}Predicted attainment level by {_word(driver)}"
+            + (" (for a member of a new CoP)" if frame.attrs["marginal"] else ""),
+            notes=[
+                "Other drivers held at: "
+                + "; ".join(f"{_word(k)} = {v:.3g}" for k, v in held.items())
+                + ". expected_low/high: 95% interval of the expected level (delta method)."
+            ],
         )
     if result.cop_level is not None and len(result.cop_level.table):
         check = result.cop_level
@@ -724,6 +814,14 @@ def render_html(
                     "Filled markers: importance at T1; open markers: attainment at T2.",
                 )
                 + _wrap_table(tables["gender_comparison"])
+                + figure(
+                    "gender_importance_likert",
+                    f"{_simulated_prefix(result)}Diverging stacked bars of the answers (1 to 5) "
+                    "on the importance of each of Table 1's objectives at T1, one bar for women "
+                    "and one for men per objective, neutral answers centred",
+                    "Share of the answers: 1-2 (not important) to the left, 3 centred, 4-5 "
+                    "(important) to the right. Numbers: gender_importance_likert.csv.",
+                )
                 + _notes(result.notes.get("gender", [])),
             )
         )
@@ -775,6 +873,21 @@ def render_html(
             )
         )
         parts.append(_wrap_table(tables[f"{key}_model"]))
+        if key == "ordinal" and "ordinal_effects" in tables:
+            held_driver = _effect_driver(result) or ""
+            parts.append(
+                figure(
+                    "ordinal_effects",
+                    f"{_simulated_prefix(result)}Effect display of {_word(held_driver)}: the "
+                    "predicted probability of each attainment level (stacked areas) and the "
+                    "expected level with its 95% confidence band, as it varies over its "
+                    "observed range, the other drivers held at their means (0/1 drivers at "
+                    "their modes)",
+                    "Left: predicted probability of each level; right: expected level with its "
+                    "95% band (delta method). The values the other drivers are held at are "
+                    "under the panels. Numbers: ordinal_effects.csv.",
+                )
+            )
         if _is_mixed(model):
             parts.append(
                 figure(

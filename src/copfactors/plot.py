@@ -1,6 +1,7 @@
 """Figures of copfactors' results, in the user's words.
 
-Every function draws one chart on a matplotlib ``Axes`` and returns it. Pass ``ax=`` to draw
+Every function draws one chart on a matplotlib ``Axes`` and returns it (:func:`effects`, which
+draws two panels, returns their ``Figure``). Pass ``ax=`` to draw
 into a figure of your own; without it a new figure is made (through ``pyplot``, so that it shows
 in a notebook). Drivers are labelled in words with their units (``"Commitment (scale 1-5)"``,
 ``"Hours per week on the CoP"``) through :data:`DRIVER_LABELS`, which ``labels=`` extends or
@@ -14,7 +15,12 @@ overrides; long labels are wrapped so that no text overlaps.
 * :func:`levers`: how much each lever would change a planned CoP's probability of attaining its
   objectives, with intervals;
 * :func:`caterpillar`: the CoP effects (random intercepts) of a mixed model with their
-  intervals, sorted.
+  intervals, sorted;
+* :func:`effects`: an effect display, the predicted probability of each outcome level and the
+  expected score (with its band) as one driver varies, the others held at typical values
+  (numbers: :func:`effects_table`);
+* :func:`likert`: diverging stacked bars of Likert items, per group (numbers:
+  :func:`likert_table`).
 
 matplotlib (and shap for the beeswarm) is imported only when a function is called. When no
 display is available the ``Agg`` backend is selected, so figures can be saved on a server.
@@ -58,10 +64,14 @@ __all__ = [
     "caterpillar",
     "driver_importance",
     "driver_label",
+    "effects",
+    "effects_table",
     "figure_png",
     "forest",
     "importance_vs_attainment",
     "levers",
+    "likert",
+    "likert_table",
     "new_axes",
     "save_figure",
     "shap_beeswarm",
@@ -899,4 +909,586 @@ def caterpillar(
             title += f": between-CoP SD {float(sigma):.2f}, ICC {float(icc):.2f}"
     if title:
         _title(ax, title)
+    return ax
+
+
+# --------------------------------------------------------------------------------------------
+# effect displays: predicted attainment as one driver varies
+# --------------------------------------------------------------------------------------------
+
+
+def _model_features(model: Any, data: pd.DataFrame) -> list[str]:
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        return [str(c) for c in data.columns]
+    return [str(c) for c in names]
+
+
+def _is_binary(values: pd.Series) -> bool:
+    seen = pd.unique(values.dropna().astype(float))
+    return len(seen) > 0 and set(seen.tolist()) <= {0.0, 1.0}
+
+
+def _with_params(model: Any, params: np.ndarray) -> Any:
+    """A shallow copy of a fitted (mixed) ordinal model whose estimates are ``params``."""
+    import copy
+
+    out = copy.copy(model)
+    est = pd.Series(np.asarray(params, dtype=float), index=model.params_.index)
+    out.thresholds_ = pd.Series(
+        est[model.thresholds_.index].to_numpy(), index=model.thresholds_.index
+    )
+    out.coef_ = pd.Series(est[model.coef_.index].to_numpy(), index=model.coef_.index)
+    nominal = getattr(model, "nominal_coef_", None)
+    if isinstance(nominal, pd.DataFrame) and nominal.shape[1]:
+        out.nominal_coef_ = pd.DataFrame(
+            {v: [est[f"{t}.{v}"] for t in nominal.index] for v in nominal.columns},
+            index=nominal.index,
+        )
+    if "log_sigma" in est.index:
+        out.sigma_ = math.exp(float(est["log_sigma"]))
+    return out
+
+
+def _check_effect_model(model: Any) -> None:
+    needed = ("params_", "cov_", "thresholds_", "coef_", "classes_")
+    if not all(hasattr(model, a) for a in needed) or not callable(
+        getattr(model, "predict_proba", None)
+    ):
+        raise ParameterTypeError(
+            "effects needs a fitted OrdinalRegression or MixedOrdinalRegression, got "
+            f"{type(model).__name__}"
+        )
+
+
+def effects_table(
+    model: Any,
+    driver: str,
+    data: pd.DataFrame,
+    *,
+    at: Mapping[str, float] | None = None,
+    n_points: int = 50,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Predicted outcome levels and expected score as one driver varies, the others held.
+
+    The driver goes across its observed range in ``n_points`` steps (a 0/1 driver takes its
+    two values); every other driver is held at a typical value: its mean, or its mode for a
+    0/1 driver (``at=`` overrides). For a :class:`~copfactors.models.MixedOrdinalRegression`
+    the predictions are marginal, for a member of a new CoP (``predict_proba(X)`` without
+    groups). The interval of the expected score comes from the delta method over the model's
+    ``cov_`` (thresholds, coefficients and, for the mixed model, ``log_sigma``), with a
+    numerical Jacobian.
+
+    Parameters
+    ----------
+    model : OrdinalRegression or MixedOrdinalRegression
+        Fitted.
+    driver : str
+        The driver that varies, one of the model's features.
+    data : DataFrame
+        The predictors the model was fitted on (its columns are the model's features).
+    at : mapping of str to float, optional
+        Values at which other drivers are held, instead of their means or modes.
+    n_points : int, default 50
+        Steps across the range of a continuous driver.
+    level : float, default 0.95
+        Confidence level of the expected score's interval.
+
+    Returns
+    -------
+    DataFrame
+        Tidy, one row per driver value and outcome level: ``driver``, ``value``, ``level``,
+        ``probability``, ``expected``, ``expected_low``, ``expected_high`` (the last three
+        repeat over the levels of one value). ``attrs["held"]`` holds the values the other
+        drivers were held at, ``attrs["marginal"]`` whether the predictions are marginal over
+        the CoPs (mixed model).
+
+    Raises
+    ------
+    ParameterError
+        For a driver that is not one of the model's features, an ``at=`` name that is not
+        either, or a driver without variation.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from copfactors.models import OrdinalRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"commitment": rng.normal(3.5, 0.8, 200),
+    ...                   "voluntary": rng.integers(0, 2, 200).astype(float)})
+    >>> y = np.digitize(X.commitment + rng.logistic(size=200), [3.0, 4.0]) + 1
+    >>> m = OrdinalRegression().fit(X, y)
+    >>> t = effects_table(m, "commitment", X, n_points=5)
+    >>> t.shape, sorted(t.attrs["held"])
+    ((15, 7), ['voluntary'])
+    >>> bool(np.allclose(t.groupby("value")["probability"].sum(), 1.0))
+    True
+    """
+    from statistics import NormalDist
+
+    _check_effect_model(model)
+    if not isinstance(data, pd.DataFrame):
+        raise ParameterTypeError(
+            f"data must be a DataFrame of the drivers, got {type(data).__name__}"
+        )
+    features = _model_features(model, data)
+    if driver not in features:
+        raise ParameterError(
+            f"driver {driver!r} is not one of the model's features ({', '.join(features)})"
+        )
+    missing = [f for f in features if f not in data.columns]
+    if missing:
+        raise ParameterError(f"data lacks the model's feature column(s) {missing}")
+    at = dict(at or {})
+    unknown = [k for k in at if k not in features]
+    if unknown:
+        raise ParameterError(f"at= names {unknown}, which are not features of the model")
+    if driver in at:
+        raise ParameterError(f"at= cannot hold the driver {driver!r} that varies")
+    if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
+        raise ParameterError(f"n_points must be an integer of at least 2, got {n_points!r}")
+    if isinstance(level, bool) or not isinstance(level, int | float) or not 0 < level < 1:
+        raise ParameterError(f"level must be between 0 and 1, got {level!r}")
+
+    column = pd.to_numeric(data[driver], errors="coerce").astype(float)
+    if _is_binary(column):
+        grid = np.array([0.0, 1.0])
+    else:
+        lo, hi = float(column.min()), float(column.max())
+        if not (np.isfinite(lo) and np.isfinite(hi)) or hi <= lo:
+            raise ParameterError(f"driver {driver!r} does not vary in data")
+        grid = np.linspace(lo, hi, n_points)
+    held: dict[str, float] = {}
+    for name in features:
+        if name == driver:
+            continue
+        if name in at:
+            held[name] = float(at[name])
+            continue
+        values = pd.to_numeric(data[name], errors="coerce").astype(float)
+        if _is_binary(values):
+            held[name] = float(values.mode().iloc[0])
+        else:
+            held[name] = float(values.mean())
+    X = pd.DataFrame({name: np.full(len(grid), held.get(name, 0.0)) for name in features})
+    X[driver] = grid
+
+    proba = np.asarray(model.predict_proba(X), dtype=float)
+    expected = np.asarray(model.predict_expected(X), dtype=float)
+
+    params = model.params_.to_numpy(dtype=float)
+    cov = model.cov_.loc[model.params_.index, model.params_.index].to_numpy(dtype=float)
+    jac = np.zeros((len(grid), len(params)))
+    with np.errstate(all="ignore"):
+        for k in range(len(params)):
+            step = 1e-5 * max(1.0, abs(params[k]))
+            up, down = params.copy(), params.copy()
+            up[k] += step
+            down[k] -= step
+            e_up = _with_params(model, up).predict_expected(X)
+            e_down = _with_params(model, down).predict_expected(X)
+            jac[:, k] = (np.asarray(e_up) - np.asarray(e_down)) / (2 * step)
+        # parameters without effect on the predictions (a zero column) carry no variance
+        used = np.abs(jac).max(axis=0) > 0
+        j_used, c_used = jac[:, used], cov[np.ix_(used, used)]
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", j_used, c_used, j_used), 0.0))
+    z = NormalDist().inv_cdf(0.5 + float(level) / 2.0)
+
+    n_levels = proba.shape[1]
+    frame = pd.DataFrame(
+        {
+            "driver": driver,
+            "value": np.repeat(grid, n_levels),
+            "level": np.tile(np.asarray(model.classes_), len(grid)),
+            "probability": proba.ravel(),
+            "expected": np.repeat(expected, n_levels),
+            "expected_low": np.repeat(expected - z * se, n_levels),
+            "expected_high": np.repeat(expected + z * se, n_levels),
+        }
+    )
+    frame.attrs = {
+        "held": held,
+        "marginal": hasattr(model, "random_effects_"),
+        "level": float(level),
+        "driver": driver,
+    }
+    return frame
+
+
+def _held_text(held: Mapping[str, float], labels: Mapping[str, str] | None, width: int) -> str:
+    if not held:
+        return ""
+    parts = [f"{driver_label(k, labels)} = {v:.3g}" for k, v in held.items()]
+    return "\n".join(textwrap.wrap("Others held at: " + "; ".join(parts), width=width))
+
+
+def effects(
+    model: Any,
+    driver: str,
+    data: pd.DataFrame,
+    *,
+    at: Mapping[str, float] | None = None,
+    n_points: int = 50,
+    level: float = 0.95,
+    ax: Any = None,
+    table: bool = False,
+    labels: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> Any:
+    """Effect display: predicted attainment as one driver varies, the others held typical.
+
+    Two panels (as ggeffects, emmeans or jamovi draw them): left, the predicted probability of
+    each outcome level, stacked (areas, or bars for a 0/1 driver); right, the expected score
+    with its confidence band (delta method). The values at which the other drivers are held
+    are written under the panels. The numbers are :func:`effects_table`'s.
+
+    Parameters
+    ----------
+    model, driver, data, at, n_points, level
+        As :func:`effects_table`.
+    ax : matplotlib Figure, SubFigure or a pair of Axes, optional
+        Where to draw: two panels are added to a figure; a pair of Axes is drawn into. By
+        default a new figure.
+    table : bool, default False
+        Also return the :func:`effects_table`.
+    labels : mapping, optional
+        Words for the drivers, on top of :data:`DRIVER_LABELS`.
+    title : str, optional
+        Default: "Predicted attainment by <driver in words>" (marginal, for a new CoP, with a
+        mixed model).
+
+    Returns
+    -------
+    matplotlib.figure.Figure or (Figure, DataFrame)
+        The figure holding the two panels (``fig.axes[:2]``: probabilities, expected score);
+        with ``table=True`` also the table.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from copfactors.models import OrdinalRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"commitment": rng.normal(3.5, 0.8, 200),
+    ...                   "voluntary": rng.integers(0, 2, 200).astype(float)})
+    >>> y = np.digitize(X.commitment + rng.logistic(size=200), [3.0, 4.0]) + 1
+    >>> fig = effects(OrdinalRegression().fit(X, y), "commitment", X, n_points=10)
+    >>> [a.get_xlabel() for a in fig.axes[:2]]
+    ['Commitment (scale 1-5)', 'Commitment (scale 1-5)']
+    """
+    frame = effects_table(model, driver, data, at=at, n_points=n_points, level=level)
+    if ax is None:
+        plt = _pyplot()
+        fig = plt.figure(figsize=(10.0, 4.6), layout="constrained")
+        axes = fig.subplots(1, 2)
+    elif isinstance(ax, Sequence) and len(ax) == 2 and all(hasattr(a, "plot") for a in ax):
+        axes = list(ax)
+        fig = axes[0].figure
+    elif hasattr(ax, "subplots") and not hasattr(ax, "plot"):
+        fig = ax
+        axes = fig.subplots(1, 2)
+    else:
+        raise ParameterTypeError(
+            "effects draws two panels: pass ax= a matplotlib Figure (or SubFigure) or a pair "
+            f"of Axes, got {type(ax).__name__}"
+        )
+    p_ax, e_ax = axes[0], axes[1]
+    name = driver_label(driver, labels)
+    wide = frame.pivot(index="value", columns="level", values="probability")
+    per_value = frame.drop_duplicates("value").set_index("value")
+    x = wide.index.to_numpy(dtype=float)
+    levels = list(wide.columns)
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    colours = [cmap(0.1 + 0.8 * i / max(len(levels) - 1, 1)) for i in range(len(levels))]
+    binary = len(x) == 2 and set(x.tolist()) == {0.0, 1.0}
+    values = wide.to_numpy(dtype=float).T
+    if binary:
+        bottom = np.zeros(2)
+        for lev, row, colour in zip(levels, values, colours, strict=True):
+            p_ax.bar(x, row, bottom=bottom, color=colour, width=0.6, label=str(lev))
+            bottom = bottom + row
+        ticks = ["no (0)", "yes (1)"]
+        p_ax.set_xticks([0, 1], ticks)
+    else:
+        p_ax.stackplot(x, values, colors=colours, labels=[str(lev) for lev in levels])
+        p_ax.set_xlim(x.min(), x.max())
+    p_ax.set_ylim(0, 1)
+    from matplotlib.ticker import PercentFormatter
+
+    p_ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    p_ax.set_ylabel("Predicted probability of each level")
+    p_ax.set_xlabel(_wrap(name, 48))
+    handles, names = p_ax.get_legend_handles_labels()
+    p_ax.legend(
+        handles[::-1],
+        names[::-1],
+        title="Level",
+        loc="center left",
+        bbox_to_anchor=(1.0, 0.5),
+        frameon=False,
+        fontsize=8,
+        title_fontsize=8,
+    )
+    est = per_value["expected"].to_numpy(dtype=float)
+    low = per_value["expected_low"].to_numpy(dtype=float)
+    high = per_value["expected_high"].to_numpy(dtype=float)
+    pct = f"{frame.attrs['level']:.0%}"
+    if binary:
+        err = np.vstack([np.clip(est - low, 0, None), np.clip(high - est, 0, None)])
+        e_ax.errorbar(
+            x,
+            est,
+            yerr=err,
+            fmt="o",
+            color=_BLUE,
+            capsize=4,
+            ms=7,
+            label=f"Expected score, {pct} CI",
+        )
+        e_ax.set_xticks([0, 1], ["no (0)", "yes (1)"])
+        e_ax.set_xlim(-0.5, 1.5)
+    else:
+        e_ax.fill_between(x, low, high, color=_BLUE, alpha=0.2, lw=0, label=f"{pct} CI")
+        e_ax.plot(x, est, color=_BLUE, lw=2, label="Expected score")
+        e_ax.set_xlim(x.min(), x.max())
+        rug = pd.to_numeric(data[driver], errors="coerce").dropna().to_numpy(dtype=float)
+        e_ax.plot(
+            rug,
+            np.zeros_like(rug),
+            "|",
+            color=_GREY,
+            ms=6,
+            alpha=0.5,
+            transform=e_ax.get_xaxis_transform(),
+        )
+    numeric = [float(c) for c in levels if isinstance(c, int | float | np.number)]
+    if len(numeric) == len(levels):
+        e_ax.set_ylim(min(numeric), max(numeric))
+    e_ax.set_ylabel("Expected attainment score")
+    e_ax.set_xlabel(_wrap(name, 48))
+    e_ax.legend(loc="upper left", frameon=False, fontsize=8)
+    e_ax.grid(color="#eeeeee", lw=0.6)
+    for a in (p_ax, e_ax):
+        for side in ("top", "right"):
+            a.spines[side].set_visible(False)
+    if title is None:
+        title = f"Predicted attainment by {name[:1].lower() + name[1:]}"
+        if frame.attrs["marginal"]:
+            title += " (for a member of a new CoP)"
+    if title:
+        # wrapped to the figure's width, so that a long title is never cut off
+        chars = max(int(_figure_of(fig).get_figwidth() * 10.5), 40)
+        fig.suptitle(_wrap(title, chars), x=0.01, ha="left", fontsize=11)
+    note = _held_text(
+        frame.attrs["held"], labels, max(int(_figure_of(fig).get_figwidth() * 13), 50)
+    )
+    if note:
+        fig.supxlabel(note, x=0.01, ha="left", fontsize=8, color=_GREY)
+    return (fig, frame) if table else fig
+
+
+# --------------------------------------------------------------------------------------------
+# Likert items: diverging stacked bars
+# --------------------------------------------------------------------------------------------
+
+_LIKERT_COLOURS = ("#b2182b", "#ef8a62", "#d9d9d9", "#67a9cf", "#2166ac")
+
+
+def _item_label(item: str, labels: Mapping[str, str] | None) -> str:
+    if labels and item in labels:
+        return str(labels[item])
+    from copfactors.schema import OBJECTIVE_LABELS
+
+    for prefix in ("imp_", "att_"):
+        if item.startswith(prefix) and item[len(prefix) :] in OBJECTIVE_LABELS:
+            return OBJECTIVE_LABELS[item[len(prefix) :]]
+    return driver_label(item)
+
+
+def likert_table(
+    survey: pd.DataFrame,
+    items: Sequence[str],
+    by: str | None = None,
+    *,
+    labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Percentages of each answer 1-5 of Likert items, per item (and per group of ``by``).
+
+    Parameters
+    ----------
+    survey : DataFrame
+    items : sequence of str
+        Columns answered 1-5 (missing answers are left out of the percentages).
+    by : str, optional
+        A column whose groups get a row each (e.g. ``"gender"``); rows without a group are
+        left out.
+    labels : mapping, optional
+        Words for the items; ``imp_``/``att_`` columns of Table 1's objectives get
+        :data:`copfactors.schema.OBJECTIVE_LABELS`.
+
+    Returns
+    -------
+    DataFrame
+        One row per item (and group): ``item``, ``label``, [``group``], ``n``, ``pct_1`` ...
+        ``pct_5`` (summing to 100).
+
+    Raises
+    ------
+    ParameterError
+        For a missing column or an answer outside 1-5.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"imp_quality": [5, 4, 4, 3], "gender": ["man", "woman", "woman", "man"]})
+    >>> likert_table(s, ["imp_quality"], by="gender")[["label", "group", "n", "pct_4"]]
+                label  group  n  pct_4
+    0  Better quality    man  2    0.0
+    1  Better quality  woman  2  100.0
+    """
+    if not isinstance(survey, pd.DataFrame):
+        raise ParameterTypeError(f"survey must be a DataFrame, got {type(survey).__name__}")
+    items = [items] if isinstance(items, str) else list(items)
+    if not items:
+        raise ParameterError("likert needs at least one item")
+    absent = [c for c in [*items, *([by] if by else [])] if c not in survey.columns]
+    if absent:
+        raise ParameterError(f"the survey has no column(s) {absent}")
+    if by is None:
+        parts: list[tuple[Any, pd.DataFrame]] = [(None, survey)]
+    else:
+        parts = [(g, part) for g, part in survey.groupby(by, sort=True, observed=True)]
+    rows = []
+    for item in items:
+        answers = pd.to_numeric(survey[item], errors="coerce")
+        bad = answers.dropna()[~answers.dropna().isin([1, 2, 3, 4, 5])]
+        if len(bad):
+            raise ParameterError(
+                f"column {item!r} has answers outside 1-5 (e.g. {bad.iloc[0]!r} in row "
+                f"{bad.index[0]!r})"
+            )
+        for group, part in parts:
+            counts = pd.to_numeric(part[item], errors="coerce").dropna().astype(int)
+            counts = counts.value_counts().reindex([1, 2, 3, 4, 5], fill_value=0)
+            n = int(counts.sum())
+            row: dict[str, Any] = {"item": item, "label": _item_label(item, labels)}
+            if by is not None:
+                row["group"] = str(group)
+            row["n"] = n
+            for k in range(1, 6):
+                row[f"pct_{k}"] = 100.0 * counts[k] / n if n else np.nan
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def likert(
+    survey: pd.DataFrame,
+    items: Sequence[str],
+    by: str | None = None,
+    *,
+    ax: Axes | None = None,
+    labels: Mapping[str, str] | None = None,
+    scale: Sequence[str] | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Diverging stacked bars of Likert items (1-5), the neutral answer centred on 0.
+
+    One bar per item (and per group of ``by``, e.g. gender), in percentages of the answers:
+    1-2 to the left, 4-5 to the right, 3 split across the centre line. The numbers are
+    :func:`likert_table`'s.
+
+    Parameters
+    ----------
+    survey : DataFrame
+    items : sequence of str
+        Columns answered 1-5.
+    by : str, optional
+        A grouping column; its groups are drawn side by side under each item.
+    ax : matplotlib Axes, optional
+    labels : mapping, optional
+        Words for the items (Table 1's objectives are in words by default).
+    scale : sequence of 5 str, optional
+        Words of the answers 1-5 for the legend (default "1" ... "5").
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Its bars are ``ax.containers``, one per answer 1-5.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"imp_quality": [5, 4, 4, 3, 1], "imp_efficiency": [2, 3, 4, 5, 5]})
+    >>> ax = likert(s, ["imp_quality", "imp_efficiency"])
+    >>> [t.get_text() for t in ax.get_yticklabels()]  # top to bottom
+    ['Better quality', 'Efficiency']
+    """
+    frame = likert_table(survey, items, by, labels=labels)
+    if scale is None:
+        scale = ["1", "2", "3", "4", "5"]
+    scale = [str(s) for s in scale]
+    if len(scale) != 5:
+        raise ParameterError(f"scale needs 5 words (answers 1-5), got {len(scale)}")
+    grouped = by is not None
+    n_items = frame["item"].nunique()
+    n = len(frame)
+    ax = _axes(ax, (9.0, 0.28 * n + 0.25 * n_items + 2.0))
+    # positions: items top to bottom, their groups together, a gap between items
+    pos = []
+    tick_text = []
+    y = 0.0
+    for item in dict.fromkeys(frame["item"]):
+        rows = frame[frame["item"] == item]
+        for r in rows.itertuples(index=False):
+            pos.append(y)
+            label = _wrap(r.label, 40)
+            if grouped:
+                label = f"{label}: {GROUP_LABELS.get(r.group, r.group)}"
+            tick_text.append(label)
+            y -= 1.0
+        y -= 0.6 if grouped else 0.0
+    pos_arr = np.array(pos)
+    pct = frame[[f"pct_{k}" for k in range(1, 6)]].to_numpy(dtype=float)
+    pct = np.nan_to_num(pct)
+    left = -(pct[:, 0] + pct[:, 1] + pct[:, 2] / 2)
+    for k in range(5):
+        ax.barh(
+            pos_arr,
+            pct[:, k],
+            left=left,
+            height=0.8,
+            color=_LIKERT_COLOURS[k],
+            label=scale[k],
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        left = left + pct[:, k]
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(pos_arr, tick_text, fontsize=8 if n > 20 else 9)
+    ax.set_ylim(pos_arr.min() - 0.7, 0.7)
+    from matplotlib.ticker import FuncFormatter
+
+    ax.set_xlim(-100, 100)
+    ax.set_xticks([-100, -50, 0, 50, 100])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):g}%"))
+    ax.set_xlabel("Share of answers (%): 1-2 left, 3 centred, 4-5 right")
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncol=5,
+        frameon=False,
+        fontsize=8,
+        title="Answer",
+        title_fontsize=8,
+        alignment="left",
+    )
+    if title:
+        _title(ax, title, pad=30)
     return ax
