@@ -13,9 +13,18 @@ copfactors'.
   ``proc.time()`` around the clm call only; the process wall time (R start-up and ``read.csv``
   included) is reported in its own column
 
+A second section measures what the formula layer costs: ``copfactors.formula.ordinal(formula,
+data)`` on a frame of 10 numeric and 2 factor columns (4 and 3 levels), against
+``OrdinalRegression().fit`` on the same design matrix (15 columns) built beforehand, each in its
+own subprocess, at the largest of ``--sizes`` (``--formula-rows`` sets it, 0 skips it). Besides
+the whole subprocess's peak RSS it reports the call's own memory: peak RSS after the call minus
+resident memory just before it. Targets: at most 1.5x the array fit's time, and the call's
+memory at most the array fit's plus one copy of the design matrix.
+
 Run::
 
     python benchmarks/ordinal_fit.py                       # 1e4, 1e5, 1e6 rows
+    python benchmarks/ordinal_fit.py --sizes 1000000 --formula-only   # the formula section
     python benchmarks/ordinal_fit.py --sizes 10000 100000 --markdown benchmarks/results.md
     python benchmarks/ordinal_fit.py --all                 # statsmodels at 1e6 as well
 """
@@ -124,9 +133,176 @@ def _work_statsmodels(X: pd.DataFrame, y: pd.Series) -> dict:
 WORKERS = {"copfactors": _work_copfactors, "statsmodels": _work_statsmodels}
 
 
+# --------------------------------------------------------------------------------------------
+# the formula layer: ordinal(formula, data) against the array fit of the same design
+
+FACTOR_LEVELS = {"f1": ["a", "b", "c", "d"], "f2": ["p", "q", "r"]}
+FACTOR_EFFECTS = {"f1": np.array([0.0, 0.5, -0.4, 0.9]), "f2": np.array([0.0, -0.6, 0.3])}
+NUMERIC = [f"x{i + 1}" for i in range(N_PREDICTORS)]
+FORMULA = "y ~ " + " + ".join([*NUMERIC, *FACTOR_LEVELS])
+
+
+def simulate_factors(n_rows: int, seed: int) -> dict[str, np.ndarray]:
+    """10 numeric predictors (as :func:`simulate`), 2 factors (codes) and a 5-level outcome."""
+    rng = np.random.default_rng(seed + 1)
+    X, _ = simulate(n_rows, seed)
+    x = X.to_numpy()
+    codes = {f: rng.integers(0, len(lv), n_rows).astype(np.int8) for f, lv in FACTOR_LEVELS.items()}
+    latent = x @ BETA + rng.logistic(size=n_rows)
+    for f, c in codes.items():
+        latent += FACTOR_EFFECTS[f][c]
+    y = (1 + np.searchsorted(THETA, latent)).astype(np.int64)
+    return {"X": x, "y": y, **codes}
+
+
+def design_columns() -> list[str]:
+    """The design's column names, as formulaic writes them (reference = first level)."""
+    return NUMERIC + [f"{f}[T.{lv}]" for f, levels in FACTOR_LEVELS.items() for lv in levels[1:]]
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _reset_peak() -> bool:
+    """Reset this process's peak RSS (VmHWM) to its current RSS (Linux >= 4.0)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _peak_mb() -> float:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed_fit(call) -> dict:
+    import gc
+
+    gc.collect()
+    _reset_peak()  # otherwise the peak of loading the data would count
+    before = _rss_mb()
+    start = time.perf_counter()
+    model = call()
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "call_mb": _peak_mb() - before,
+        "names": [str(c) for c in model.coef_.index],
+        "coef": np.asarray(model.coef_, dtype=float).tolist(),
+        "thresholds": np.asarray(model.thresholds_, dtype=float).tolist(),
+        "loglik": float(model.loglik_),
+        "converged": bool(model.converged_),
+    }
+
+
+def _work_design(data_path: str) -> dict:
+    from copfactors.models import OrdinalRegression
+
+    with np.load(data_path) as data:
+        n = len(data["y"])
+        design = np.empty((n, len(design_columns())), dtype=np.float64)
+        design[:, :N_PREDICTORS] = data["X"]
+        j = N_PREDICTORS
+        for f, levels in FACTOR_LEVELS.items():
+            codes = data[f]
+            for k in range(1, len(levels)):
+                design[:, j] = codes == k
+                j += 1
+        y = data["y"]
+    X = pd.DataFrame(design, columns=design_columns(), copy=False)
+    del design
+    OrdinalRegression(link="logit").fit(X.iloc[:500], y[:500])  # warm, as the formula worker
+    return _timed_fit(lambda: OrdinalRegression(link="logit").fit(X, y))
+
+
+def _work_formula(data_path: str) -> dict:
+    import formulaic  # noqa: F401  (imported before the clock starts, as for a warm session)
+
+    from copfactors.formula import ordinal
+
+    with np.load(data_path) as data:
+        columns: dict[str, object] = {c: data["X"][:, i].copy() for i, c in enumerate(NUMERIC)}
+        for f, levels in FACTOR_LEVELS.items():
+            columns[f] = pd.Categorical.from_codes(data[f], categories=levels)
+        columns["y"] = data["y"]
+    frame = pd.DataFrame(columns)
+    del columns
+    ordinal(FORMULA, frame.iloc[:500], link="logit")  # warm: first-call imports and parsing
+    return _timed_fit(lambda: ordinal(FORMULA, frame, link="logit"))
+
+
+FORMULA_WORKERS = {"design": _work_design, "formula": _work_formula}
+
+
+def run_formula(n_rows: int, seed: int, workdir: Path) -> tuple[list, list]:
+    """The formula section: both fits of one data set, each in its own subprocess."""
+    npz = workdir / f"factors_{n_rows}.npz"
+    np.savez(npz, **simulate_factors(n_rows, seed))
+    here = str(Path(__file__).resolve())
+    reports = {}
+    for tool in ("design", "formula"):
+        out = workdir / f"{tool}_{n_rows}.json"
+        print(f"  {n_rows:>9,} rows: {tool} ...", end="", flush=True)
+        reports[tool] = _run([sys.executable, here, "--worker", tool, str(npz), str(out)], out)
+        print(f" {reports[tool]['seconds']:.2f} s", flush=True)
+    base, form = reports["design"], reports["formula"]
+    if form["names"] != base["names"]:
+        raise RuntimeError(f"design columns differ: {form['names']} vs {base['names']}")
+    design_mb = n_rows * len(design_columns()) * 8 / 2**20
+    labels = {
+        "design": "OrdinalRegression().fit(X, y), X the design",
+        "formula": "formula.ordinal(formula, data)",
+    }
+    rows = []
+    for tool, rep in reports.items():
+        rows.append(
+            {
+                "rows": f"{n_rows:,}",
+                "call": labels[tool],
+                "fit s": f"{rep['seconds']:.3f}",
+                "ratio vs array fit": f"{rep['seconds'] / base['seconds']:.2f}",
+                "call MB": f"{rep['call_mb']:.0f}",
+                "peak RSS MB": f"{rep['peak_rss_mb']:.0f}",
+                "max abs param diff": "0 (reference)"
+                if tool == "design"
+                else f"{_max_param_diff(rep, base):.1e}",
+                "logLik": f"{rep['loglik']:.4f}",
+            }
+        )
+    time_ok = form["seconds"] <= 1.5 * base["seconds"]
+    memory_ok = form["call_mb"] <= base["call_mb"] + design_mb
+    notes = [
+        f"Formula: `{FORMULA}`; f1, f2 pandas categoricals (4 and 3 levels), design "
+        f"{len(design_columns())} columns ({design_mb:.0f} MB as float64).",
+        "call MB: peak RSS after the call minus resident memory just before it; peak RSS MB: the"
+        " whole subprocess (data loading included).",
+        f"Targets: time at most 1.5x the array fit ({'met' if time_ok else 'NOT met'}: "
+        f"{form['seconds'] / base['seconds']:.2f}x); call memory at most the array fit's plus one"
+        f" copy of the design, {base['call_mb']:.0f} + {design_mb:.0f} MB "
+        f"({'met' if memory_ok else 'NOT met'}: {form['call_mb']:.0f} MB).",
+    ]
+    return rows, notes
+
+
 def _worker_main(tool: str, data_path: str, out_path: str) -> None:
-    X, y = _load(data_path)
-    report = WORKERS[tool](X, y)
+    if tool in FORMULA_WORKERS:
+        report = FORMULA_WORKERS[tool](data_path)
+    else:
+        X, y = _load(data_path)
+        report = WORKERS[tool](X, y)
     Path(out_path).write_text(json.dumps(report))
 
 
@@ -226,6 +402,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240611)
     parser.add_argument("--markdown", type=Path, help="append the table to this file")
     parser.add_argument(
+        "--formula-rows",
+        type=int,
+        help="rows of the formula-layer section (default: the largest of --sizes; 0 skips it)",
+    )
+    parser.add_argument(
+        "--formula-only", action="store_true", help="run only the formula-layer section"
+    )
+    parser.add_argument(
         "--worker", nargs=3, metavar=("TOOL", "DATA", "OUT"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -235,21 +419,38 @@ def main(argv: list[str] | None = None) -> int:
 
     all_rows: list[dict] = []
     all_notes: list[str] = []
+    formula_rows: list[dict] = []
+    formula_notes: list[str] = []
+    n_formula = max(args.sizes) if args.formula_rows is None else args.formula_rows
     with tempfile.TemporaryDirectory(prefix="copfactors-bench-") as tmp:
-        for n_rows in args.sizes:
-            rows, notes = run_size(n_rows, args.seed, Path(tmp), args.all)
-            all_rows += rows
-            all_notes += notes
-    table = to_markdown(all_rows)
-    footer = [
-        f"Simulated logit data: {N_LEVELS} levels, {N_PREDICTORS} predictors, seed {args.seed}.",
-        "fit s: the fit call alone (for clm, proc.time() around clm() inside R); process wall s:"
-        " the whole subprocess (interpreter start-up, imports, data loading, fit); peak RSS: the"
-        " subprocess's maximum resident set size; max abs param diff: largest absolute"
-        " difference to copfactors over coefficients and thresholds.",
-        *all_notes,
-    ]
-    text = table + "\n\n" + "\n".join(f"- {line}" for line in footer) + "\n"
+        if not args.formula_only:
+            for n_rows in args.sizes:
+                rows, notes = run_size(n_rows, args.seed, Path(tmp), args.all)
+                all_rows += rows
+                all_notes += notes
+        if n_formula > 0:
+            formula_rows, formula_notes = run_formula(n_formula, args.seed, Path(tmp))
+    text = ""
+    if all_rows:
+        footer = [
+            f"Simulated logit data: {N_LEVELS} levels, {N_PREDICTORS} predictors, "
+            f"seed {args.seed}.",
+            "fit s: the fit call alone (for clm, proc.time() around clm() inside R); process "
+            "wall s: the whole subprocess (interpreter start-up, imports, data loading, fit); "
+            "peak RSS: the subprocess's maximum resident set size; max abs param diff: largest "
+            "absolute difference to copfactors over coefficients and thresholds.",
+            *all_notes,
+        ]
+        text += to_markdown(all_rows) + "\n\n" + "\n".join(f"- {x}" for x in footer) + "\n"
+    if formula_rows:
+        text += (
+            ("\n" if text else "")
+            + "The formula layer: formula.ordinal against the array fit of the same design\n\n"
+            + to_markdown(formula_rows)
+            + "\n\n"
+            + "\n".join(f"- {x}" for x in formula_notes)
+            + "\n"
+        )
     print()
     print(text)
     if args.markdown:

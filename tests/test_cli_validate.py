@@ -203,3 +203,16 @@ def test_hints_name_the_flag_and_only_for_file_types_that_have_it(tmp_path):
     assert "decimal" in result.stdout and "--decimal" not in result.stdout  # no such option
     assert "(sheet rows as numbered in the file, the header counted)" in result.stdout
     assert "sheet row 2: '1,5'" in result.stdout
+
+
+def test_report_with_an_extra_column_names_it(tmp_path, example_survey):
+    import numpy as np
+
+    data = example_survey.copy()
+    data["my_var"] = np.random.default_rng(0).normal(size=len(data))
+    path = tmp_path / "survey.csv"
+    data.to_csv(path, index=False)
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["report", str(path), "--extra", "my_var", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "my_var" in (out / "report.html").read_text(encoding="utf-8")

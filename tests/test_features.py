@@ -488,6 +488,7 @@ def test_get_params_clone_and_set_params():
     assert fb.get_params() == {
         "commitment": "mean",
         "exclude": None,
+        "extra": None,
         "hours_log1p": True,
         "include": ["language"],
         "missing": "impute",
@@ -873,3 +874,84 @@ def test_calibrated_survey_missing_values_are_counted():
     assert len(attainment_long(survey)) == int(survey.loc[t2, att].notna().sum().sum())
     rel = impute.scale_reliability_["commitment"]
     assert 0 < rel.alpha < 1 and rel.summary.loc[0, "k"] == 3
+
+
+# --- your own variables (extra=) -------------------------------------------------------------
+def _survey_with_extras() -> pd.DataFrame:
+    from copfactors.datasets import load_example_survey
+
+    s = load_example_survey()  # SIMULATED
+    rng = np.random.default_rng(7)
+    s["my_var"] = rng.normal(size=len(s))
+    s.loc[s.index[:3], "my_var"] = np.nan
+    s["team"] = rng.choice(["red", "blue", "green"], len(s))
+    return s
+
+
+def test_extra_adds_numeric_and_text_columns_with_sorted_first_reference():
+    s = _survey_with_extras()
+    fb = CoPFeatureBuilder(missing="impute", extra=["my_var", "team"]).fit(s)
+    names = fb.get_feature_names_out().tolist()
+    assert names[-3:] == ["my_var", "team_green", "team_red"]
+    assert fb.reference_levels_["team"] == "blue"
+    assert fb.extra_groups_["team"] == {"kind": "category", "levels": ["blue", "green", "red"]}
+    report = fb.report_.set_index("group")
+    assert report.loc["team", "status"] == "built"
+    assert "reference 'blue'" in report.loc["team", "note"]
+    miss = fb.missing_report_.set_index("column")
+    assert miss.loc["my_var", "n_missing"] == 3
+    assert miss.loc["my_var", "fill_value"] == pytest.approx(np.nanmedian(s["my_var"]))
+    assert "extra columns: my_var (number), team (text, reference 'blue')" in fb.describe()
+    new = s.tail(4).copy()
+    new.loc[new.index[0], "my_var"] = np.nan
+    X = fb.transform(new)
+    assert X.loc[new.index[0], "my_var"] == pytest.approx(fb.fill_values_["my_var"])
+    assert X.loc[new.index[1:], "my_var"].tolist() == new["my_var"].iloc[1:].tolist()
+    assert X["team_red"].tolist() == (new["team"] == "red").astype(float).tolist()
+
+
+def test_extra_categorical_keeps_its_order_and_unknown_level_is_refused():
+    s = _survey_with_extras()
+    s["team"] = pd.Categorical(s["team"], categories=["red", "green", "blue"])
+    fb = CoPFeatureBuilder(extra="team").fit(s)
+    assert fb.reference_levels_["team"] == "red"
+    bad = s.head(2).copy()
+    bad["team"] = ["purple", "red"]
+    with pytest.raises(FeatureError, match="purple"):
+        fb.transform(bad)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["steward_type"], "already built"),
+        (["att_learning"], "attainment outcomes"),
+        (["my_var", "my_var"], "more than once"),
+        (["nope"], "not in the survey"),
+    ],
+)
+def test_extra_bad_columns_are_refused(extra, message):
+    with pytest.raises(FeatureError, match=message):
+        CoPFeatureBuilder(extra=extra).fit(_survey_with_extras())
+
+
+def test_extra_unused_codebook_column_and_attainment_model_driver_table():
+    from copfactors.inspection import drivers
+    from copfactors.persist import fit_attainment_model
+
+    s = _survey_with_extras()
+    fb = CoPFeatureBuilder(extra=["language"]).fit(s)  # a codebook group not built by default
+    # a Categorical keeps its order: its first category is the reference
+    first = str(s["language"].cat.categories[0]) if hasattr(s["language"], "cat") else "en"
+    assert fb.reference_levels_["language"] == first
+    model = fit_attainment_model(
+        s, builder=CoPFeatureBuilder(missing="impute", exclude="sponsor", extra=["my_var", "team"])
+    )
+    assert {"my_var", "team_green", "team_red"} <= set(model.feature_names)
+    y = attainment(s)
+    X = model.features(s.loc[y.notna()])
+    table = drivers(model.regression, X, y=y.loc[X.index].astype("int64"), importance=None)
+    listed = " ".join(map(str, table.to_frame().index)) + " ".join(
+        map(str, table.to_frame().iloc[:, 0])
+    )
+    assert all(f in listed for f in ("my_var", "team_green", "team_red"))

@@ -285,3 +285,18 @@ def test_hostile_formula_in_a_model_file_is_refused(fit, tmp_path, monkeypatch):
     with pytest.raises(ModelFormatError, match="'__import__'"):
         cf.load_model(path)
     assert not (tmp_path / "pwned").exists()
+
+
+def test_two_level_outcome_summary_reads_as_glm():
+    # a K = 2 formula fit is a logistic regression: its summary shows glm's (Intercept)
+    from copfactors.formula import ordinal
+
+    rng = np.random.default_rng(5)
+    d = pd.DataFrame({"dose": rng.uniform(1, 10, 300)})
+    d["ok"] = (0.3 * d["dose"] - 1.5 + rng.logistic(size=300)) > 0
+    model = ordinal("ok ~ dose", d)
+    table = model.summary()
+    assert table["term"].tolist() == ["(Intercept)", "dose"]
+    assert table["kind"].tolist() == ["intercept", "coef"]
+    assert table["coef"].iloc[0] == -model.thresholds_.iloc[0]
+    assert table["z"].iloc[0] == -model.params_.iloc[0] / model.se_.iloc[0]

@@ -431,6 +431,43 @@ class TestBinaryLogit(BinarySetup):
         assert_allclose(self.model.cov_.to_numpy(), expected, rtol=RTOL_SE, atol=1e-9)
 
 
+@pytest.mark.parametrize(
+    ("cov_type", "block"), [("nonrobust", None), ("robust", "robust"), ("cluster", "cluster")]
+)
+def test_binary_summary_is_glm(cov_type, block):
+    # R: coef(summary(glm(attained ~ ..., family = binomial))), with the SEs of vcov(glm),
+    # sandwich(glm) or vcovCL(glm, cluster = ~cop_id). The JSON stores glm's estimates and
+    # covariances; z = estimate / se and p = 2 * pnorm(-|z|) are glm's own formulas for the
+    # binomial family (its "z value" and "Pr(>|z|)" columns).
+    X, y, cop_id = clustered_data()
+    glm = reference("ordinal_binary.json")["glm"]
+    model = OrdinalRegression(cov_type=cov_type).fit(
+        X, y >= 3, groups=cop_id if cov_type == "cluster" else None
+    )
+    table = model.summary()
+    assert table["term"].tolist() == ["(Intercept)", *CLUSTERED_COLUMNS]
+    assert table["kind"].tolist() == ["intercept"] + ["coef"] * 3
+    names = ["(Intercept)", *CLUSTERED_COLUMNS]
+    coef = np.array([glm["coef"][k] for k in names])
+    se_block = glm if block is None else glm[block]
+    se = np.array([se_block["se"][k] for k in names])
+    z = coef / se
+    assert_allclose(table["coef"], coef, atol=ATOL_PARAMS)
+    assert_allclose(table["se"], se, rtol=RTOL_SE)
+    assert_allclose(table["z"], z, rtol=RTOL_SE)
+    assert_allclose(table["p"], 2 * stats.norm.sf(np.abs(z)), rtol=1e-2, atol=1e-10)
+    crit = stats.norm.ppf(0.975)
+    atol_ci = ATOL_PARAMS + 2 * RTOL_SE * se.max()
+    assert_allclose(table["ci_low"], coef - crit * se, atol=atol_ci)
+    assert_allclose(table["ci_high"], coef + crit * se, atol=atol_ci)
+    # the intercept has no odds ratio; thresholds_ keeps the cumulative-link sign
+    assert np.isnan(table["odds_ratio"].iloc[0])
+    assert_allclose(model.thresholds_.iloc[0], -table["coef"].iloc[0])
+    text = model.render_summary()
+    assert text.splitlines()[0] == "Binary regression (logit)"
+    assert "(Intercept)" in text and "False|True" not in text
+
+
 class TestBinaryLogitRobust(BinarySetup):
     # R: sandwich::sandwich(glm(attained ~ ..., family = binomial))
     cov_type = "robust"

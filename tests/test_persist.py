@@ -732,3 +732,80 @@ def test_malformed_formula_state_is_refused(formula_saved):
     _rewrite(formula_saved, lambda d: d["formula"]["factors"][0].update(categories="Low"))
     with pytest.raises(ModelFormatError, match=r"formula\.factors\[0\]\.categories"):
         load_model(formula_saved)
+
+
+def test_probability_weights_survive_the_round_trip(tmp_path):
+    from copfactors.errors import ModelInputError
+    from copfactors.models import lr_test
+
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame(rng.normal(size=(300, 2)), columns=["a", "b"])
+    y = np.digitize(X @ [1.0, -0.5] + rng.logistic(size=300), [-1.0, 1.0])
+    w = rng.uniform(0.5, 3.0, size=300)
+    m = OrdinalRegression(cov_type="robust", weight_kind="probability").fit(X, y, sample_weight=w)
+    path = save_model(m, tmp_path / "m.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["regression"]["params"]["weight_kind"] == "probability"
+    assert doc["regression"]["fit_weight_kind"] == "probability"
+    again = load_model(path)
+    assert again.get_params()["weight_kind"] == "probability"
+    assert again._fit_weight_kind == "probability"
+    # no likelihood-ratio test of a pseudo-likelihood, after loading as before
+    lr = again.lr_test()
+    assert np.isnan(lr["chi2"]) and np.isnan(lr["p"])
+    smaller = OrdinalRegression(cov_type="robust", weight_kind="probability").fit(
+        X[["a"]], y, sample_weight=w
+    )
+    with pytest.raises(ModelInputError, match="probability"):
+        lr_test(smaller, again)
+    pd.testing.assert_frame_equal(again.summary(), m.summary())
+    assert "probability (survey) weights" in " ".join(again.summary().attrs["notes"])
+    assert again.render_summary() == m.render_summary()
+    # frequency weights are not written (files stay as before weight_kind existed), and a file
+    # without them reads as frequency-weighted
+    frequency = OrdinalRegression().fit(X, y)
+    old = save_model(frequency, tmp_path / "old.json")
+    doc = json.loads(old.read_text(encoding="utf-8"))
+    assert "weight_kind" not in doc["regression"]["params"]
+    assert "fit_weight_kind" not in doc["regression"]
+    loaded = load_model(old)
+    assert loaded.get_params()["weight_kind"] == "frequency"
+    assert loaded._fit_weight_kind == "frequency"
+    assert loaded.render_summary() == frequency.render_summary()
+    # an unknown kind is named
+    _rewrite(old, lambda d: d["regression"].__setitem__("fit_weight_kind", "analytic"))
+    with pytest.raises(ModelFormatError, match=r"regression\.fit_weight_kind"):
+        load_model(old)
+
+
+def test_builder_extra_columns_round_trip_and_score_identically(tmp_path):
+    import copfactors as cf
+    from copfactors.persist import fit_attainment_model, load_model, save_model
+
+    s = cf.load_example_survey()  # SIMULATED
+    rng = np.random.default_rng(3)
+    s["my_var"] = rng.normal(size=len(s))
+    s["team"] = rng.choice(["red", "blue", "green"], len(s))
+    builder = cf.CoPFeatureBuilder(missing="impute", exclude="sponsor", extra=["my_var", "team"])
+    model = fit_attainment_model(s, builder=builder)
+    path = tmp_path / "extra.json"
+    save_model(model, path)
+    again = load_model(path)
+    assert again.builder.get_params()["extra"] == ["my_var", "team"]
+    assert again.builder.extra_groups_ == model.builder.extra_groups_
+    assert again.feature_names == model.feature_names
+    rows = s.head(6)
+    pd.testing.assert_frame_equal(again.features(rows), model.features(rows))
+    pd.testing.assert_frame_equal(again.predict_proba(rows), model.predict_proba(rows))
+    # a text extra is scored for a plan that lacks it: the training data's typical value
+    text_only = fit_attainment_model(
+        s, builder=cf.CoPFeatureBuilder(missing="impute", exclude="sponsor", extra="team")
+    )
+    save_model(text_only, tmp_path / "team.json")
+    loaded = load_model(tmp_path / "team.json")
+    from copfactors.pipeline import example_plan_files
+
+    plan = cf.PlannedCoP.from_yaml(example_plan_files()[0])
+    a, b = cf.score(plan, model=text_only), cf.score(plan, model=loaded)
+    assert a.to_frame().equals(b.to_frame())
+    assert any("team" in n and "typical value" in n for n in a.notes)

@@ -344,3 +344,20 @@ def test_pipeline_module_is_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
     assert pipeline.REPORT_FILE == "report.html"
+
+
+def test_run_analysis_with_extra_columns_uses_and_names_them():
+    import numpy as np
+
+    from copfactors.datasets import load_example_survey
+    from copfactors.errors import CopFactorsError
+
+    s = load_example_survey()  # SIMULATED
+    s["team"] = np.random.default_rng(0).choice(["b", "a"], len(s))
+    result = run_analysis(s, source_label="x", simulated=True, steps=("models",), extra=["team"])
+    assert "team_b" in result.X.columns
+    assert "team_b" in result.attainment_model.feature_names
+    notes = " ".join(str(n) for n in result.notes.get("ordinal", []))
+    assert "team (text, reference 'a')" in notes
+    with pytest.raises(CopFactorsError, match="nope"):
+        run_analysis(s, source_label="x", simulated=True, steps=("data",), extra=["nope"])

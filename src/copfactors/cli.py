@@ -230,6 +230,14 @@ def report(
     missing_codes: MissingCodesOption = None,
     header_rows: HeaderRowsOption = None,
     mapping: MappingOption = None,
+    extra: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--extra",
+            help="Your own survey column to add as a driver (repeatable); a text column's "
+            "reference is its first level in sorted order.",
+        ),
+    ] = None,
 ) -> None:
     """Analyse a survey file and write the HTML report (figures as PNG, tables as CSV/LaTeX)."""
     from copfactors.demo import run_report
@@ -239,6 +247,7 @@ def report(
         out=out,
         n_jobs=jobs,
         read=read_options(sheet, encoding, delimiter, decimal, missing_codes, header_rows, mapping),
+        extra=extra or None,
     )
 
 

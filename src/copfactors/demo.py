@@ -309,6 +309,7 @@ def _run(
     out: Path,
     n_jobs: int,
     console: Console,
+    extra: list[str] | None = None,
 ) -> Path:
     from copfactors.pipeline import run_analysis, write_report
 
@@ -320,6 +321,7 @@ def _run(
             simulated=simulated,
             n_jobs=n_jobs,
             progress=update,
+            extra=extra,
         )
         update("Writing the report", 1, 1)
         path = write_report(result, out)
@@ -369,6 +371,7 @@ def run_report(
     *,
     n_jobs: int = 1,
     read: dict[str, Any] | None = None,
+    extra: list[str] | None = None,
 ) -> Path:
     """Read a survey file, run the whole analysis on it and write its report.
 
@@ -384,6 +387,8 @@ def run_report(
     read : dict, optional
         Reading options passed to :func:`copfactors.read_survey` (``sheet``, ``decimal``,
         ``missing_codes``, ``mapping``, ...).
+    extra : list of str, optional
+        Your own survey columns to add as drivers (:func:`copfactors.pipeline.run_analysis`).
 
     Returns
     -------
@@ -410,4 +415,5 @@ def run_report(
         out=Path(out) if out is not None else DEFAULT_REPORT_DIR,
         n_jobs=n_jobs,
         console=console,
+        extra=extra,
     )

@@ -75,7 +75,7 @@ class _Group:
     """One feature group: the codebook column(s) it reads and how it encodes them."""
 
     name: str
-    kind: Literal["scale", "likert", "count", "hours", "boolean", "category"]
+    kind: Literal["scale", "likert", "count", "hours", "boolean", "category", "number"]
     columns: tuple[str, ...]
     levels: tuple[str, ...] = ()
     reference: str | None = None
@@ -312,7 +312,24 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
       compares a higher level with it;
     * ``language`` (opt-in): ``language_en``; reference ``fr``.
 
-    The free-text columns ``professional_category`` and ``platform`` are not encoded.
+    The free-text columns ``professional_category`` and ``platform`` are not encoded (unless
+    named in ``extra``).
+
+    Your own variables: every column named in ``extra`` (a survey column the codebook does not
+    know, or a codebook column that no built group reads) is added after these, in the order
+    given, feature group named as the column:
+
+    * a numeric column as it is (a number, no range check), named as the column; missing values
+      follow ``missing`` like the other numeric drivers (``"impute"``: the median);
+    * a boolean column as 0/1 (``"impute"``: the most frequent value);
+    * any other column (text, or a pandas Categorical) as treatment dummies
+      ``<column>_<level>``, as the codebook's categories. The reference (left-out) level is
+      the **first** level: the first category of a pandas Categorical (its order kept),
+      otherwise the first in sorted (alphabetical) order of the values as text, the rule of
+      :mod:`copfactors.formula` (R's ``factor``). Make the column a Categorical to choose.
+
+    The kind and levels learned at fit are in :attr:`extra_groups_` (and written to model
+    files), so :meth:`transform` of new rows encodes them the same way.
 
     Parameters
     ----------
@@ -335,6 +352,10 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         "language"]``; ``"all"`` builds every group.
     exclude : str or list of str, optional
         Feature groups not to build.
+    extra : str or list of str, optional
+        Your own survey columns to add as drivers (see above). Not allowed: a column that a
+        built group reads (``steward_type``, ``commitment_1``, ...), an attainment outcome
+        (``att_*``), a name twice, or a column that would give a feature name already built.
 
     Attributes
     ----------
@@ -356,6 +377,9 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
     scale_reliability_ : dict
         ``{"commitment": ReliabilityResult}`` when at least two commitment items are present
         and the reliability can be computed on the training data.
+    extra_groups_ : dict
+        For each ``extra`` column, ``{"kind": "number" | "boolean" | "category", "levels":
+        [...]}`` (the levels, reference first, for a category; empty otherwise).
 
     Notes
     -----
@@ -402,12 +426,14 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         commitment: Literal["mean", "items"] = "mean",
         include: str | Sequence[str] | None = None,
         exclude: str | Sequence[str] | None = None,
+        extra: str | Sequence[str] | None = None,
     ) -> None:
         self.missing = missing
         self.hours_log1p = hours_log1p
         self.commitment = commitment
         self.include = include
         self.exclude = exclude
+        self.extra = extra
 
     # -- parameters ------------------------------------------------------------------------------
     def _selected_groups(self) -> list[_Group]:
@@ -433,6 +459,74 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
                 groups.append(g)
         return groups
 
+    def _extra_names(self, groups: Sequence[_Group]) -> list[str]:
+        """The ``extra`` columns, checked against each other and the groups to build."""
+        value = self.extra
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        try:
+            names = list(value)
+        except TypeError:
+            raise FeatureError(
+                f"extra must be a column name or a list of column names, got {value!r}"
+            ) from None
+        bad = [n for n in names if not isinstance(n, str) or not n.strip()]
+        if bad:
+            raise FeatureError(f"extra must list column names (text), got {bad}")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise FeatureError(f"extra names column(s) {twice} more than once")
+        used = {c: g.name for g in groups for c in g.columns}
+        taken = [f"{n} (read by feature group {used[n]!r})" for n in names if n in used]
+        taken += [
+            f"{n} (the name of feature group {n!r})"
+            for n in names
+            if n not in used and n in {g.name for g in groups}
+        ]
+        if taken:
+            raise FeatureError(
+                f"extra column(s) {', '.join(taken)} are already built by the builder; "
+                "exclude the group first to use the column your own way"
+            )
+        outcome = [n for n in names if n.startswith("att_")]
+        if outcome:
+            raise FeatureError(
+                f"extra column(s) {outcome} are attainment outcomes (att_*), not drivers"
+            )
+        return names
+
+    @staticmethod
+    def _extra_group(name: str, kind: str, levels: Sequence[str] = ()) -> _Group:
+        """The feature group of one ``extra`` column, from its kind and (category) levels."""
+        if kind == "category":
+            lv = tuple(str(v) for v in levels)
+            return _Group(name, "category", (name,), lv, lv[0] if lv else None, name, False)
+        if kind not in ("number", "boolean"):
+            raise FeatureError(f"extra column {name!r}: unknown kind {kind!r}")
+        return _Group(name, kind, (name,), default=False)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _extra_kind(series: pd.Series, name: str) -> tuple[str, list[str]]:
+        """Kind and levels (reference first) of an ``extra`` column at fit."""
+        dtype = series.dtype
+        if pd.api.types.is_bool_dtype(dtype):
+            return "boolean", []
+        if isinstance(dtype, pd.CategoricalDtype):
+            observed = {str(v) for v in series.dropna().astype(object)}
+            return "category", [str(c) for c in dtype.categories if str(c) in observed]
+        if pd.api.types.is_numeric_dtype(dtype):
+            return "number", []
+        values = series.dropna().astype(object)
+        if len(values) and all(isinstance(v, bool | np.bool_) for v in values):
+            return "boolean", []
+        if len(values) and all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) for v in values
+        ):
+            return "number", []
+        return "category", sorted({str(v) for v in values})
+
     # -- reading one group -----------------------------------------------------------------------
     def _read(self, group: _Group, X: pd.DataFrame, columns: Sequence[str]) -> dict[str, Any]:
         """Clean inputs of one group: numeric arrays, or level strings for a category."""
@@ -451,6 +545,8 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
             )
         elif group.kind == "hours":
             values = _as_numeric(s, column, low=0, what="a number of hours of at least 0")
+        elif group.kind == "number":
+            values = _as_numeric(s, column, what="a number")
         elif group.kind == "boolean":
             values = _as_boolean(s, column)
         else:
@@ -491,8 +587,20 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         """
         X = _require_frame(X, "CoPFeatureBuilder.fit")
         groups = self._selected_groups()
+        extra = self._extra_names(groups)
         if len(X) == 0:
             raise FeatureError("CoPFeatureBuilder.fit: the survey has no rows")
+        absent = [c for c in extra if c not in X.columns]
+        if absent:
+            raise FeatureError(
+                f"extra column(s) {absent} are not in the survey (columns: "
+                f"{', '.join(map(str, X.columns))})"
+            )
+        extra_groups: dict[str, dict[str, Any]] = {}
+        for name in extra:
+            kind, levels = self._extra_kind(X[name], name)
+            extra_groups[name] = {"kind": kind, "levels": levels}
+            groups.append(self._extra_group(name, kind, levels))
         report: list[dict[str, Any]] = []
         missing_rows: list[dict[str, Any]] = []
         present: list[tuple[_Group, tuple[str, ...], dict[str, Any], np.ndarray]] = []
@@ -525,7 +633,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
             else:
                 fill = _fill_value(g, value[~miss])
                 fills[g.name] = fill
-                how = "median" if g.kind in ("scale", "likert", "count", "hours") else "mode"
+                how = "median" if g.kind in _MEDIAN_KINDS else "mode"
                 action = f"imputed with the {how}" if miss.any() else "none"
             missing_rows.append(
                 {
@@ -550,12 +658,17 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
             filled = _fill(g, value, fills.get(g.name))
             note = ""
             reference = g.reference
+            if g.name in extra_groups:
+                what = {"number": "numeric", "boolean": "boolean (0/1)"}.get(g.kind, "")
+                if g.kind == "category":
+                    what = f"text; reference {g.reference!r}, its first level"
+                note = f"extra column ({what}). "
             if g.kind == "category":
                 seen = [lv for lv in g.levels if np.any(filled[keep] == lv)]
                 if reference not in seen:
                     counts = {lv: int(np.sum(filled[keep] == lv)) for lv in seen}
                     reference = max(seen, key=lambda lv: (counts[lv], -seen.index(lv)))
-                    note = (
+                    note += (
                         f"reference level {g.reference!r} absent from the training data; "
                         f"reference is {reference!r}. "
                     )
@@ -580,6 +693,12 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
             status = "built" if built else "constant"
             report.append(_report_row(g, cols, status, built, note.strip()))
             if built:
+                clash = [f for f in built if f in feature_names]
+                if clash:
+                    raise FeatureError(
+                        f"extra column {g.name!r} gives feature(s) {clash}, which another "
+                        "feature group already builds; rename the column"
+                    )
                 specs[g.name] = {"columns": cols, "features": built, "reference": reference}
                 if g.kind == "category":
                     references[g.name] = reference
@@ -614,6 +733,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         self.feature_names_out_ = np.asarray(feature_names, dtype=object)
         self.n_features_in_ = X.shape[1]
         self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        self.extra_groups_ = extra_groups
         self._specs = specs
         self._groups = [g for g in groups if g.name in specs]
         self.transform_missing_report_ = missing_frame([])
@@ -757,6 +877,15 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
             lines.append(f"reference levels: {refs}")
         if self.hours_log1p and "hours_per_week" in self._specs:
             lines.append("log1p_hours_per_week is log1p(hours_per_week)")
+        extra_groups = getattr(self, "extra_groups_", {})
+        if extra_groups:
+            parts = []
+            for name, info in extra_groups.items():
+                kind = info["kind"]
+                if kind == "category" and info["levels"]:
+                    kind = f"text, reference {info['levels'][0]!r}"
+                parts.append(f"{name} ({kind})")
+            lines.append(f"extra columns: {', '.join(parts)}")
         for status in ("absent", "all missing", "constant"):
             rows = self.report_[self.report_["status"] == status]
             if len(rows):
@@ -822,8 +951,11 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(values))
 
 
+_MEDIAN_KINDS = ("scale", "likert", "count", "hours", "number")
+
+
 def _fill_value(group: _Group, observed: np.ndarray) -> Any:
-    if group.kind in ("scale", "likert", "count", "hours"):
+    if group.kind in _MEDIAN_KINDS:
         return _median(observed)
     if group.kind == "boolean":
         ones = int(np.sum(observed == 1.0))

@@ -370,15 +370,24 @@ def _materialize(spec_or_formula: Any, data: pd.DataFrame, formula: str, **overr
             raise ModelInputError(f"formula {formula!r} cannot be evaluated: {err}") from None
 
 
-def _plain_frame(matrix: Any, formula: str) -> pd.DataFrame:
+def _plain_frame(matrix: Any, formula: str, *, consume: bool = False) -> pd.DataFrame:
     columns = [str(c) for c in matrix.columns]
     if "Intercept" not in columns:
         raise ParameterError(
             f"formula {formula!r} removes the intercept ('- 1' or '+ 0'); in a cumulative link "
             "model the thresholds take its place: keep it"
         )
-    frame = pd.DataFrame(np.asarray(matrix, dtype=np.float64), columns=columns, index=matrix.index)
-    return frame.drop(columns="Intercept")
+    # one row-major float64 array without the intercept, filled column by column and wrapped
+    # without a copy: converting the whole matrix and then dropping a column would cost two
+    # copies of the design, and the solver wants rows contiguous (it would copy again)
+    keep = [c for c in columns if c != "Intercept"]
+    out = np.empty((len(matrix), len(keep)), dtype=np.float64)
+    index = matrix.index
+    for j, name in enumerate(keep):
+        out[:, j] = np.asarray(matrix[name], dtype=np.float64)
+        if consume:  # free formulaic's column once copied: one copy of the design at a time
+            del matrix[name]
+    return pd.DataFrame(out, columns=keep, index=index, copy=False)
 
 
 def _is_formula_model(model: Any) -> bool:
@@ -603,10 +612,12 @@ def ordinal(
     for extra in (w, g):
         if extra is not None:
             keep &= extra.notna().to_numpy()
-    frame = frame.loc[keep].reset_index(drop=True)
+    if not keep.all():
+        frame = frame.loc[keep].reset_index(drop=True)
     matrix = _materialize(parsed.fixed, frame, parsed.text, na_action="raise")
     spec = matrix.model_spec
-    X = _plain_frame(matrix, parsed.text)
+    X = _plain_frame(matrix, parsed.text, consume=True)
+    del matrix  # the fit needs the plain design only
     terms = _terms(spec)
     y = frame[parsed.response]
     fit_kw: dict[str, Any] = {}

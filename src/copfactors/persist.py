@@ -36,7 +36,10 @@ folder, then :func:`os.replace`). Its top-level keys:
     (version 2) ``"mixed-ordinal-regression"``.
 ``regression``
     The fitted cumulative link model: ``params`` (its constructor parameters ``link``,
-    ``cov_type``, ``alpha``, ``max_iter``, ``tol``, ``nominal``); ``classes`` (``dtype`` and
+    ``cov_type``, ``alpha``, ``max_iter``, ``tol``, ``nominal``, ``weight_kind``);
+    ``fit_link``, ``fit_cov_type`` and ``fit_weight_kind`` (``"frequency"`` or
+    ``"probability"``: what the fit used; a file without ``weight_kind`` or
+    ``fit_weight_kind`` is read as ``"frequency"``); ``classes`` (``dtype`` and
     ``values`` of the outcome levels, lowest first) and ``class_scores`` (numeric value of each
     level for expected scores); ``feature_names_in`` (or ``null``) and ``n_features_in``;
     ``loc_idx`` and ``nominal_idx`` (positions of the location and nominal predictors);
@@ -49,7 +52,8 @@ folder, then :func:`os.replace`). Its top-level keys:
     ``separation``.
 ``builder`` (attainment models)
     The fitted feature builder: ``params`` (its ``get_params()``: ``missing``,
-    ``hours_log1p``, ``commitment``, ``include``, ``exclude``); ``groups`` (one entry per
+    ``hours_log1p``, ``commitment``, ``include``, ``exclude``, ``extra``); ``extra_groups``
+    (per ``extra`` column its ``kind`` and ``levels``, reference first); ``groups`` (one entry per
     feature group built, in output order: ``name``, input ``columns``, output ``features``,
     ``reference`` level or ``null``); ``feature_names_out``; ``fill_values`` (per group, for
     ``missing="impute"``); ``reference_levels``; ``feature_names_in`` and ``n_features_in``;
@@ -718,7 +722,7 @@ def _regression_to_dict(reg: OrdinalRegression) -> dict[str, Any]:
     if nominal is not None:
         nominal = [n if isinstance(n, str) else int(n) for n in np.atleast_1d(nominal).tolist()]
     names_in = getattr(reg, "feature_names_in_", None)
-    return {
+    out = {
         "params": {
             "link": str(params["link"]),
             "cov_type": str(params["cov_type"]),
@@ -770,6 +774,14 @@ def _regression_to_dict(reg: OrdinalRegression) -> dict[str, Any]:
         "n_clusters": None if reg.n_clusters_ is None else int(reg.n_clusters_),
         "separation": [str(s) for s in reg.separation_],
     }
+    # probability (survey) weights change what the fit supports (no LR tests, AIC, ...); only
+    # written when used, so frequency-weighted files stay as they were (absent = frequency)
+    if params.get("weight_kind", "frequency") != "frequency":
+        out["params"]["weight_kind"] = str(params["weight_kind"])
+    fit_kind = str(getattr(reg, "_fit_weight_kind", "frequency"))
+    if fit_kind != "frequency":
+        out["fit_weight_kind"] = fit_kind
+    return out
 
 
 class _Reader:
@@ -961,6 +973,11 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
         raise ModelFormatError(
             f"{where}.params.nominal: expected null or a list of names, got {_kind(nominal)}"
         )
+    # files written before weight_kind was stored are frequency-weighted
+    weight_kinds = ("frequency", "probability")
+    weight_kind = (
+        p.text("weight_kind", choices=weight_kinds) if "weight_kind" in p.data else "frequency"
+    )
     reg = OrdinalRegression(
         link=link,
         cov_type=cov_type,
@@ -968,9 +985,15 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
         max_iter=p.integer("max_iter"),
         tol=tol,
         nominal=nominal,
+        weight_kind=weight_kind,
     )
     fit_link = r.text("fit_link", choices=sorted(LINKS))
     fit_cov_type = r.text("fit_cov_type", choices=("nonrobust", "robust", "cluster"))
+    fit_weight_kind = (
+        r.text("fit_weight_kind", choices=weight_kinds)
+        if "fit_weight_kind" in r.data
+        else "frequency"
+    )
 
     c = r.sub("classes")
     dtype = c.text("dtype", choices=sorted(_CLASS_DTYPES))
@@ -1047,6 +1070,7 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
     reg.classes_ = classes
     reg._fit_link = fit_link
     reg._fit_cov_type = fit_cov_type
+    reg._fit_weight_kind = fit_weight_kind
     reg._class_scores = class_scores
     reg._nominal_idx = nominal_idx
     reg._loc_idx = loc_idx
@@ -1359,7 +1383,7 @@ def _builder_to_dict(builder: CoPFeatureBuilder) -> dict[str, Any]:
             return v
         return _float(v)
 
-    return {
+    document: dict[str, Any] = {
         "params": {
             "missing": str(params["missing"]),
             "hours_log1p": bool(params["hours_log1p"]),
@@ -1389,6 +1413,15 @@ def _builder_to_dict(builder: CoPFeatureBuilder) -> dict[str, Any]:
         ],
         "scale_reliability": reliability,
     }
+    extra_groups = getattr(builder, "extra_groups_", {})
+    if params.get("extra") is not None:
+        # written only when used, so files of builders without them stay as they were
+        document["params"]["extra"] = _group_param(params["extra"])
+        document["extra_groups"] = {
+            str(name): {"kind": str(info["kind"]), "levels": [str(v) for v in info["levels"]]}
+            for name, info in extra_groups.items()
+        }
+    return document
 
 
 def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
@@ -1415,11 +1448,39 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
                 f"{where}.params.{key}: expected null, a group name or a list, got {_kind(v)}"
             )
         kwargs[key] = v
+    # your own variables (extra=): optional, absent from files written before they existed
+    extra = p.raw("extra") if "extra" in (data.get("params") or {}) else None
+    if not (
+        extra is None
+        or isinstance(extra, str)
+        or (isinstance(extra, list) and all(isinstance(s, str) for s in extra))
+    ):
+        raise ModelFormatError(
+            f"{where}.params.extra: expected null, a column name or a list, got {_kind(extra)}"
+        )
+    kwargs["extra"] = extra
     builder = CoPFeatureBuilder(**kwargs)
     try:
         selected = builder._selected_groups()
+        extra_names = builder._extra_names(selected)
     except FeatureError as err:
         raise ModelFormatError(f"{where}.params: {err}") from err
+    extra_raw = data.get("extra_groups", {}) if isinstance(data, dict) else {}
+    if not isinstance(extra_raw, dict) or sorted(extra_raw) != sorted(extra_names):
+        raise ModelFormatError(
+            f"{where}.extra_groups: expected one entry for each of params.extra {extra_names}"
+        )
+    extra_groups: dict[str, dict[str, Any]] = {}
+    for name in extra_names:
+        er = _Reader(extra_raw[name], f"{where}.extra_groups.{name}")
+        kind = er.text("kind", choices=("number", "boolean", "category"))
+        levels = er.texts("levels")
+        if kind == "category" and (not levels or len(set(levels)) != len(levels)):
+            raise ModelFormatError(
+                f"{where}.extra_groups.{name}.levels: expected distinct levels, got {levels}"
+            )
+        extra_groups[name] = {"kind": kind, "levels": levels}
+        selected.append(builder._extra_group(name, kind, levels))
     by_name = {g.name: g for g in selected}
 
     raw_groups = r.raw("groups")
@@ -1591,6 +1652,7 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
     builder._groups = [by_name[name] for name in order]
     builder.transform_missing_report_ = missing_frame([])
     builder.scale_reliability_ = reliability
+    builder.extra_groups_ = extra_groups
     return builder
 
 

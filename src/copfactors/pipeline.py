@@ -302,7 +302,7 @@ def _step_gender(result: AnalysisResult) -> None:
 
 
 def _fit_models(
-    result: AnalysisResult, cov_type: str, cluster: str | None
+    result: AnalysisResult, cov_type: str, cluster: str | None, extra: list[str] | None = None
 ) -> tuple[Any, Any, pd.DataFrame, dict[str, str]]:
     """Fit the ordinal and binary attainment models, leaving out inseparable feature groups.
 
@@ -315,7 +315,7 @@ def _fit_models(
 
     s = result.survey
     answered = attainment(s, kind="ordinal").notna().to_numpy()
-    probe = CoPFeatureBuilder().fit(s.loc[answered])
+    probe = CoPFeatureBuilder(extra=extra or None).fit(s.loc[answered])
     X = probe.transform(s.loc[answered])
     if X.shape[1] == 0:
         raise CopFactorsError("the survey has none of the driver columns")
@@ -327,7 +327,10 @@ def _fit_models(
         for r in groups.itertuples(index=False)
         if any(f.strip() in dependent for f in str(r.features).split(","))
     ]
-    builder = CoPFeatureBuilder(exclude=excluded or None)
+    own = [g for g in excluded if g in (extra or [])]
+    excluded = [g for g in excluded if g not in own]
+    kept = [c for c in (extra or []) if c not in own]
+    builder = CoPFeatureBuilder(exclude=excluded or None, extra=kept or None)
     if excluded:
         result.dropped_features = dependent
         result.note(
@@ -354,7 +357,7 @@ def _fit_models(
     return ordinal, binary, X, feature_sources(probe)
 
 
-def _step_models(result: AnalysisResult) -> None:
+def _step_models(result: AnalysisResult, extra: list[str] | None = None) -> None:
     from copfactors.claims import cop_level_drivers, fit_cop_model
     from copfactors.features import attainment
 
@@ -377,7 +380,22 @@ def _step_models(result: AnalysisResult) -> None:
             no_groups = "some respondents have no cop_id"
         if n_groups >= _MIN_CLUSTERS and nested:
             cov_type, cluster = "cluster", "cop_id"
-    ordinal, binary, X_all, sources = _fit_models(result, cov_type, cluster)
+    extra = list(extra or [])
+    ordinal, binary, X_all, sources = _fit_models(result, cov_type, cluster, extra)
+    if extra:
+        used = getattr(ordinal.builder, "extra_groups_", {})
+        parts = [
+            f"{c} (text, reference {i['levels'][0]!r})"
+            if i["kind"] == "category"
+            else f"{c} ({i['kind']})"
+            for c, i in used.items()
+        ]
+        result.note(
+            "ordinal",
+            "your own variables (extra) used as drivers: "
+            + (", ".join(parts) if parts else "none")
+            + ("" if len(used) == len(extra) else f" (asked for: {', '.join(extra)})"),
+        )
     answered = s.loc[y_all.notna()]
     X = ordinal.features(answered)
     result.X = X
@@ -418,7 +436,7 @@ def _step_models(result: AnalysisResult) -> None:
     choice = result.model_choice.get("ordinal")
     refit = cluster is not None and choice is not None and choice.cluster_rank_deficient
     if refit:
-        ordinal, binary, _, _ = _fit_models(result, "robust", "cop_id")
+        ordinal, binary, _, _ = _fit_models(result, "robust", "cop_id", extra)
     if choice is not None and choice.mixed:
         why = ""
         if refit:
@@ -535,6 +553,7 @@ def run_analysis(
     importance_samples: int = 20,
     steps: Iterable[str] | None = None,
     progress: Progress | None = None,
+    extra: Iterable[str] | None = None,
 ) -> AnalysisResult:
     """Run every part of copfactors on one survey.
 
@@ -561,6 +580,12 @@ def run_analysis(
         Steps to run (see :data:`STEPS`; ``"data"`` always runs). Default: all.
     progress : callable, optional
         Called as ``progress(description, done, total)`` before each step and once at the end.
+    extra : iterable of str, optional
+        Your own survey columns to add as drivers (``CoPFeatureBuilder(extra=...)``): they go
+        into the models, the driver table and SHAP, and the notes of the ordinal model name
+        them (a text column's reference is its first level in sorted order). The example plans
+        do not give them, so with extra columns the plans cannot be scored (the reason is in
+        the report) unless they describe them.
 
     Returns
     -------
@@ -591,6 +616,15 @@ def run_analysis(
     attrs = dict(survey.attrs)
     checked = validate(survey, source=source_label)
     checked.attrs = {**attrs, **checked.attrs}
+    names: list[str] = []
+    if extra is not None:
+        names = [extra] if isinstance(extra, str) else list(extra)
+        absent = [c for c in names if c not in checked.columns]
+        if absent:
+            raise CopFactorsError(
+                f"extra column(s) {absent} are not in the survey "
+                f"(columns: {', '.join(map(str, checked.columns))})"
+            )
     result = AnalysisResult(source_label=source_label, simulated=simulated, survey=checked)
     if include_table1 is None:
         include_table1 = simulated or _has_objectives(checked)
@@ -603,7 +637,7 @@ def run_analysis(
         "data": lambda: _step_data(result),
         "table1": lambda: _step_table1(result),
         "gender": lambda: _step_gender(result),
-        "models": lambda: _step_models(result),
+        "models": lambda: _step_models(result, names),
         "drivers": lambda: _step_drivers(result, n_jobs or 1, importance_samples),
         "shap": lambda: _step_shap(result),
         "claims": lambda: _step_claims(result),

@@ -494,7 +494,12 @@ def _encode_clean(builder: CoPFeatureBuilder, frame: pd.DataFrame) -> pd.DataFra
                 return None
             values = s.to_numpy(dtype=float)
         else:
-            low, high = {"likert": (1, 5), "count": (0, None), "hours": (0, None)}[g.kind]
+            low, high = {
+                "likert": (1, 5),
+                "count": (0, None),
+                "hours": (0, None),
+                "number": (-np.inf, None),  # a researcher's extra numeric column: any value
+            }[g.kind]
             values = _numeric_column(frame[cols[0]], low, high, integer=g.kind == "count")
             if values is None:
                 return None

@@ -750,7 +750,9 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         Returns
         -------
         pandas.DataFrame
-            Columns ``term``, ``kind`` (``"threshold"``, ``"nominal"`` or ``"coef"``),
+            Columns ``term``, ``kind`` (``"threshold"``, ``"nominal"`` or ``"coef"``; a
+            two-level outcome has one row ``(Intercept)`` of kind ``"intercept"`` instead of its
+            threshold, equal to ``-thresholds_`` as R's ``glm(..., family = binomial)``),
             ``coef``, ``se``, ``z``, ``p`` (two-sided Wald), ``ci_low``, ``ci_high`` (Wald, level
             ``1 - alpha``), ``odds_ratio``, ``or_ci_low``, ``or_ci_high`` (``exp`` of the
             coefficient and its CI for the logit link's coefficients; NaN otherwise). ``attrs``
@@ -766,13 +768,24 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
         >>> OrdinalRegression().fit(x, y).summary()["kind"].tolist()
         ['threshold', 'threshold', 'coef']
+        >>> binary = OrdinalRegression().fit(x, y >= 1).summary()
+        >>> binary["term"].tolist(), binary["kind"].tolist()
+        (['(Intercept)', 'x0'], ['intercept', 'coef'])
         """
         self._check_fitted()
-        est = self.params_.to_numpy()
+        est = self.params_.to_numpy().copy()
         se = self.se_.to_numpy()
         J = len(self.thresholds_)
         n_nom = self.nominal_coef_.size
         kinds = ["threshold"] * J + ["nominal"] * n_nom + ["coef"] * len(self.coef_)
+        terms = self.params_.index.to_list()
+        if len(self.classes_) == 2 and n_nom == 0:
+            # a two-level outcome is a logistic (binary) regression: shown as R's glm, with
+            # (Intercept) = -threshold (same SE; z and the CI flip); thresholds_ keeps the
+            # cumulative-link parameterisation
+            est[0] = -est[0]
+            kinds[0] = "intercept"
+            terms[0] = "(Intercept)"
         with np.errstate(divide="ignore", invalid="ignore"):
             z = est / se
         p = 2.0 * ndtr(-np.abs(z))
@@ -786,7 +799,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             or_hi = np.where(use_or, np.exp(hi), np.nan)
         table = pd.DataFrame(
             {
-                "term": self.params_.index.to_list(),
+                "term": terms,
                 "kind": kinds,
                 "coef": est,
                 "se": se,
@@ -956,7 +969,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 del header[key]
         title = f"Ordinal regression (cumulative {self._fit_link})"
         if len(self.classes_) == 2:
-            title = f"Binary regression ({self._fit_link}; threshold = -intercept)"
+            title = f"Binary regression ({self._fit_link})"
         return render_table(
             table,
             title=title,
