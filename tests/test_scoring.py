@@ -245,8 +245,10 @@ def test_draws_are_the_same_in_one_block_many_blocks_and_two_processes(model, mo
     monkeypatch.setattr(scoring, "_BLOCK", 40 * 30)
     blocked = cf.score_many(plans, model, n_draws=40, random_state=2)
     two = cf.score_many(plans, model, n_draws=40, random_state=2, n_jobs=2)
-    pd.testing.assert_frame_equal(blocked, serial, check_exact=True)
-    pd.testing.assert_frame_equal(two, serial, check_exact=True)
+    # the same seeds and draws whatever the blocks or processes; the matrix products run on
+    # blocks of other shapes, which BLAS may sum in another order: equal to rounding
+    pd.testing.assert_frame_equal(blocked, serial, check_exact=False, rtol=1e-12, atol=1e-14)
+    pd.testing.assert_frame_equal(two, serial, check_exact=False, rtol=1e-12, atol=1e-14)
     assert serial["probability_low"].notna().all()
     with pytest.raises(CopFactorsError, match="n_jobs must be None or a non-zero integer"):
         cf.score_many(plans, model, n_draws=40, n_jobs=0)
@@ -709,7 +711,9 @@ def test_mixed_model_wherever_an_attainment_model_is_accepted(mixed, tmp_path, m
     assert "random-intercept model" in table.attrs["model_note"]
     monkeypatch.setattr(scoring, "_BLOCK", 100 * 3)
     blocked = cf.score_many(plans, mixed, n_draws=100, random_state=4)
-    pd.testing.assert_frame_equal(blocked, table, check_exact=True)
+    # other blocks are other matrix shapes, which BLAS may sum in another order (seen with
+    # the SkylakeX kernel on 2 threads): equal to rounding, not bit for bit
+    pd.testing.assert_frame_equal(blocked, table, check_exact=False, rtol=1e-12, atol=1e-14)
     # from a model file (format version 2): the same scores, levers included
     path = cf.save_model(mixed, tmp_path / "mixed.json")
     a = cf.score(plans[0], mixed, n_draws=100)
