@@ -344,6 +344,19 @@ def anova(
     ModelInputError
         On an unknown test or column, a term without columns, missing ``X``/``y`` for
         ``test="LR"``, or data that do not reproduce the model's fit.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from copfactors.models import OrdinalRegression, anova
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame({"a": rng.normal(size=300), "b_mid": rng.binomial(1, 0.3, 300),
+    ...                   "b_high": rng.binomial(1, 0.3, 300)})
+    >>> y = np.digitize(X["a"] + rng.logistic(size=300), [-1.0, 1.0])
+    >>> model = OrdinalRegression().fit(X, y)
+    >>> table = anova(model, X, y, terms={"a": ["a"], "b": ["b_mid", "b_high"]})
+    >>> table["term"].tolist(), table["df"].tolist()
+    (['a', 'b'], [1, 2])
     """
     _check_fitted(model, "model")
     if test not in _TESTS:
