@@ -216,3 +216,21 @@ def test_report_with_an_extra_column_names_it(tmp_path, example_survey):
     result = runner.invoke(app, ["report", str(path), "--extra", "my_var", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "my_var" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_with_a_formula_names_it(tmp_path, example_survey):
+    import html
+
+    import numpy as np
+
+    data = example_survey.copy()
+    data["my_var"] = np.random.default_rng(0).normal(size=len(data))
+    path = tmp_path / "survey.csv"
+    data.to_csv(path, index=False)
+    out = tmp_path / "report"
+    formula = "commitment * voluntary + np.log1p(hours_per_week) + my_var"
+    args = ["report", str(path), "--extra", "my_var", "--formula", formula, "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    page = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    assert formula in page and "commitment:voluntary" in page

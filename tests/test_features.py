@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import pickle
+import re
 import warnings
 from fractions import Fraction
 from pathlib import Path
@@ -489,6 +490,7 @@ def test_get_params_clone_and_set_params():
         "commitment": "mean",
         "exclude": None,
         "extra": None,
+        "formula": None,
         "hours_log1p": True,
         "include": ["language"],
         "missing": "impute",
@@ -955,3 +957,58 @@ def test_extra_unused_codebook_column_and_attainment_model_driver_table():
         map(str, table.to_frame().iloc[:, 0])
     )
     assert all(f in listed for f in ("my_var", "team_green", "team_red"))
+
+
+# --- your own model (formula=) ---------------------------------------------------------------
+def test_formula_design_replaces_the_output_with_an_interaction():
+    s = _survey_with_extras()
+    fb = CoPFeatureBuilder(
+        missing="impute",
+        extra=["my_var", "team"],
+        formula="commitment * voluntary + np.log1p(hours_per_week) + C(team) + scale(my_var)",
+    ).fit(s)
+    names = fb.get_feature_names_out().tolist()
+    assert names == [
+        "commitment",
+        "voluntary",
+        "np.log1p(hours_per_week)",
+        "C(team)[T.green]",
+        "C(team)[T.red]",
+        "scale(my_var)",
+        "commitment:voluntary",
+    ]
+    X = fb.transform(s)
+    assert list(X.columns) == names and X.index.equals(s.index)
+    np.testing.assert_allclose(X["commitment:voluntary"], X["commitment"] * X["voluntary"])
+    np.testing.assert_allclose(
+        X["np.log1p(hours_per_week)"],
+        np.log1p(CoPFeatureBuilder(missing="impute").fit(s).transform(s)["hours_per_week"]),
+    )
+    assert fb.formula_columns_ == ["commitment", "hours_per_week", "my_var", "team", "voluntary"]
+    report = fb.report_.set_index("group")
+    assert report.loc["formula", "features"] == ", ".join(names)
+    assert "formula: commitment * voluntary" in fb.describe()
+    # stateful transforms keep the training state: scale() of new rows uses the fit's mean/SD
+    new = s.tail(5)
+    filled = s["my_var"].fillna(fb.fill_values_["my_var"])
+    expected = (new["my_var"] - filled.mean()) / filled.std()
+    np.testing.assert_allclose(fb.transform(new)["scale(my_var)"], expected)
+    bad = new.copy()
+    bad["team"] = "purple"
+    with pytest.raises(FeatureError, match="purple"):
+        fb.transform(bad)
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("commitment + __import__('os').system('echo hacked')", "__import__"),
+        ("commitment + getattr(voluntary, 'x')", "getattr"),
+        ("y ~ commitment", "right-hand side only"),
+        ("commitment + team", "neither built features nor extra columns"),
+        (3, "formula must be text"),
+    ],
+)
+def test_formula_bad_or_hostile_is_refused_at_fit(formula, message):
+    with pytest.raises(FeatureError, match=re.escape(message)):
+        CoPFeatureBuilder(formula=formula).fit(_survey_with_extras())

@@ -809,3 +809,69 @@ def test_builder_extra_columns_round_trip_and_score_identically(tmp_path):
     a, b = cf.score(plan, model=text_only), cf.score(plan, model=loaded)
     assert a.to_frame().equals(b.to_frame())
     assert any("team" in n and "typical value" in n for n in a.notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# builders with a formula (CoPFeatureBuilder(formula=...))
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def formula_builder_model():
+    s = cf.load_example_survey()  # SIMULATED
+    rng = np.random.default_rng(5)
+    s["team"] = rng.choice(["red", "blue", "green"], len(s))
+    builder = cf.CoPFeatureBuilder(
+        missing="impute",
+        extra="team",
+        formula="commitment * voluntary + np.log1p(hours_per_week) + C(team) + scale(org_support)",
+    )
+    return s, fit_attainment_model(s, builder=builder)
+
+
+def test_builder_formula_round_trip_scores_a_plan_identically(formula_builder_model, tmp_path):
+    from copfactors.pipeline import example_plan_files
+
+    s, model = formula_builder_model
+    path = save_model(model, tmp_path / "formula_builder.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    state = doc["builder"]["formula"]
+    assert doc["builder"]["params"]["formula"] == state["text"]
+    assert state["design"] == doc["builder"]["feature_names_out"] == model.feature_names
+    (scale,) = state["transforms"]
+    assert scale["expr"] == "scale(org_support)"
+    again = load_model(path)
+    assert again.feature_names == model.feature_names
+    assert "commitment:voluntary" in again.feature_names
+    rows = s.head(8)
+    pd.testing.assert_frame_equal(again.features(rows), model.features(rows))
+    pd.testing.assert_frame_equal(again.predict_proba(rows), model.predict_proba(rows))
+    plan = cf.PlannedCoP.from_yaml(example_plan_files()[0])
+    a, b = cf.score(plan, model=model), cf.score(plan, model=again)
+    assert a.to_frame().equals(b.to_frame())
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("commitment + __import__('os').system('echo hacked')", "__import__"),
+        ("commitment + getattr(voluntary, 'x')", "getattr"),
+    ],
+)
+def test_builder_formula_outside_the_allow_list_is_refused_at_load(
+    formula_builder_model, tmp_path, text, name
+):
+    path = save_model(formula_builder_model[1], tmp_path / "hostile.json")
+
+    def edit(d):
+        d["builder"]["params"]["formula"] = text
+        d["builder"]["formula"]["text"] = text
+
+    _rewrite(path, edit)
+    with pytest.raises(ModelFormatError, match=re.escape(name)):
+        load_model(path)
+
+
+def test_builder_formula_malformed_state_is_refused(formula_builder_model, tmp_path):
+    path = save_model(formula_builder_model[1], tmp_path / "bad.json")
+    _rewrite(path, lambda d: d["builder"]["formula"]["transforms"][0].update(state=[1]))
+    with pytest.raises(ModelFormatError, match=r"builder\.formula\.transforms\[0\]"):
+        load_model(path)

@@ -238,6 +238,15 @@ def report(
             "reference is its first level in sorted order.",
         ),
     ] = None,
+    formula: Annotated[
+        str | None,
+        typer.Option(
+            "--formula",
+            help="Your own model of the drivers: a formula right-hand side over the built "
+            'features and --extra columns, e.g. "commitment * voluntary + '
+            'np.log1p(hours_per_week)"; its design columns replace the drivers.',
+        ),
+    ] = None,
 ) -> None:
     """Analyse a survey file and write the HTML report (figures as PNG, tables as CSV/LaTeX)."""
     from copfactors.demo import run_report
@@ -248,6 +257,7 @@ def report(
         n_jobs=jobs,
         read=read_options(sheet, encoding, delimiter, decimal, missing_codes, header_rows, mapping),
         extra=extra or None,
+        formula=formula,
     )
 
 

@@ -310,6 +310,7 @@ def _run(
     n_jobs: int,
     console: Console,
     extra: list[str] | None = None,
+    formula: str | None = None,
 ) -> Path:
     from copfactors.pipeline import run_analysis, write_report
 
@@ -322,6 +323,7 @@ def _run(
             n_jobs=n_jobs,
             progress=update,
             extra=extra,
+            formula=formula,
         )
         update("Writing the report", 1, 1)
         path = write_report(result, out)
@@ -372,6 +374,7 @@ def run_report(
     n_jobs: int = 1,
     read: dict[str, Any] | None = None,
     extra: list[str] | None = None,
+    formula: str | None = None,
 ) -> Path:
     """Read a survey file, run the whole analysis on it and write its report.
 
@@ -389,6 +392,9 @@ def run_report(
         ``missing_codes``, ``mapping``, ...).
     extra : list of str, optional
         Your own survey columns to add as drivers (:func:`copfactors.pipeline.run_analysis`).
+    formula : str, optional
+        Your own model of the drivers, a formula right-hand side over the built features and
+        the ``extra`` columns (:func:`copfactors.pipeline.run_analysis`).
 
     Returns
     -------
@@ -416,4 +422,5 @@ def run_report(
         n_jobs=n_jobs,
         console=console,
         extra=extra,
+        formula=formula,
     )

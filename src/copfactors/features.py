@@ -49,8 +49,15 @@ from scipy import optimize, stats
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from copfactors import schema as _schema
+from copfactors._utils import formulas as _formulas
 from copfactors._utils.render import Result, format_number, render_table
-from copfactors.errors import CopFactorsWarning, FeatureError, NotFittedError, ScaleError
+from copfactors.errors import (
+    CopFactorsError,
+    CopFactorsWarning,
+    FeatureError,
+    NotFittedError,
+    ScaleError,
+)
 
 __all__ = [
     "DEFAULT_GROUPS",
@@ -331,6 +338,14 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
     The kind and levels learned at fit are in :attr:`extra_groups_` (and written to model
     files), so :meth:`transform` of new rows encodes them the same way.
 
+    Your own model: ``formula`` is a right-hand side such as ``"commitment * voluntary +
+    np.log1p(hours_per_week)"`` (the rules and allow-list of :mod:`copfactors.formula`, checked
+    before anything is evaluated), evaluated on the features built above plus the raw
+    ``extra`` columns (so ``C(team)`` reads the text column ``team``). Its design columns
+    (without an intercept) **replace** the builder's output: the formula chooses the drivers,
+    interactions included. Factor levels and the state of ``center``/``scale`` are learned at
+    :meth:`fit` and reused by :meth:`transform` (and written to model files as data).
+
     Parameters
     ----------
     missing : {"drop", "impute"}, default "drop"
@@ -356,6 +371,9 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         Your own survey columns to add as drivers (see above). Not allowed: a column that a
         built group reads (``steward_type``, ``commitment_1``, ...), an attainment outcome
         (``att_*``), a name twice, or a column that would give a feature name already built.
+    formula : str, optional
+        A formula right-hand side (``"a * b + np.log1p(c)"``; a leading ``~`` is allowed)
+        over the built features and the ``extra`` columns; its design columns are the output.
 
     Attributes
     ----------
@@ -380,6 +398,8 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
     extra_groups_ : dict
         For each ``extra`` column, ``{"kind": "number" | "boolean" | "category", "levels":
         [...]}`` (the levels, reference first, for a category; empty otherwise).
+    formula_columns_ : list of str
+        The columns the ``formula`` reads (empty without a formula).
 
     Notes
     -----
@@ -427,6 +447,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         include: str | Sequence[str] | None = None,
         exclude: str | Sequence[str] | None = None,
         extra: str | Sequence[str] | None = None,
+        formula: str | None = None,
     ) -> None:
         self.missing = missing
         self.hours_log1p = hours_log1p
@@ -434,6 +455,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         self.include = include
         self.exclude = exclude
         self.extra = extra
+        self.formula = formula
 
     # -- parameters ------------------------------------------------------------------------------
     def _selected_groups(self) -> list[_Group]:
@@ -588,6 +610,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         X = _require_frame(X, "CoPFeatureBuilder.fit")
         groups = self._selected_groups()
         extra = self._extra_names(groups)
+        rhs, formula_names = self._formula_rhs()
         if len(X) == 0:
             raise FeatureError("CoPFeatureBuilder.fit: the survey has no rows")
         absent = [c for c in extra if c not in X.columns]
@@ -736,8 +759,130 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         self.extra_groups_ = extra_groups
         self._specs = specs
         self._groups = [g for g in groups if g.name in specs]
+        self._formula_spec = None
+        self.formula_columns_ = []
+        if rhs is not None:
+            self._fit_formula(X, rhs, formula_names)
         self.transform_missing_report_ = missing_frame([])
         return self
+
+    # -- formula ----------------------------------------------------------------------------------
+    def _formula_rhs(self, text: Any = None) -> tuple[str | None, list[str]]:
+        """The checked right-hand side of ``formula`` (or None) and the columns it reads."""
+        text = self.formula if text is None else text
+        if text is None:
+            return None, []
+        if not isinstance(text, str):
+            raise FeatureError(f"formula must be text, got {type(text).__name__}")
+        rhs = text.strip()
+        if rhs.startswith("~"):
+            rhs = rhs[1:].strip()
+        if not rhs:
+            raise FeatureError("formula is empty: give a right-hand side such as 'a * b + c'")
+        if "~" in rhs or "|" in rhs:
+            raise FeatureError(
+                f"formula {text!r}: give the right-hand side only (the drivers, e.g. 'a * b + "
+                "c'), without a response, '~' or '(1 | g)'"
+            )
+        try:
+            names = _formulas.check_formula(f"~ {rhs}")
+        except CopFactorsError as err:
+            raise FeatureError(str(err)) from None
+        names.discard("")
+        return rhs, sorted(names)
+
+    def _base_names(self) -> list[str]:
+        """The features built before a formula (the groups' features, in output order)."""
+        return [f for g in self._groups for f in self._specs[g.name]["features"]]
+
+    def _formula_data(self, X: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+        """The columns the formula reads: built features, then raw ``extra`` columns."""
+        data = {}
+        for name in self.formula_columns_:
+            if name in base.columns:
+                data[name] = base[name].to_numpy()
+                continue
+            if name not in X.columns:
+                raise FeatureError(
+                    f"the survey lacks column {name!r}, which the formula {self.formula!r} reads"
+                )
+            values = X.loc[base.index, name]
+            fill = self.fill_values_.get(name) if self.missing == "impute" else None
+            if fill is not None:
+                values = values.where(values.notna(), fill)
+            data[name] = values.to_numpy()
+        return pd.DataFrame(data, index=pd.RangeIndex(len(base)))
+
+    def _fit_formula(self, X: pd.DataFrame, rhs: str, names: list[str]) -> None:
+        available = [*self._base_names(), *(n for n in self.extra_groups_ if n in X.columns)]
+        unknown = [n for n in names if n not in available]
+        if unknown:
+            raise FeatureError(
+                f"formula {self.formula!r} reads column(s) {unknown}, which are neither built "
+                f"features nor extra columns (available: {', '.join(available) or '(none)'}); "
+                "name a survey column of your own in extra= to use it"
+            )
+        self.formula_columns_ = list(names)
+        base = self._base_transform(X)
+        data = self._formula_data(X, base)
+        try:
+            matrix = _formulas.materialize(f"~ {rhs}", data, rhs, na_action="raise")
+            spec = matrix.model_spec
+            design = _formulas.plain_frame(matrix, rhs, require_intercept=False)
+        except CopFactorsError as err:
+            raise FeatureError(str(err)) from None
+        if design.shape[1] == 0:
+            raise FeatureError(f"formula {self.formula!r} gives no design column")
+        self._formula_spec = spec
+        columns = [str(c) for c in design.columns]
+        self.feature_names_out_ = np.asarray(columns, dtype=object)
+        row = {
+            "group": "formula",
+            "columns": ", ".join(names),
+            "status": "built",
+            "features": ", ".join(columns),
+            "note": "its design columns replace the features above",
+        }
+        self.report_ = pd.concat([self.report_, pd.DataFrame([row])], ignore_index=True)
+
+    def formula_state(self) -> dict[str, Any]:
+        """The fitted formula as plain data (for model files): ``text``, ``columns`` (read),
+        ``design`` (the design columns), ``factors`` and ``transforms`` (levels and the state of
+        ``center``/``scale``); no code."""
+        self._check_fitted()
+        if getattr(self, "_formula_spec", None) is None:
+            raise NotFittedError("this CoPFeatureBuilder has no formula")
+        factors, transforms = _formulas.spec_state(self._formula_spec)
+        return {
+            "text": str(self.formula),
+            "columns": list(self.formula_columns_),
+            "design": [str(c) for c in self.feature_names_out_],
+            "factors": factors,
+            "transforms": transforms,
+        }
+
+    def _restore_formula(self, state: Any) -> None:
+        """Give a builder rebuilt from a file its formula design (:meth:`formula_state`'s data);
+        the formula is checked against the allow-list first. Raises FeatureError."""
+        if not isinstance(state, dict):
+            raise FeatureError(f"formula: expected an object, got {type(state).__name__}")
+        if state.get("text") != self.formula:
+            raise FeatureError("formula.text does not match params.formula")
+        rhs, names = self._formula_rhs()
+        if state.get("columns") != names:
+            raise FeatureError(f"formula.columns: expected the columns it reads, {names}")
+        design = state.get("design")
+        if not isinstance(design, list) or not all(isinstance(c, str) for c in design):
+            raise FeatureError("formula.design: expected a list of column names")
+        try:
+            spec = _formulas.spec_from_state(
+                rhs, state.get("factors"), state.get("transforms"), where="formula"
+            )
+        except CopFactorsError as err:
+            raise FeatureError(str(err)) from None
+        self._formula_spec = spec
+        self.formula_columns_ = list(names)
+        self.feature_names_out_ = np.asarray(design, dtype=object)
 
     def _numeric_feature(self, group: _Group, values: np.ndarray) -> np.ndarray:
         if group.kind == "hours" and self.hours_log1p:
@@ -775,12 +920,35 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         """
         self._check_fitted()
         X = _require_frame(X, "CoPFeatureBuilder.transform")
+        base = self._base_transform(X)
+        spec = getattr(self, "_formula_spec", None)
+        if spec is None:
+            return base
+        data = self._formula_data(X, base)
+        rhs = self._formula_rhs()[0]
+        try:
+            _formulas.check_levels(spec, data)
+            matrix = _formulas.materialize(spec, data, rhs, na_action="raise")
+            design = _formulas.plain_frame(matrix, rhs, require_intercept=False)
+        except CopFactorsError as err:
+            raise FeatureError(str(err)) from None
+        expected = [str(c) for c in self.feature_names_out_]
+        if [str(c) for c in design.columns] != expected:
+            raise FeatureError(
+                f"the formula's design of these rows has columns {list(design.columns)}, the "
+                f"fitted builder has {expected}"
+            )
+        design.index = base.index
+        return design
+
+    def _base_transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The features of the groups (before a formula), as :meth:`transform` without one."""
         needed = [c for g in self._groups for c in self._specs[g.name]["columns"]]
         absent = [c for c in needed if c not in X.columns]
         if absent:
             raise FeatureError(
                 f"the survey lacks column(s) {absent}, which the fitted features "
-                f"{self.feature_names_out_.tolist()} are built from"
+                f"{self._base_names()} are built from"
             )
         n = len(X)
         complete = np.ones(n, dtype=bool)
@@ -832,7 +1000,7 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
             else:
                 out[spec["features"][0]] = self._numeric_feature(g, filled)
         self.transform_missing_report_ = missing_frame(missing_rows)
-        frame = pd.DataFrame(out, index=X.index, columns=list(self.feature_names_out_))
+        frame = pd.DataFrame(out, index=X.index, columns=self._base_names())
         frame = frame.astype(float)
         if self.missing == "drop":
             frame = frame.loc[complete]
@@ -886,6 +1054,11 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
                     kind = f"text, reference {info['levels'][0]!r}"
                 parts.append(f"{name} ({kind})")
             lines.append(f"extra columns: {', '.join(parts)}")
+        if getattr(self, "_formula_spec", None) is not None:
+            lines.append(
+                f"formula: {self.formula} (its design columns are the features; it reads "
+                f"{', '.join(self.formula_columns_)})"
+            )
         for status in ("absent", "all missing", "constant"):
             rows = self.report_[self.report_["status"] == status]
             if len(rows):

@@ -13,8 +13,8 @@ treatment contrasts, as R:
 * a text (or object) column becomes a factor whose levels are **sorted** (alphabetically), its
   first sorted level the reference; make it a Categorical to choose;
 * ``a*b`` (main effects and interaction), ``a:b`` (interaction only), ``np.log(x)``,
-  ``np.exp(x)``, ``np.sqrt(x)``, ``center(x)``, ``scale(x)`` (``standardize(x)``), ``bs(x, df=3)``
-  and ``I(x ** 2)`` (arithmetic only) are understood;
+  ``np.log1p(x)``, ``np.exp(x)``, ``np.sqrt(x)``, ``center(x)``, ``scale(x)``
+  (``standardize(x)``), ``bs(x, df=3)`` and ``I(x ** 2)`` (arithmetic only) are understood;
 * the intercept is not a column: the thresholds take its place (``- 1`` is refused).
 
 The fitted model carries its design: ``formula_`` (the text), ``terms_`` (each term's label
@@ -27,9 +27,9 @@ rebuilds it.
 
 Evaluating a formula evaluates Python expressions, so every formula is checked first (with
 Python's :mod:`ast`, at fit time and again when a model file is loaded): it may only call
-``C``, ``np.log``, ``np.exp``, ``np.sqrt``, ``center``, ``scale``, ``standardize``, ``bs`` and
-``I`` (the latter with arithmetic only), with literal keyword values; anything else is refused
-naming the function.
+``C``, ``np.log``, ``np.log1p``, ``np.exp``, ``np.sqrt``, ``center``, ``scale``, ``standardize``,
+``bs`` and ``I`` (the latter with arithmetic only), with literal keyword values; anything else is
+refused naming the function.
 
 Two-level outcomes give a logistic regression (``K = 2``): its one threshold is minus R's
 ``glm`` ``(Intercept)``, the coefficients are glm's.
@@ -51,15 +51,26 @@ Examples
 
 from __future__ import annotations
 
-import ast
 import re
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from copfactors._utils.formulas import (
+    ALLOWED_FUNCTIONS,
+    check_formula,
+    spec_from_state,
+    spec_state,
+)
+from copfactors._utils.formulas import RANDOM_TERM as _RANDOM
+from copfactors._utils.formulas import check_formula_columns as _check_columns
+from copfactors._utils.formulas import check_frame as _check_frame
+from copfactors._utils.formulas import check_levels as _check_levels
+from copfactors._utils.formulas import materialize as _materialize
+from copfactors._utils.formulas import plain_frame as _plain_frame
+from copfactors._utils.formulas import unquote as _unquote
 from copfactors.errors import ModelInputError, NotFittedError, ParameterError, ParameterTypeError
 from copfactors.models import MixedOrdinalRegression, OrdinalRegression
 
@@ -73,33 +84,10 @@ __all__ = [
     "restore_formula",
 ]
 
-#: The functions a formula may call (``I`` with arithmetic only).
-ALLOWED_FUNCTIONS = (
-    "C",
-    "np.log",
-    "np.exp",
-    "np.sqrt",
-    "center",
-    "scale",
-    "standardize",
-    "bs",
-    "I",
-)
-_ARITHMETIC = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.FloorDiv, ast.Mod)
-_RANDOM = re.compile(r"\(\s*1\s*\|\s*([^()|~+]+?)\s*\)")
-_CALLED = re.compile(r"([A-Za-z_][\w.]*)\s*\(")
-
 
 # ---------------------------------------------------------------------------------------------
 # reading and checking a formula
 # ---------------------------------------------------------------------------------------------
-def _unquote(name: str) -> str:
-    name = name.strip()
-    if len(name) >= 2 and name[0] == name[-1] == "`":
-        return name[1:-1]
-    return name
-
-
 class _Parsed:
     """A formula split into response, right-hand side and random-intercept column."""
 
@@ -145,251 +133,9 @@ class _Parsed:
         return f"~ {self.rhs}"
 
 
-def _dotted(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return None if base is None else f"{base}.{node.attr}"
-    return None
-
-
-def _literal(node: ast.AST) -> bool:
-    if isinstance(node, ast.Constant):
-        return True
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        return _literal(node.operand)
-    if isinstance(node, ast.List | ast.Tuple):
-        return all(_literal(e) for e in node.elts)
-    return False
-
-
-def _check_expression(expr: str, formula: str, names: set[str]) -> None:
-    """Refuse anything but allowed calls, column names, literals and arithmetic."""
-    try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
-        raise ParameterError(f"formula {formula!r}: {expr!r} is not a valid expression") from None
-
-    def refuse(what: str) -> ParameterError:
-        return ParameterError(
-            f"formula {formula!r} uses {what}, which is not allowed in a formula (allowed "
-            f"functions: {', '.join(ALLOWED_FUNCTIONS)}; column names, numbers and arithmetic)"
-        )
-
-    def visit(node: ast.AST, inside_i: bool) -> None:
-        if isinstance(node, ast.Constant):
-            return
-        if isinstance(node, ast.Name):
-            if node.id.startswith("__") or node.id == "np":
-                raise refuse(f"the name {node.id!r}")
-            names.add(node.id)
-            return
-        if isinstance(node, ast.BinOp) and isinstance(node.op, _ARITHMETIC):
-            visit(node.left, inside_i)
-            visit(node.right, inside_i)
-            return
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            visit(node.operand, inside_i)
-            return
-        if isinstance(node, ast.Call):
-            name = _dotted(node.func)
-            if name is None or name not in ALLOWED_FUNCTIONS:
-                raise refuse(f"the function {name or ast.unparse(node.func)!r}")
-            if inside_i:
-                raise refuse(f"the call {name}(...) inside I() (arithmetic only)")
-            if name == "C" and (
-                len(node.args) != 1 or any(k.arg != "levels" for k in node.keywords)
-            ):
-                raise refuse("C() with arguments other than one column and levels=[...]")
-            for arg in node.args:
-                visit(arg, inside_i or name == "I")
-            for kw in node.keywords:
-                if kw.arg is None or not _literal(kw.value):
-                    raise refuse(f"a non-literal argument of {name}()")
-            return
-        if isinstance(node, ast.Attribute):
-            raise refuse(f"the attribute {ast.unparse(node)!r}")
-        raise refuse(f"the expression {ast.unparse(node)!r} ({type(node).__name__})")
-
-    visit(tree.body, False)
-
-
-def check_formula(formula: str) -> set[str]:
-    """Check a formula's Python expressions against the allow-list, before any evaluation.
-
-    The text is first scanned for every name followed by ``(``; then formulaic's parser
-    (which only reads text, never evaluates) splits it into factors and each Python factor
-    is checked with :mod:`ast`: allowed are :data:`ALLOWED_FUNCTIONS` (``C`` with one column
-    and ``levels=[...]``, ``I`` with arithmetic only), column names, literals and arithmetic.
-
-    Parameters
-    ----------
-    formula : str
-        The formula (a ``(1 | g)`` term may be in it).
-
-    Returns
-    -------
-    set of str
-        The column names the formula's right-hand side reads (the response and group too).
-
-    Raises
-    ------
-    copfactors.errors.ParameterError
-        Naming the function, name or construct that is not allowed, or the formula that cannot
-        be parsed.
-
-    Examples
-    --------
-    >>> from copfactors.formula import check_formula
-    >>> sorted(check_formula("y ~ np.log(x) + C(g, levels=['b', 'a'])"))
-    ['g', 'x', 'y']
-    >>> check_formula("y ~ x + __import__('os').system('ls')")
-    Traceback (most recent call last):
-    ...
-    copfactors.errors.ParameterError: formula ... uses the function '__import__', which is not \
-allowed in a formula ...
-    """
-    if not isinstance(formula, str):
-        raise ParameterTypeError(f"formula must be text, got {type(formula).__name__}")
-    for match in _CALLED.finditer(formula):
-        if match.group(1) not in ALLOWED_FUNCTIONS:
-            raise ParameterError(
-                f"formula {formula!r} uses the function {match.group(1)!r}, which is not "
-                f"allowed in a formula (allowed functions: {', '.join(ALLOWED_FUNCTIONS)})"
-            )
-    if formula.count("~") != 1:
-        raise ParameterError(f"formula {formula!r} must have one '~' (response ~ predictors)")
-    lhs, rhs = formula.split("~")
-    names = {_unquote(lhs)}
-    for match in _RANDOM.finditer(rhs):
-        names.add(_unquote(match.group(1)))
-    rhs = _RANDOM.sub("", rhs)
-    rhs = re.sub(r"\+\s*(?=\+)", "", rhs).strip()
-    rhs = re.sub(r"^\+|\+$", "", rhs).strip() or "1"
-    from formulaic import Formula
-    from formulaic.parser.types import Factor
-
-    try:
-        parsed = Formula(rhs)
-    except Exception as err:  # formulaic's parse errors are of several types
-        raise ParameterError(f"formula {formula!r} cannot be parsed: {err}") from None
-    for term in parsed:
-        for factor in term.factors:
-            if factor.eval_method == Factor.EvalMethod.LOOKUP:
-                if str(factor.expr).startswith("__") or ".__" in str(factor.expr):
-                    raise ParameterError(
-                        f"formula {formula!r} uses the name {str(factor.expr)!r}, which is not "
-                        "allowed in a formula (no dunder names)"
-                    )
-                names.add(str(factor.expr))
-            elif factor.eval_method == Factor.EvalMethod.PYTHON:
-                _check_expression(str(factor.expr), formula, names)
-    return names
-
-
 # ---------------------------------------------------------------------------------------------
 # the design
 # ---------------------------------------------------------------------------------------------
-def _context() -> dict[str, Any]:
-    # an explicit namespace: a formula never sees this module's (or the caller's) names
-    return {"np": np}
-
-
-def _check_frame(data: Any, what: str) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise ParameterTypeError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
-    return data
-
-
-def _check_columns(data: pd.DataFrame, names: set[str], formula: str) -> None:
-    missing = sorted(n for n in names if n not in data.columns)
-    if missing:
-        raise ModelInputError(
-            f"column(s) {', '.join(map(repr, missing))} of formula {formula!r} are not in the "
-            f"data (columns: {', '.join(map(str, data.columns))})"
-        )
-
-
-def _factor_column(key: str) -> str | None:
-    """The data column a categorical factor reads: ``x`` or ``C(x, ...)``."""
-    try:
-        node = ast.parse(key, mode="eval").body
-    except SyntaxError:
-        return key
-    if isinstance(node, ast.Name):
-        return node.id
-    if (
-        isinstance(node, ast.Call)
-        and _dotted(node.func) == "C"
-        and node.args
-        and isinstance(node.args[0], ast.Name)
-    ):
-        return node.args[0].id
-    return None
-
-
-def _levels(spec: Any) -> dict[str, list[Any]]:
-    from formulaic.parser.types import Factor
-
-    out = {}
-    for key, (kind, state) in spec.encoder_state.items():
-        if kind == Factor.Kind.CATEGORICAL:
-            out[str(key)] = list(state.get("categories", []))
-    return out
-
-
-def _check_levels(spec: Any, data: pd.DataFrame) -> None:
-    for key, categories in _levels(spec).items():
-        column = _factor_column(key)
-        if column is None or column not in data.columns:
-            continue
-        values = pd.Series(data[column]).dropna()
-        known = set(categories)
-        unknown = sorted({v for v in values.tolist() if v not in known}, key=str)
-        if unknown:
-            raise ModelInputError(
-                f"column {column!r} has level(s) {', '.join(map(repr, unknown))} that the model "
-                f"was not fitted with (levels: {', '.join(map(repr, categories))})"
-            )
-
-
-def _materialize(spec_or_formula: Any, data: pd.DataFrame, formula: str, **overrides: Any):
-    from formulaic import model_matrix
-    from formulaic.errors import FormulaicError
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("error", message="Data has categories outside")
-        try:
-            if isinstance(spec_or_formula, str):
-                return model_matrix(spec_or_formula, data, context=_context(), **overrides)
-            return spec_or_formula.get_model_matrix(data, context=_context(), **overrides)
-        except Warning as warning:
-            raise ModelInputError(f"formula {formula!r}: {warning}") from None
-        except (FormulaicError, ValueError, TypeError, NameError) as err:
-            raise ModelInputError(f"formula {formula!r} cannot be evaluated: {err}") from None
-
-
-def _plain_frame(matrix: Any, formula: str, *, consume: bool = False) -> pd.DataFrame:
-    columns = [str(c) for c in matrix.columns]
-    if "Intercept" not in columns:
-        raise ParameterError(
-            f"formula {formula!r} removes the intercept ('- 1' or '+ 0'); in a cumulative link "
-            "model the thresholds take its place: keep it"
-        )
-    # one row-major float64 array without the intercept, filled column by column and wrapped
-    # without a copy: converting the whole matrix and then dropping a column would cost two
-    # copies of the design, and the solver wants rows contiguous (it would copy again)
-    keep = [c for c in columns if c != "Intercept"]
-    out = np.empty((len(matrix), len(keep)), dtype=np.float64)
-    index = matrix.index
-    for j, name in enumerate(keep):
-        out[:, j] = np.asarray(matrix[name], dtype=np.float64)
-        if consume:  # free formulaic's column once copied: one copy of the design at a time
-            del matrix[name]
-    return pd.DataFrame(out, columns=keep, index=index, copy=False)
-
-
 def _is_formula_model(model: Any) -> bool:
     return getattr(model, "_formula_spec", None) is not None and hasattr(model, "formula_")
 
@@ -659,16 +405,6 @@ def _attach(model: Any, parsed: _Parsed, spec: Any, terms: dict[str, list[str]])
 # ---------------------------------------------------------------------------------------------
 # state for model files
 # ---------------------------------------------------------------------------------------------
-def _plain_value(value: Any, where: str) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, bool | str | int | float):
-        return value
-    if isinstance(value, np.ndarray | list | tuple):
-        return [_plain_value(v, where) for v in value]
-    raise ParameterTypeError(f"{where}: a {type(value).__name__} cannot be written to a file")
-
-
 def formula_state(model: Any) -> dict[str, Any]:
     """The design of a formula model as plain data (for model files; no code, no pickle).
 
@@ -690,19 +426,7 @@ def formula_state(model: Any) -> dict[str, Any]:
     """
     if not _is_formula_model(model):
         raise NotFittedError(f"the {type(model).__name__} was not fitted from a formula")
-    spec = model._formula_spec
-    factors = []
-    for key, (kind, state) in spec.encoder_state.items():
-        entry: dict[str, Any] = {"expr": str(key), "kind": str(kind.value)}
-        if "categories" in state:
-            entry["categories"] = _plain_value(list(state["categories"]), str(key))
-        factors.append(entry)
-    transforms = []
-    for key, state in spec.transform_state.items():
-        if not isinstance(state, Mapping):
-            raise ParameterTypeError(f"the state of {key!r} cannot be written to a file")
-        plain = {str(k): _plain_value(v, f"{key}.{k}") for k, v in sorted(state.items())}
-        transforms.append({"expr": str(key), "state": plain})
+    factors, transforms = spec_state(model._formula_spec)
     return {
         "text": model.formula_,
         "response": model.response_,
@@ -711,10 +435,6 @@ def formula_state(model: Any) -> dict[str, Any]:
         "factors": factors,
         "transforms": transforms,
     }
-
-
-def _scalar(v: Any) -> bool:
-    return v is None or isinstance(v, bool | str | int | float)
 
 
 def restore_formula(model: Any, state: Mapping[str, Any]) -> Any:
@@ -740,9 +460,6 @@ def restore_formula(model: Any, state: Mapping[str, Any]) -> Any:
     >>> bool(np.array_equal(design_matrix(again, d), design_matrix(m, d)))
     True
     """
-    from formulaic import Formula, ModelSpec
-    from formulaic.parser.types import Factor
-
     if not isinstance(state, Mapping):
         raise ParameterError(f"formula: expected an object, got {type(state).__name__}")
     text = state.get("text")
@@ -757,41 +474,7 @@ def restore_formula(model: Any, state: Mapping[str, Any]) -> Any:
         for k, v in terms.items()
     ):
         raise ParameterError("formula.terms: expected an object of lists of column names")
-    encoder_state: dict[str, Any] = {}
-    kinds = {k.value: k for k in Factor.Kind}
-    for i, entry in enumerate(state.get("factors") or []):
-        if (
-            not isinstance(entry, Mapping)
-            or not isinstance(entry.get("expr"), str)
-            or entry.get("kind") not in kinds
-        ):
-            raise ParameterError(f"formula.factors[{i}]: expected expr and a known kind")
-        if "categories" in entry:
-            cats = entry["categories"]
-            if not isinstance(cats, list) or not all(_scalar(c) for c in cats):
-                raise ParameterError(f"formula.factors[{i}].categories: expected plain values")
-            encoder_state[entry["expr"]] = (kinds[entry["kind"]], {"categories": list(cats)})
-        else:
-            encoder_state[entry["expr"]] = (kinds[entry["kind"]], {})
-    transform_state: dict[str, Any] = {}
-    for i, entry in enumerate(state.get("transforms") or []):
-        if (
-            not isinstance(entry, Mapping)
-            or not isinstance(entry.get("expr"), str)
-            or not isinstance(entry.get("state"), Mapping)
-        ):
-            raise ParameterError(f"formula.transforms[{i}]: expected expr and state")
-        values = {}
-        for k, v in entry["state"].items():
-            if not (_scalar(v) or (isinstance(v, list) and all(_scalar(x) for x in v))):
-                raise ParameterError(f"formula.transforms[{i}].state.{k}: expected plain values")
-            values[k] = v
-        transform_state[entry["expr"]] = values
-    spec = ModelSpec(
-        formula=Formula(parsed.rhs),
-        transform_state=transform_state,
-        encoder_state=encoder_state,
-    )
+    spec = spec_from_state(parsed.rhs, state.get("factors"), state.get("transforms"))
     names = getattr(model, "feature_names_in_", None)
     columns = [c for cols in terms.values() for c in cols]
     if names is None or sorted(map(str, names)) != sorted(columns):

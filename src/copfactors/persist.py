@@ -52,8 +52,12 @@ folder, then :func:`os.replace`). Its top-level keys:
     ``separation``.
 ``builder`` (attainment models)
     The fitted feature builder: ``params`` (its ``get_params()``: ``missing``,
-    ``hours_log1p``, ``commitment``, ``include``, ``exclude``, ``extra``); ``extra_groups``
-    (per ``extra`` column its ``kind`` and ``levels``, reference first); ``groups`` (one entry per
+    ``hours_log1p``, ``commitment``, ``include``, ``exclude``, ``extra`` and ``formula``, the
+    latter two only when used); ``extra_groups`` (per ``extra`` column its ``kind`` and
+    ``levels``, reference first); ``formula`` (with ``params.formula`` only: ``text``, the
+    ``columns`` it reads, its ``design`` columns, ``factors`` and ``transforms`` as in a formula
+    model, below; the text is checked against the allow-list before it is read, and
+    ``feature_names_out`` are then the design columns); ``groups`` (one entry per
     feature group built, in output order: ``name``, input ``columns``, output ``features``,
     ``reference`` level or ``null``); ``feature_names_out``; ``fill_values`` (per group, for
     ``missing="impute"``); ``reference_levels``; ``feature_names_in`` and ``n_features_in``;
@@ -1421,6 +1425,10 @@ def _builder_to_dict(builder: CoPFeatureBuilder) -> dict[str, Any]:
             str(name): {"kind": str(info["kind"]), "levels": [str(v) for v in info["levels"]]}
             for name, info in extra_groups.items()
         }
+    if params.get("formula") is not None:
+        # the formula as text and its state (levels, center/scale) as data: never code
+        document["params"]["formula"] = str(params["formula"])
+        document["formula"] = builder.formula_state()
     return document
 
 
@@ -1459,6 +1467,13 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
             f"{where}.params.extra: expected null, a column name or a list, got {_kind(extra)}"
         )
     kwargs["extra"] = extra
+    # your own model (formula=): optional, absent from files written before it existed
+    formula = p.raw("formula") if "formula" in (data.get("params") or {}) else None
+    if formula is not None and not isinstance(formula, str):
+        raise ModelFormatError(
+            f"{where}.params.formula: expected null or text, got {_kind(formula)}"
+        )
+    kwargs["formula"] = formula
     builder = CoPFeatureBuilder(**kwargs)
     try:
         selected = builder._selected_groups()
@@ -1524,7 +1539,7 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
     if order != list(specs):
         raise ModelFormatError(f"{where}.groups are not in the builder's output order")
     names_out = r.texts("feature_names_out")
-    if names_out != features:
+    if formula is None and names_out != features:
         raise ModelFormatError(
             f"{where}.feature_names_out {names_out} do not match the groups' features {features}"
         )
@@ -1653,6 +1668,25 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
     builder.transform_missing_report_ = missing_frame([])
     builder.scale_reliability_ = reliability
     builder.extra_groups_ = extra_groups
+    builder._formula_spec = None
+    builder.formula_columns_ = []
+    if formula is not None:
+        try:  # checks the formula against the allow-list before formulaic reads it
+            builder._restore_formula(data.get("formula"))
+        except FeatureError as err:
+            raise ModelFormatError(f"{where}.{err}") from None
+        available = [*features, *extra_names]
+        unknown = [c for c in builder.formula_columns_ if c not in available]
+        if unknown:
+            raise ModelFormatError(
+                f"{where}.formula reads column(s) {unknown} that the builder neither builds nor "
+                "takes as extra columns"
+            )
+        if [str(c) for c in builder.feature_names_out_] != names_out:
+            raise ModelFormatError(
+                f"{where}.feature_names_out {names_out} do not match the formula's design "
+                f"columns {builder.feature_names_out_.tolist()}"
+            )
     return builder
 
 

@@ -302,7 +302,11 @@ def _step_gender(result: AnalysisResult) -> None:
 
 
 def _fit_models(
-    result: AnalysisResult, cov_type: str, cluster: str | None, extra: list[str] | None = None
+    result: AnalysisResult,
+    cov_type: str,
+    cluster: str | None,
+    extra: list[str] | None = None,
+    formula: str | None = None,
 ) -> tuple[Any, Any, pd.DataFrame, dict[str, str]]:
     """Fit the ordinal and binary attainment models, leaving out inseparable feature groups.
 
@@ -330,7 +334,7 @@ def _fit_models(
     own = [g for g in excluded if g in (extra or [])]
     excluded = [g for g in excluded if g not in own]
     kept = [c for c in (extra or []) if c not in own]
-    builder = CoPFeatureBuilder(exclude=excluded or None, extra=kept or None)
+    builder = CoPFeatureBuilder(exclude=excluded or None, extra=kept or None, formula=formula)
     if excluded:
         result.dropped_features = dependent
         result.note(
@@ -357,7 +361,9 @@ def _fit_models(
     return ordinal, binary, X, feature_sources(probe)
 
 
-def _step_models(result: AnalysisResult, extra: list[str] | None = None) -> None:
+def _step_models(
+    result: AnalysisResult, extra: list[str] | None = None, formula: str | None = None
+) -> None:
     from copfactors.claims import cop_level_drivers, fit_cop_model
     from copfactors.features import attainment
 
@@ -381,7 +387,7 @@ def _step_models(result: AnalysisResult, extra: list[str] | None = None) -> None
         if n_groups >= _MIN_CLUSTERS and nested:
             cov_type, cluster = "cluster", "cop_id"
     extra = list(extra or [])
-    ordinal, binary, X_all, sources = _fit_models(result, cov_type, cluster, extra)
+    ordinal, binary, X_all, sources = _fit_models(result, cov_type, cluster, extra, formula)
     if extra:
         used = getattr(ordinal.builder, "extra_groups_", {})
         parts = [
@@ -395,6 +401,12 @@ def _step_models(result: AnalysisResult, extra: list[str] | None = None) -> None
             "your own variables (extra) used as drivers: "
             + (", ".join(parts) if parts else "none")
             + ("" if len(used) == len(extra) else f" (asked for: {', '.join(extra)})"),
+        )
+    if formula is not None:
+        result.note(
+            "ordinal",
+            f"your own model (formula): {formula}; its design columns are the drivers: "
+            + ", ".join(map(str, ordinal.feature_names)),
         )
     answered = s.loc[y_all.notna()]
     X = ordinal.features(answered)
@@ -436,7 +448,7 @@ def _step_models(result: AnalysisResult, extra: list[str] | None = None) -> None
     choice = result.model_choice.get("ordinal")
     refit = cluster is not None and choice is not None and choice.cluster_rank_deficient
     if refit:
-        ordinal, binary, _, _ = _fit_models(result, "robust", "cop_id", extra)
+        ordinal, binary, _, _ = _fit_models(result, "robust", "cop_id", extra, formula)
     if choice is not None and choice.mixed:
         why = ""
         if refit:
@@ -554,6 +566,7 @@ def run_analysis(
     steps: Iterable[str] | None = None,
     progress: Progress | None = None,
     extra: Iterable[str] | None = None,
+    formula: str | None = None,
 ) -> AnalysisResult:
     """Run every part of copfactors on one survey.
 
@@ -586,6 +599,12 @@ def run_analysis(
         them (a text column's reference is its first level in sorted order). The example plans
         do not give them, so with extra columns the plans cannot be scored (the reason is in
         the report) unless they describe them.
+    formula : str, optional
+        Your own model of the drivers (``CoPFeatureBuilder(formula=...)``): a right-hand side
+        such as ``"commitment * voluntary + np.log1p(hours_per_week)"`` over the built features
+        and the ``extra`` columns, checked against the allow-list of
+        :mod:`copfactors.formula`; its design columns are the drivers of the models, and the
+        notes of the ordinal model name the formula.
 
     Returns
     -------
@@ -637,7 +656,7 @@ def run_analysis(
         "data": lambda: _step_data(result),
         "table1": lambda: _step_table1(result),
         "gender": lambda: _step_gender(result),
-        "models": lambda: _step_models(result, names),
+        "models": lambda: _step_models(result, names, formula),
         "drivers": lambda: _step_drivers(result, n_jobs or 1, importance_samples),
         "shap": lambda: _step_shap(result),
         "claims": lambda: _step_claims(result),
