@@ -758,3 +758,23 @@ def test_top_level_names():
     assert copfactors.paper_claims is paper_claims
     assert copfactors.ClaimsResult is ClaimsResult
     assert copfactors.claims.VERDICTS == VERDICTS
+
+
+def test_the_claims_model_can_be_adjusted_for_your_own_variables():
+    survey = load_example_survey()  # SIMULATED
+    rng = np.random.default_rng(0)
+    survey = survey.assign(team_size=rng.integers(3, 30, len(survey)).astype(float))
+    plain = compare_with_paper(survey, claims=["C1", "C3"], n_permutations=19)
+    adjusted = compare_with_paper(
+        survey, claims=["C1", "C3"], n_permutations=19, extra=["team_size"]
+    )
+    notes = " ".join(adjusted.notes)
+    assert "adjusted for your own variable(s) team_size" in notes
+    assert "team_size" not in " ".join(plain.notes)
+    # an unrelated noise variable moves the estimates, but only a little
+    assert adjusted.table["estimate"].to_numpy() == pytest.approx(
+        plain.table["estimate"].to_numpy(), rel=0.2
+    )
+    assert not np.allclose(adjusted.table["estimate"], plain.table["estimate"], rtol=1e-12)
+    with pytest.raises(CopFactorsError, match="not in the survey"):
+        compare_with_paper(survey, claims=["C1"], extra=["nope"])

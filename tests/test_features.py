@@ -896,7 +896,13 @@ def test_extra_adds_numeric_and_text_columns_with_sorted_first_reference():
     names = fb.get_feature_names_out().tolist()
     assert names[-3:] == ["my_var", "team_green", "team_red"]
     assert fb.reference_levels_["team"] == "blue"
-    assert fb.extra_groups_["team"] == {"kind": "category", "levels": ["blue", "green", "red"]}
+    typical = s["team"].value_counts().idxmax()  # what a plan without the column is scored with
+    assert fb.extra_groups_["team"] == {
+        "kind": "category",
+        "levels": ["blue", "green", "red"],
+        "typical": typical,
+    }
+    assert fb.extra_groups_["my_var"]["typical"] == pytest.approx(float(s["my_var"].median()))
     report = fb.report_.set_index("group")
     assert report.loc["team", "status"] == "built"
     assert "reference 'blue'" in report.loc["team", "note"]

@@ -875,3 +875,17 @@ def test_builder_formula_malformed_state_is_refused(formula_builder_model, tmp_p
     _rewrite(path, lambda d: d["builder"]["formula"]["transforms"][0].update(state=[1]))
     with pytest.raises(ModelFormatError, match=r"builder\.formula\.transforms\[0\]"):
         load_model(path)
+
+
+def test_a_tampered_typical_value_of_an_extra_column_is_refused(tmp_path):
+    import copfactors as cf
+    from copfactors.persist import fit_attainment_model, load_model, save_model
+
+    s = cf.load_example_survey()  # SIMULATED
+    s["team"] = np.random.default_rng(4).choice(["red", "blue"], len(s))
+    model = fit_attainment_model(s, builder=cf.CoPFeatureBuilder(exclude="sponsor", extra="team"))
+    path = save_model(model, tmp_path / "team.json")
+    assert load_model(path).builder.extra_groups_["team"]["typical"] in ("red", "blue")
+    _rewrite(path, lambda d: d["builder"]["extra_groups"]["team"].__setitem__("typical", "pink"))
+    with pytest.raises(ModelFormatError, match=r"extra_groups\.team\.typical"):
+        load_model(path)

@@ -361,3 +361,29 @@ def test_run_analysis_with_extra_columns_uses_and_names_them():
     assert "team (text, reference 'a')" in notes
     with pytest.raises(CopFactorsError, match="nope"):
         run_analysis(s, source_label="x", simulated=True, steps=("data",), extra=["nope"])
+
+
+def test_plans_are_scored_with_the_typical_value_of_your_own_variables():
+    import numpy as np
+
+    from copfactors.datasets import load_example_survey
+
+    s = load_example_survey()  # SIMULATED
+    rng = np.random.default_rng(1)
+    s["team"] = rng.choice(["b", "a", "b"], len(s))
+    s["size"] = rng.integers(3, 30, len(s)).astype(float)
+    result = run_analysis(
+        s, source_label="x", simulated=True, steps=("models", "claims", "plans"),
+        extra=["team", "size"],
+    )  # fmt: skip
+    assert "plans" not in result.skipped and len(result.plans) == 2
+    typical = result.attainment_model.builder.extra_groups_
+    from copfactors.features import attainment
+
+    fitted = s[attainment(s).notna()]  # the model's builder is fitted on these respondents
+    assert typical["team"]["typical"] == fitted["team"].value_counts().idxmax()
+    assert typical["size"]["typical"] == float(np.median(fitted["size"]))
+    notes = " ".join(result.plans[0].result.notes)
+    assert "your own variable(s) team, size not given by the plan" in notes
+    # the claims' model is adjusted for them too
+    assert "adjusted for your own variable(s) team, size" in " ".join(result.claims.notes)

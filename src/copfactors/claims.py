@@ -1388,7 +1388,12 @@ def _permutation_block_test(
 
 
 def _fit_model(
-    survey: pd.DataFrame, *, link: str, cluster: str | None, alpha: float
+    survey: pd.DataFrame,
+    *,
+    link: str,
+    cluster: str | None,
+    alpha: float,
+    extra: list[str] | None = None,
 ) -> _ModelFit | str:
     """Fit the attainment model, or return why it cannot be fitted."""
     from copfactors.features import CoPFeatureBuilder, attainment
@@ -1398,11 +1403,15 @@ def _fit_model(
     if answered.sum() < 10:
         return f"only {int(answered.sum())} respondents have an attainment level at T2"
     # fitted on every respondent so that a value outside the codebook anywhere is reported
-    builder = CoPFeatureBuilder(missing="drop").fit(survey)
+    builder = CoPFeatureBuilder(missing="drop", extra=extra).fit(survey)
     X = builder.transform(survey.loc[answered])
     if X.shape[1] == 0:
         return "the survey has none of the driver columns"
     notes: list[str] = []
+    if extra:
+        notes.append(
+            f"the attainment model is adjusted for your own variable(s) {', '.join(extra)}"
+        )
     groups = None
     level = 100 * (1 - alpha)
     no_groups = "no CoP column" if cluster is None else f"the survey has no {cluster!r} column"
@@ -1489,6 +1498,7 @@ class _Context:
     n_permutations: int = 999
     seed: int = 0
     n_jobs: int | None = None
+    extra: list[str] | None = None
     _fit: _ModelFit | str | None = None
     _fitted: bool = False
 
@@ -1499,7 +1509,11 @@ class _Context:
     def fit(self) -> _ModelFit | str:
         if not self._fitted:
             self._fit = _fit_model(
-                self.survey, link=self.link, cluster=self.cluster, alpha=self.alpha
+                self.survey,
+                link=self.link,
+                cluster=self.cluster,
+                alpha=self.alpha,
+                extra=self.extra,
             )
             self._fitted = True
         assert self._fit is not None
@@ -2214,6 +2228,7 @@ def compare_with_paper(
     n_permutations: int = 999,
     seed: int = 0,
     n_jobs: int | None = None,
+    extra: Sequence[str] | None = None,
 ) -> ClaimsResult:
     """Hold a survey against the paper's claims, each by its documented rule.
 
@@ -2244,6 +2259,10 @@ def compare_with_paper(
     n_jobs : int, optional
         Workers for the permutations, as :class:`joblib.Parallel` (None: one, or the active
         ``joblib.parallel_config``, which may be a Dask cluster).
+    extra : list of str, optional
+        Your own survey columns, added to the attainment model's drivers as
+        ``CoPFeatureBuilder(extra=...)`` adds them: the claims read from that model are then
+        adjusted for them (the verdict rules are unchanged; the notes name them).
 
     Returns
     -------
@@ -2312,7 +2331,14 @@ def compare_with_paper(
         attrs = dict(survey.attrs)
         survey = survey.drop(columns=empty)
         survey.attrs = attrs
-    ctx = _Context(survey, float(alpha), link, cluster, int(n_permutations), int(seed), n_jobs)
+    if extra is not None:
+        extra = [extra] if isinstance(extra, str) else list(extra)
+        unknown = [c for c in extra if c not in survey.columns]
+        if unknown:
+            raise CopFactorsError(f"extra column(s) {unknown} are not in the survey")
+    ctx = _Context(
+        survey, float(alpha), link, cluster, int(n_permutations), int(seed), n_jobs, extra or None
+    )
     rows = []
     for cid in ids:
         claim = _BY_ID[cid]

@@ -622,7 +622,11 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
         extra_groups: dict[str, dict[str, Any]] = {}
         for name in extra:
             kind, levels = self._extra_kind(X[name], name)
-            extra_groups[name] = {"kind": kind, "levels": levels}
+            extra_groups[name] = {
+                "kind": kind,
+                "levels": levels,
+                "typical": _typical_value(X[name], kind, levels),
+            }
             groups.append(self._extra_group(name, kind, levels))
         report: list[dict[str, Any]] = []
         missing_rows: list[dict[str, Any]] = []
@@ -1110,6 +1114,24 @@ def _partial_rows(group: _Group, read: dict[str, Any], miss: np.ndarray) -> list
                 }
             )
     return rows
+
+
+def _typical_value(values: pd.Series, kind: str, levels: list[str]) -> Any:
+    """The typical answer of an extra column (median, majority or most frequent level).
+
+    What a plan that cannot know the researcher's own variable is scored with (the score's
+    notes say so); ties go to the first level.
+    """
+    observed = values.dropna()
+    if observed.empty:
+        return None
+    if kind == "number":
+        return float(np.median(observed.to_numpy(dtype=float)))
+    if kind == "boolean":
+        truth = observed.map(lambda v: str(v).strip().lower() in ("true", "1", "1.0", "yes", "oui"))
+        return bool(truth.sum() > len(truth) - truth.sum())
+    counts = observed.astype(str).value_counts()
+    return max(levels, key=lambda lv: (int(counts.get(lv, 0)), -levels.index(lv)))
 
 
 def missing_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -1422,7 +1422,11 @@ def _builder_to_dict(builder: CoPFeatureBuilder) -> dict[str, Any]:
         # written only when used, so files of builders without them stay as they were
         document["params"]["extra"] = _group_param(params["extra"])
         document["extra_groups"] = {
-            str(name): {"kind": str(info["kind"]), "levels": [str(v) for v in info["levels"]]}
+            str(name): {
+                "kind": str(info["kind"]),
+                "levels": [str(v) for v in info["levels"]],
+                "typical": info.get("typical"),
+            }
             for name, info in extra_groups.items()
         }
     if params.get("formula") is not None:
@@ -1494,7 +1498,19 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
             raise ModelFormatError(
                 f"{where}.extra_groups.{name}.levels: expected distinct levels, got {levels}"
             )
-        extra_groups[name] = {"kind": kind, "levels": levels}
+        typical = extra_raw[name].get("typical") if isinstance(extra_raw[name], dict) else None
+        if typical is not None and not (
+            (kind == "number" and isinstance(typical, int | float) and not isinstance(typical, bool)
+             and math.isfinite(typical))
+            or (kind == "boolean" and isinstance(typical, bool))
+            or (kind == "category" and typical in levels)
+        ):  # fmt: skip
+            raise ModelFormatError(
+                f"{where}.extra_groups.{name}.typical: expected a value of kind {kind!r}"
+                + (f" among {levels}" if kind == "category" else "")
+                + f", got {typical!r}"
+            )
+        extra_groups[name] = {"kind": kind, "levels": levels, "typical": typical}
         selected.append(builder._extra_group(name, kind, levels))
     by_name = {g.name: g for g in selected}
 

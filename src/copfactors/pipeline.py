@@ -524,11 +524,12 @@ def _step_shap(result: AnalysisResult) -> None:
         result.shap_values = explain(result.ordinal_model, result.X, scale="latent")
 
 
-def _step_claims(result: AnalysisResult) -> None:
+def _step_claims(result: AnalysisResult, extra: list[str] | None = None) -> None:
     from copfactors.claims import compare_with_paper
 
     with _Caught(result, "claims"):
-        result.claims = compare_with_paper(result.survey)
+        # the claims' model is adjusted for the researcher's own variables too
+        result.claims = compare_with_paper(result.survey, extra=extra or None)
 
 
 def _step_plans(result: AnalysisResult) -> None:
@@ -596,9 +597,10 @@ def run_analysis(
     extra : iterable of str, optional
         Your own survey columns to add as drivers (``CoPFeatureBuilder(extra=...)``): they go
         into the models, the driver table and SHAP, and the notes of the ordinal model name
-        them (a text column's reference is its first level in sorted order). The example plans
-        do not give them, so with extra columns the plans cannot be scored (the reason is in
-        the report) unless they describe them.
+        them (a text column's reference is its first level in sorted order); the claims' model
+        is adjusted for them. The example plans do not give them: they are scored with each
+        extra column at the training data's typical value (median, majority or most frequent
+        level), and the plan's notes say so.
     formula : str, optional
         Your own model of the drivers (``CoPFeatureBuilder(formula=...)``): a right-hand side
         such as ``"commitment * voluntary + np.log1p(hours_per_week)"`` over the built features
@@ -659,7 +661,7 @@ def run_analysis(
         "models": lambda: _step_models(result, names, formula),
         "drivers": lambda: _step_drivers(result, n_jobs or 1, importance_samples),
         "shap": lambda: _step_shap(result),
-        "claims": lambda: _step_claims(result),
+        "claims": lambda: _step_claims(result, names),
         "plans": lambda: _step_plans(result),
     }
     for done, name in enumerate(todo):

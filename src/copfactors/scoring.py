@@ -422,6 +422,25 @@ def _features(
     )
     absent = [c for c in needed if c not in frame.columns]
     notes: list[str] = []
+    # a researcher's own variables (extra columns) are not part of a plan: they take the
+    # training data's typical value, whatever the builder does with missing answers
+    extras = getattr(builder, "extra_groups_", {}) or {}
+    typical = {
+        c: extras[c].get("typical")
+        for c in absent
+        if c in extras and extras[c].get("typical") is not None
+    }
+    if typical:
+        frame = frame.copy()
+        for c, value in typical.items():
+            frame[c] = value
+        absent = [c for c in absent if c not in typical]
+        notes.append(
+            f"your own variable(s) {', '.join(typical)} not given by the plan: set to the "
+            "training data's typical value ("
+            + ", ".join(f"{c} = {v!r}" for c, v in typical.items())
+            + ")"
+        )
     if absent:
         if builder.missing != "impute":
             raise PlanError(
@@ -466,6 +485,8 @@ def _encode_clean(builder: CoPFeatureBuilder, frame: pd.DataFrame) -> pd.DataFra
     import numpy as np
     import pandas as pd
 
+    if getattr(builder, "formula", None) is not None:
+        return None  # the design of a builder's formula comes from its own transform
     out: dict[str, np.ndarray] = {}
     for g in builder._groups:
         spec = builder._specs[g.name]
