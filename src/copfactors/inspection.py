@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from copfactors._utils.numeric import central_jacobian, relative_steps
 from copfactors._utils.parallel import check_n_jobs
 from copfactors._utils.render import Result, format_p, render_table
 from copfactors._utils.validation import check_columns
@@ -524,16 +525,9 @@ def _marginal_ame_jacobian(model: Any, frame: pd.DataFrame) -> np.ndarray:
     1e-10, far below any standard error).
     """
     params = model.params_.to_numpy().astype(float)
-    jac = np.empty((len(model.coef_), len(params)))
-    for i in range(len(params)):
-        step = 1e-5 * max(1.0, abs(params[i]))
-        up, down = params.copy(), params.copy()
-        up[i] += step
-        down[i] -= step
-        jac[:, i] = (_marginal_ame(model, frame, up) - _marginal_ame(model, frame, down)) / (
-            2.0 * step
-        )
-    return jac
+    return central_jacobian(
+        lambda p: _marginal_ame(model, frame, p), params, relative_steps(params, 1e-5)
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from copfactors._utils.numeric import central_jacobian, relative_steps
 from copfactors.errors import ParameterError, ParameterTypeError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1079,16 +1080,10 @@ def effects_table(
 
     params = model.params_.to_numpy(dtype=float)
     cov = model.cov_.loc[model.params_.index, model.params_.index].to_numpy(dtype=float)
-    jac = np.zeros((len(grid), len(params)))
     with np.errstate(all="ignore"):
-        for k in range(len(params)):
-            step = 1e-5 * max(1.0, abs(params[k]))
-            up, down = params.copy(), params.copy()
-            up[k] += step
-            down[k] -= step
-            e_up = _with_params(model, up).predict_expected(X)
-            e_down = _with_params(model, down).predict_expected(X)
-            jac[:, k] = (np.asarray(e_up) - np.asarray(e_down)) / (2 * step)
+        jac = central_jacobian(
+            lambda p: _with_params(model, p).predict_expected(X), params, relative_steps(params)
+        )
         # parameters without effect on the predictions (a zero column) carry no variance
         used = np.abs(jac).max(axis=0) > 0
         j_used, c_used = jac[:, used], cov[np.ix_(used, used)]

@@ -42,6 +42,7 @@ from scipy import optimize
 from scipy.special import chdtrc, logsumexp, ndtr, ndtri
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from copfactors._utils.numeric import central_jacobian, relative_steps
 from copfactors._utils.render import format_p, render_table
 from copfactors.errors import ConvergenceWarning, ModelInputError
 from copfactors.models._links import LINKS, Link, get_link
@@ -298,12 +299,7 @@ def _from_free(free: np.ndarray, J: int) -> np.ndarray:
 
 
 def _central_gradient(fun, x: np.ndarray, step: np.ndarray) -> np.ndarray:
-    grad = np.empty_like(x)
-    for i in range(len(x)):
-        e = np.zeros_like(x)
-        e[i] = step[i]
-        grad[i] = (fun(x + e) - fun(x - e)) / (2.0 * step[i])
-    return grad
+    return central_jacobian(fun, x, step)
 
 
 def _central_hessian(fun, x: np.ndarray, step: np.ndarray) -> np.ndarray:
@@ -519,15 +515,8 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
             return -value if np.isfinite(value) else np.nan
 
         if laplace:
-            h = 1e-5 * np.maximum(np.abs(params), 1.0)
-            columns = []
-            for i in range(len(params)):
-                e = np.zeros(len(params))
-                e[i] = h[i]
-                plus = engine.laplace_gradient(params + e)[1]
-                minus = engine.laplace_gradient(params - e)[1]
-                columns.append(-(plus - minus) / (2.0 * h[i]))
-            H = np.column_stack(columns)
+            h = relative_steps(params, 1e-5)
+            H = -central_jacobian(lambda p: engine.laplace_gradient(p)[1], params, h)
             H = 0.5 * (H + H.T)
             grad = -engine.laplace_gradient(params)[1]
         else:
