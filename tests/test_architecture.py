@@ -22,8 +22,8 @@ PACKAGE = "copfactors"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
     ("_utils",),
-    ("schema", "plans"),
-    ("mapping",),
+    ("schema",),
+    ("plans", "mapping"),
     ("io", "datasets", "features", "models", "instrument"),
     ("formula",),
     ("inspection", "replicate", "persist", "parallel", "report", "plot"),

@@ -121,3 +121,34 @@ def test_unquoted_age_band_in_yaml_is_understood(tmp_path):
     assert plan.composition["age_mix"] == {"under_35": 0.3, "35_49": 0.5, "50_plus": 0.2}
     members = PlannedCoP.from_dict({"members": [{"age_band": 3549}]}).to_members()
     assert members.loc[0, "age_band"] == "35_49"
+
+
+def test_plan_values_are_read_as_survey_values_are():
+    # the same labels, languages and yes/no words a survey cell accepts
+    plan = PlannedCoP.from_dict(
+        {
+            "name": "labels",
+            "steward_type": "Dédié",
+            "sponsor": "Ordre professionnel",
+            "training_planned": "oui",
+            "members": [
+                {"gender": "Femme", "age_band": "35 à 49 ans", "voluntary": "non"},
+                {"gender": "man", "age_band": "50_plus", "voluntary": "Yes"},
+            ],
+        }
+    )
+    assert plan.cop["steward_type"] == "dedicated"
+    assert plan.cop["sponsor"] == "professional_association"
+    assert plan.cop["training_planned"] is True
+    members = plan.to_members()
+    assert members["gender"].tolist() == ["woman", "man"]
+    assert members["age_band"].tolist() == ["35_49", "50_plus"]
+    assert members["voluntary"].tolist() == [False, True]
+    with pytest.raises(PlanError, match="steward_type"):
+        PlannedCoP.from_dict(
+            {"name": "x", "steward_type": "wizard", "composition": {"n_members": 3}}
+        )
+    with pytest.raises(PlanError, match="training_planned"):
+        PlannedCoP.from_dict(
+            {"name": "x", "training_planned": "perhaps", "composition": {"n_members": 3}}
+        )

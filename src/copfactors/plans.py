@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from copfactors.errors import PlanError
+from copfactors.schema import CODEBOOK, boolean_value, category_code
 
 __all__ = ["COMPOSITION_FIELDS", "COP_FIELDS", "MEMBER_FIELDS", "PlannedCoP"]
 
@@ -95,7 +96,7 @@ _EXPECTED = {
     "category": "one of {allowed}",
     "count": "an integer >= 0",
     "positive_count": "an integer >= 1",
-    "boolean": "true or false",
+    "boolean": "true or false (also yes/no, oui/non)",
     "likert": _LIKERT,
     "share": "a share from 0 to 1",
     "hours": "a number of hours per week >= 0",
@@ -111,10 +112,13 @@ def _yaml_band(value: Any) -> Any:
     return value
 
 
-def _check(kind: str, allowed: Any, value: Any) -> Any:
+def _check(kind: str, allowed: Any, value: Any, name: str | None = None) -> Any:
     """Return the cleaned value, or raise PlanError with what is expected.
 
-    The caller collects these into one PlanError naming every bad field.
+    Category and yes/no values are read as in a survey, through the codebook's own readers
+    (:func:`copfactors.schema.category_code`, :func:`copfactors.schema.boolean_value`): codes,
+    English and French labels, ``oui``/``non``. The caller collects the errors into one
+    PlanError naming every bad field.
     """
     if allowed is not None and "35_49" in allowed:
         value = _yaml_band(value)
@@ -122,14 +126,18 @@ def _check(kind: str, allowed: Any, value: Any) -> Any:
     if kind == "category":
         if isinstance(value, str) and value.strip().lower() in allowed:
             return value.strip().lower()
+        code = category_code(name, value) if name in CODEBOOK else None
+        if code is not None and code in allowed:
+            return code
         raise PlanError(expected)
     if kind == "text":
         if isinstance(value, str):
             return value
         raise PlanError(expected)
     if kind == "boolean":
-        if isinstance(value, bool):
-            return value
+        word = boolean_value(value)
+        if word is not None:
+            return word
         raise PlanError(expected)
     if kind == "mix":
         if not isinstance(value, Mapping) or not value:
@@ -241,7 +249,7 @@ class PlannedCoP:
         for key, (kind, allowed, default) in COP_FIELDS.items():
             if key in data and data[key] is not None:
                 try:
-                    cop[key] = _check(kind, allowed, data[key])
+                    cop[key] = _check(kind, allowed, data[key], key)
                 except PlanError as err:
                     bad(key, data[key], str(err))
             else:
@@ -278,7 +286,7 @@ class PlannedCoP:
                         comp_out[key] = default
                         continue
                     try:
-                        comp_out[key] = _check(kind, allowed, value)
+                        comp_out[key] = _check(kind, allowed, value, key)
                     except PlanError as err:
                         bad(f"composition.{key}", value, str(err))
         if members is not None:
@@ -303,7 +311,7 @@ class PlannedCoP:
                             continue
                         kind, allowed = MEMBER_FIELDS[key]
                         try:
-                            clean[key] = _check(kind, allowed, value)
+                            clean[key] = _check(kind, allowed, value, key)
                         except PlanError as err:
                             bad(f"members[{i}].{key}", value, str(err))
                     members_out.append(clean)

@@ -71,6 +71,8 @@ __all__ = [
     "TYPES",
     "Codebook",
     "Variable",
+    "boolean_value",
+    "category_code",
     "codebook_markdown",
     "describe_columns",
     "validate",
@@ -692,6 +694,45 @@ def _fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.strip().casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return re.sub(r"[\s\-]+", "_", text)
+
+
+def category_code(variable: str, value: object) -> str | None:
+    """The code of a category variable that ``value`` names, or None.
+
+    The same reading as :func:`validate` gives a survey cell: the code itself or its English
+    or French label, ignoring case, accents and spacing (``"Dédié"`` is ``dedicated``).
+
+    Examples
+    --------
+    >>> from copfactors.schema import category_code
+    >>> category_code("steward_type", "Dédié"), category_code("gender", "Femme")
+    ('dedicated', 'woman')
+    >>> category_code("gender", "robot") is None
+    True
+    """
+    var = CODEBOOK[variable]
+    if var.type != "category" or not isinstance(value, str):
+        return None
+    index = CODEBOOK._aliases[var.name].get(_fold(value))
+    return None if index is None else var.categories[index]
+
+
+def boolean_value(value: object) -> bool | None:
+    """True or False for a boolean or a yes/no word (:data:`TRUE_WORDS`, :data:`FALSE_WORDS`).
+
+    The same words :func:`validate` reads in a survey's boolean columns, in any case.
+
+    Examples
+    --------
+    >>> from copfactors.schema import boolean_value
+    >>> boolean_value("oui"), boolean_value(" No "), boolean_value(True), boolean_value("maybe")
+    (True, False, True, None)
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _BOOL_WORDS.get(value.strip().casefold())
+    return None
 
 
 def _key(name: str) -> str:
