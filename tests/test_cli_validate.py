@@ -234,3 +234,10 @@ def test_report_with_a_formula_names_it(tmp_path, example_survey):
     assert result.exit_code == 0, result.output
     page = html.unescape((out / "report.html").read_text(encoding="utf-8"))
     assert formula in page and "commitment:voluntary" in page
+
+
+def test_version():
+    import copfactors
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"copfactors {copfactors.__version__}"

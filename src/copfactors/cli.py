@@ -200,6 +200,26 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from copfactors import __version__
+
+        typer.echo(f"copfactors {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Model what makes a community of practice (CoP) attain its objectives."""
+
+
 @app.command()
 def demo(
     out: Annotated[
