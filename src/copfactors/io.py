@@ -825,16 +825,20 @@ def _fix_decimal_commas(df: pd.DataFrame) -> None:
 # Excel, SPSS, Parquet
 
 
-def _read_excel(
-    path: Path, sheet: str | int | None, codes_for: Callable[[object], list[object]]
-) -> pd.DataFrame:
+def _open_workbook(path: Path) -> pd.ExcelFile:
+    """The workbook, or a DataFormatError naming the file (corrupt, or not .xlsx)."""
     try:
-        book = pd.ExcelFile(path, engine="openpyxl")
+        return pd.ExcelFile(path, engine="openpyxl")
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as err:
         raise DataFormatError(
             f"{path}: cannot open as an Excel workbook (corrupt, or not .xlsx): {err}"
         ) from None
-    with book:
+
+
+def _read_excel(
+    path: Path, sheet: str | int | None, codes_for: Callable[[object], list[object]]
+) -> pd.DataFrame:
+    with _open_workbook(path) as book:
         sheet = _sheet_of(path, book, sheet)
         try:
             options = {"keep_default_na": False, "na_values": ["", *schema.MISSING_CODES]}
@@ -855,13 +859,7 @@ def _read_excel_table(
     path: Path, sheet: str | int | None, header_rows: int | None, is_text: Callable[[str], bool]
 ) -> pd.DataFrame:
     """A sheet as read, header rows found (if not given) and combined (see read_table)."""
-    try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as err:
-        raise DataFormatError(
-            f"{path}: cannot open as an Excel workbook (corrupt, or not .xlsx): {err}"
-        ) from None
-    with book:
+    with _open_workbook(path) as book:
         sheet = _sheet_of(path, book, sheet)
         try:
             raw = pd.read_excel(
