@@ -9,12 +9,12 @@ the full model) through ``joblib.Parallel``:
 
 1. **Ordinal outcome** (5 levels, cumulative logit), timed serially (``n_jobs=1``), with
    ``n_jobs=2`` (loky) and under ``joblib.parallel_config(backend="dask")`` on a
-   ``distributed.LocalCluster`` of 2 worker processes x 1 thread; the three sets of shares
-   must be identical and sum to the model's McFadden R-squared.
+   ``distributed.LocalCluster`` of 2 worker processes x 1 thread; the three sets of weights
+   (``importance_r2``) must be identical and sum to the model's McFadden R-squared.
 2. **Binary outcome** (attained: level 4 or 5), where the PyPI package ``dominance-analysis``
    applies: its ``Dominance(objective=0, pseudo_r2="mcfadden")`` fits statsmodels' ``Logit``
    on every subset, and its "Total Dominance" is the general dominance weight. copfactors'
-   shares on the same binary logit (``OrdinalRegression`` with two levels) are compared with
+   weights on the same binary logit (``OrdinalRegression`` with two levels) are compared with
    it. The package has no ordinal model, so it cannot do part 1. It imports plotly, cufflinks
    and bokeh at import time for its charts; when they are missing, this script puts empty
    stand-ins for them in ``sys.modules`` (its computations use numpy, pandas, scikit-learn and
@@ -64,7 +64,7 @@ def shares(model, X, y, **kwargs) -> pd.Series:
     from copfactors.inspection import drivers
 
     table = drivers(model, X, y=y, importance="exact", po_test=None, ame_se=None, **kwargs)
-    return table.table.set_index("driver")["importance_share"].loc[list(X.columns)]
+    return table.table.set_index("driver")["importance_r2"].loc[list(X.columns)]
 
 
 # ------------------------------------------------------------------------------------ peer
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     if not all(r["identical to serial"] == "yes" for r in rows):
         raise AssertionError("a backend changed the dominance weights")
     if not np.isclose(serial.sum(), model.r2_mcfadden_, rtol=1e-10, atol=0):
-        raise AssertionError("the shares do not sum to McFadden's R2")
+        raise AssertionError("the weights do not sum to McFadden's R2")
 
     # binary outcome: copfactors against dominance-analysis
     attained = (y >= 4).astype("int64")

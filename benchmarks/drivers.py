@@ -18,9 +18,10 @@ average of the machine are printed as well, because on a shared machine the wall
 the parallel run mostly measure the other work. Large designs already run the solver's row
 blocks in two threads, so ``n_jobs=2`` on two cores cannot double the speed there.
 
-It checks that the serial and parallel shares are identical and that they sum to the
-model's McFadden R-squared, then prints one table with the ratios (serial / parallel, and
-each size against 180 rows). Timings depend on the machine; compare within one run.
+It checks that the serial and parallel weights (``importance_r2``) are identical and that
+they sum to the model's McFadden R-squared (``importance_pct`` to 100), then prints one table
+with the ratios (serial / parallel, and each size against 180 rows). Timings depend on the
+machine; compare within one run.
 
 Run::
 
@@ -66,13 +67,16 @@ def run(n: int, n_jobs: int, repeats: int) -> dict[str, object]:
         parallel, wall, _ = timed_cpu(drivers, model, X, y=y, importance="exact", n_jobs=n_jobs)
         parallel_s.append(wall)
     load_after = os.getloadavg()[0]
-    s = serial.table.set_index("driver")["importance_share"]
-    p = parallel.table.set_index("driver")["importance_share"]
+    s = serial.table.set_index("driver")["importance_r2"]
+    p = parallel.table.set_index("driver")["importance_r2"]
     if not s.equals(p.loc[s.index]):
-        raise AssertionError(f"n_jobs={n_jobs} changed the importance shares at n={n}")
+        raise AssertionError(f"n_jobs={n_jobs} changed the importance weights at n={n}")
     total = float(s.sum())
     if not np.isclose(total, model.r2_mcfadden_, rtol=1e-10, atol=0):
-        raise AssertionError(f"shares sum to {total}, not McFadden R2 {model.r2_mcfadden_}")
+        raise AssertionError(f"weights sum to {total}, not McFadden R2 {model.r2_mcfadden_}")
+    pct = float(serial.table["importance_pct"].sum())
+    if not np.isclose(pct, 100.0, rtol=1e-10, atol=0):
+        raise AssertionError(f"importance_pct sums to {pct}, not 100")
     fits = serial.info["n_subset_fits"]
     best_serial, best_parallel = min(serial_s), min(parallel_s)
     return {

@@ -64,8 +64,15 @@ def _fields(table: dict, with_default: bool = True) -> str:
 
 def _levers_table(result: scoring.ScoreResult) -> str:
     levers = result.levers()
-    shown = levers[["lever", "from", "to", "probability", "delta", "delta_low", "delta_high"]]
-    return render_table(shown, digits=3)
+    shown = levers[
+        ["lever", "from", "to", "probability", "change_pp", "change_pp_low", "change_pp_high"]
+    ]
+
+    def pp(v: float) -> str:
+        return f"{v:+.1f}"
+
+    formatters = {"probability": lambda v: f"{v:.3f}", **{c: pp for c in shown.columns[4:]}}
+    return render_table(shown, formatters=formatters)
 
 
 def render(root: Path = ROOT) -> str:
@@ -89,7 +96,9 @@ def render(root: Path = ROOT) -> str:
 {result.to_text(levers=5)}
 ```
 
-Every lever (`result.levers()`; `delta_low` and `delta_high` bound the paired difference):
+Every lever (`result.levers()`: `probability` after the change, from 0 to 1; `change_pp` the
+change in percentage points, `change_pp_low` and `change_pp_high` the plausible range of the
+paired difference):
 
 ```text
 {_levers_table(result)}
@@ -128,25 +137,46 @@ import copfactors as cf
 plan = cf.PlannedCoP.from_yaml("docs/examples/heart-health-association.yaml")
 result = cf.score(plan)            # model=None: the reference model (SIMULATED data)
 result.probability, result.probability_low, result.probability_high
+result.defaults_used               # fields the plan left out: {{field: (value, source)}}
 result.flags                       # risks in words
-result.levers()                    # what-if changes ranked by the change of probability
+result.levers()                    # what-if changes ranked, in percentage points
 result.to_dict(levers=True)        # JSON-ready
 cf.score_many([plan, other_plan])  # one row per plan, vectorised
 ```
 
 ## What a score is
 
-- `probability`: the mean over the planned members of `P(attainment >= 4)`, the model's
-  probability that a member sees the CoP's objectives attained ("attained" or "perfectly
-  attained"); `level=` changes the threshold.
-- `distribution`: the mean probability of each attainment level the model knows;
-  `expected`: the expected attainment score.
-- Intervals (90 % by default) for `probability` and `expected` from the model's parameter
-  uncertainty.
+The printed score starts with what was scored and with which model (saying SIMULATED when the
+model was fitted on simulated data), then answers one question in words: how likely is a
+typical member of the planned CoP to rate the attainment of its objectives "attained" (4) or
+"perfectly attained" (5) on the survey's 1-5 scale?
+
+- `probability`: that chance, the mean over the planned members of `P(attainment >= 4)`
+  (printed as a percentage); `level=` changes the threshold. With a random-intercept model it
+  is for a member of a new CoP.
+- The *plausible range* (`probability_low`, `probability_high`) holds 90 % of the draws of
+  the model's parameters: it shows how sure the model is, not how CoPs vary.
+- `distribution`: the chance of each rating the model knows, printed with the codebook's
+  labels ("not attained at all" ... "perfectly attained"). A rating nobody gave in the
+  training data (1, in the example survey) is not in the model, which is why the expected
+  rating of the reference model runs from 2 to 5. `expected`: the expected rating, the
+  average of the ratings weighted by their chances.
+- `defaults_used`: every field the plan leaves out that the score depends on, the value
+  taken and where it comes from (copfactors' default for plans, or, for a researcher's own
+  variables, the training data's typical value). Defaults can move a score a lot: give the
+  fields you know.
 - `flags`: the plan's risks in words, each tied to one of the paper's conclusions (no steward,
   mostly designated members, little protected time, frequent leader changes, low commitment,
   an inactive steward, little employer recognition) and values outside the training data.
-- `model_note`: what the model was fitted on, saying SIMULATED when it was.
+- `model_note`, `simulated` and `model_info`: what the model was fitted on (SIMULATED or
+  not, how many respondents and CoPs), its kind (random intercept or fixed effects) and its
+  covariance.
+
+`copfactors score --format json` prints `result.to_dict(levers=True)`: `simulated` (true for
+the reference model), `model` (`kind`, `data`, `covariance`), `scale` (the ratings and their
+labels), `defaults_used` (`field`, `value`, `source`), the probabilities from 0 to 1 as
+before, and each lever's change both as a difference of probabilities (`delta`, `delta_low`,
+`delta_high`) and in percentage points (`delta_pp`, `delta_pp_low`, `delta_pp_high`).
 
 ### How the intervals are computed
 
@@ -182,15 +212,19 @@ Fields of one entry of `members` (missing ones take the CoP's or the composition
 
 The first plan is built like the paper's most successful CoP; the second like a typical CoP of
 designated employees. With the reference model the first scores
-{first.probability:.2f} and the second {second.probability:.2f}.
+{first.probability:.0%} and the second {second.probability:.0%}.
 
 {chr(10).join(examples)}
 ## Levers
 
 `result.levers()` changes the plan one lever at a time, scores it again with the same model and
-the *same* parameter draws, and ranks the changes by how much they raise the probability.
-Levers that do not apply (already at their best, or acting on nothing the model uses) are left
-out.
+the *same* parameter draws, and ranks the changes by how much they raise the probability, in
+percentage points (`change_pp`: +19 means from, say, 1 % to 20 %). Levers that do not apply
+(already at their best, or acting on nothing the model uses) are left out.
+
+A lever is an association in the model, which was fitted on observational data (SIMULATED
+data, for the reference model): it says what the model predicts for a plan that differs in
+that one thing, not what making the change would do. None of them is a tested intervention.
 
 | lever | change |
 |---|---|

@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("inspection", "replicate", "persist", "parallel", "report", "plot"),
     ("claims", "scoring"),
     ("distributed", "analysis", "preflight"),
-    ("htmlreport",),
+    ("htmlreport", "wordtables"),
     ("pipeline",),
     ("demo",),
     ("cli",),

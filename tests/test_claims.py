@@ -778,3 +778,65 @@ def test_the_claims_model_can_be_adjusted_for_your_own_variables():
     assert not np.allclose(adjusted.table["estimate"], plain.table["estimate"], rtol=1e-12)
     with pytest.raises(CopFactorsError, match="not in the survey"):
         compare_with_paper(survey, claims=["C1"], extra=["nope"])
+
+
+# ---------------------------------------------------------------- a model fitted elsewhere
+@pytest.fixture(scope="module")
+def given_fit():
+    from copfactors.claims import AttainmentFit, fit_cop_model
+    from copfactors.features import CoPFeatureBuilder, attainment
+
+    survey = copfactors.make_survey(seed=1, mode="parametric", n_respondents=300, n_cops=12)
+    y = attainment(survey, kind="ordinal").dropna().astype("int64")
+    X = CoPFeatureBuilder().fit_transform(survey.loc[y.index])
+    X = X[["commitment", "voluntary", "age_50_plus"]]
+    groups = survey.loc[X.index, "cop_id"].astype(str)
+    model, choice = fit_cop_model(X, y.loc[X.index], groups=groups)
+    return survey, AttainmentFit(model, choice, X, y.loc[X.index], groups, notes=("given",))
+
+
+def test_a_given_fit_is_the_model_the_claims_read(given_fit):
+    survey, fit = given_fit
+    res = compare_with_paper(survey, claims=["C1", "C3", "C9", "C8"], fit=fit)
+    assert res.model is fit.model and res.model_choice is fit.choice
+    est = res.table.set_index("id")["estimate"]
+    for cid, name in (("C1", "commitment"), ("C3", "voluntary"), ("C9", "age_50_plus")):
+        np.testing.assert_allclose(est[cid], fit.model.coef_[name], rtol=1e-10)
+    assert f"on 3 drivers, n = {len(fit.X)}," in res.model_description
+    assert "given" in res.notes
+    # a claim about a driver the fit does not have is not testable, and says why
+    c4 = compare_with_paper(survey, claims=["C4"], fit=fit).table.loc[0]
+    assert c4["verdict"] == "not testable" and "prior_acquaintance is not in" in c4["evidence"]
+
+
+def test_a_given_fit_is_checked(given_fit):
+    from copfactors.claims import AttainmentFit
+
+    survey, fit = given_fit
+    model, choice, X, y, groups = fit.model, fit.choice, fit.X, fit.y, fit.groups
+    with pytest.raises(CopFactorsError, match="fit must be an AttainmentFit"):
+        compare_with_paper(survey, fit=model)
+    with pytest.raises(CopFactorsError, match="give extra or fit, not both"):
+        compare_with_paper(survey, fit=fit, extra=["hours_per_week"])
+    with pytest.raises(CopFactorsError, match="logit link, but link='probit'"):
+        compare_with_paper(survey, fit=fit, link="probit")
+    shifted = X.index + 10_000
+    moved = AttainmentFit(
+        model, choice, X.set_axis(shifted), y.set_axis(shifted), groups.set_axis(shifted)
+    )
+    with pytest.raises(CopFactorsError, match="not rows of the survey"):
+        compare_with_paper(survey, fit=moved)
+    with pytest.raises(CopFactorsError, match="model's coefficients are"):
+        AttainmentFit(model, choice, X[["voluntary", "commitment", "age_50_plus"]], y, groups)
+    with pytest.raises(CopFactorsError, match="y must have the index of X"):
+        AttainmentFit(model, choice, X, y.iloc[1:], groups)
+    with pytest.raises(CopFactorsError, match="groups is needed"):
+        AttainmentFit(model, choice, X, y, None)
+    with pytest.raises(CopFactorsError, match="choice must be the ModelChoice"):
+        AttainmentFit(model, "mixed", X, y, groups)
+    with pytest.raises(CopFactorsError, match="model must be a copfactors"):
+        AttainmentFit(object(), choice, X, y, groups)
+    with pytest.raises(CopFactorsError, match="levels"):
+        AttainmentFit(model, choice, X, y.where(y != y.iloc[0], 99), groups)
+    with pytest.raises(CopFactorsError, match="describes"):
+        AttainmentFit(model, choice, X.iloc[:-1], y.iloc[:-1], groups.iloc[:-1])

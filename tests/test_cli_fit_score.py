@@ -108,15 +108,44 @@ def test_score_text(model_file):
     result = run("score", HEART, "--draws", 200)
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("Planned CoP: Heart-health website (20 members)\n")
-    assert "Probability that the objectives are attained (attainment >= 4): " in out
-    assert "90% interval" in out and "Top levers" in out
+    lines = out.splitlines()
+    assert lines[0] == (
+        'Planned CoP "Heart-health website" (20 members), scored with copfactors\' reference '
+        "model, fitted on SIMULATED data"
+    )
+    scored = cf.score(cf.PlannedCoP.from_yaml(HEART), n_draws=200)
+    assert lines[1] == (
+        'Chance that a typical member rates the CoP\'s objectives "attained" or better (4 or 5 '
+        f"of 5): {100 * scored.probability:.0f}%"
+    )
+    assert "Plausible range" in out and "What-if levers" in out
+    assert "change (percentage points)" in out and "not tested" in out
     assert "reference model fitted on SIMULATED data" in out
-    expected = cf.score(cf.PlannedCoP.from_yaml(HEART), n_draws=200).to_text(levers=5)
-    assert out.rstrip("\n") == expected
+    assert out.rstrip("\n") == scored.to_text(levers=5)
     own = run("score", HEART, "--model", model_file, "--draws", 0, "--levers", 0)
     assert own.exit_code == 0
-    assert "model fitted on SIMULATED data" in own.stdout and "Top levers" not in own.stdout
+    first = own.stdout.splitlines()[0]
+    assert first.startswith('Planned CoP "Heart-health website" (20 members), scored with a model')
+    assert "fitted on SIMULATED data" in first and "What-if levers" not in own.stdout
+
+
+def test_score_text_with_a_model_of_a_real_survey(survey_file, tmp_path):
+    model = tmp_path / "real.json"
+    fitted = run("fit", survey_file, "--out", model, "--exclude", "sponsor")  # not --simulated
+    assert fitted.exit_code == 0, fitted.output
+    result = run("score", HEART, "--model", model, "--draws", 0, "--levers", 2)
+    assert result.exit_code == 0, result.output
+    first = result.stdout.splitlines()[0]
+    assert first == (
+        f'Planned CoP "Heart-health website" (20 members), scored with the model fitted on '
+        f"{survey_file} (95 respondents in 7 CoPs)"
+    )
+    assert "SIMULATED" not in result.stdout
+    assert "fitted on observational (survey) data, not tested" in " ".join(result.stdout.split())
+    record = json.loads(run("score", HEART, "--model", model, "-f", "json", "--draws", 0).stdout)
+    assert record["simulated"] is False and record["model"]["data"]["simulated"] is False
+    assert record["model"]["kind"] == "fixed-effects"
+    assert record["model"]["covariance"]["type"] == "cluster"
 
 
 def test_score_json(model_file):
@@ -127,6 +156,37 @@ def test_score_json(model_file):
     assert record["n_draws"] == 100 and record["level"] == 4
     assert record["flags"][0].startswith("no steward")
     assert record["levers"][0]["delta"] >= record["levers"][-1]["delta"]
+    # what was fitted on what, the defaults, the scale and the changes in percentage points
+    assert record["simulated"] is True
+    assert record["model"]["kind"] == "random-intercept" and record["model"]["reference"] is True
+    assert record["model"]["data"] == {
+        "source": "example_survey.csv",
+        "n_respondents": 95,
+        "n_cops": 7,
+        "simulated": True,
+    }
+    assert record["model"]["covariance"]["type"] == "model-based"
+    assert record["defaults_used"] == [
+        {
+            "field": "composition.steward_active",
+            "value": 1.0,
+            "source": "copfactors' default for plans with no steward",
+        }
+    ]
+    assert [(x["level"], x["label"], x["in_model"]) for x in record["scale"]["levels"]] == [
+        (1, "not attained at all", False),
+        (2, "slightly attained", True),
+        (3, "more or less attained", True),
+        (4, "attained", True),
+        (5, "perfectly attained", True),
+    ]
+    assert isinstance(record["probability"]["estimate"], float)
+    assert 0 <= record["probability"]["estimate"] <= 1
+    for lever in record["levers"]:
+        for key in ("delta", "delta_low", "delta_high"):
+            assert lever[key.replace("delta", "delta_pp")] == pytest.approx(
+                100 * lever[key], rel=1e-12, abs=1e-12
+            )
     again = run("score", EXAMPLES / "designated-no-steward.yaml", "-f", "json", "--draws", 100)
     assert again.stdout == result.stdout
 

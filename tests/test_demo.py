@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from docx import Document
 from typer.testing import CliRunner
 
 from copfactors import htmlreport, pipeline
@@ -70,6 +71,12 @@ def test_cli_demo_writes_the_report_and_summarises(tmp_path, shared_analysis):
         assert or_text(model, name) in stdout, name
         assert or_text(clustered, name) not in stdout, name
     assert "Commitment (scale 1-5)" in stdout  # top drivers, in words
+    # their relative importance: importance_pct, the percentage of McFadden's R2 (as in the
+    # report's drivers.csv and figure), under a header that says so
+    assert "% of R²" in stdout and "percentage of McFadden's R²" in " ".join(stdout.split())
+    for r in res.drivers.table.head(5).itertuples(index=False):
+        row = next(line for line in stdout.splitlines() if or_text(model, r.driver) in line)
+        assert row.rstrip().endswith(f" {r.importance_pct:.0f}%"), row
     for cid in ("C1", "C13"):
         assert cid in stdout
     assert "Heart-health website" in stdout and "Designated employees, no steward" in stdout
@@ -77,6 +84,8 @@ def test_cli_demo_writes_the_report_and_summarises(tmp_path, shared_analysis):
     last = stdout.strip().splitlines()[-1]
     assert last == f"Report: {(out / 'report.html').resolve()}"
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    # and every table of the report (one .tex each) in one Word document beside it
+    assert len(Document(out / "tables.docx").tables) == len(list(out.glob("*.tex"))) >= 10
     written = pd.read_csv(out / COMPARISON_FILE, keep_default_na=False, na_values=[""])
     report = calibration_report(load_example_survey())
     assert list(written.columns) == list(report.columns)

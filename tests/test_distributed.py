@@ -101,9 +101,10 @@ def test_dominance_on_dask_equals_serial(client, data):
         client, lambda: drivers(model, X, y=y, importance="exact", po_test=None)
     )
     assert workers
-    shares = serial.table["importance_share"].to_numpy()
-    assert np.isfinite(shares).all()
-    assert_array_equal(on_dask.table["importance_share"].to_numpy(), shares)
+    weights = serial.table["importance_r2"].to_numpy()
+    assert np.isfinite(weights).all()
+    assert_array_equal(on_dask.table["importance_r2"].to_numpy(), weights)
+    assert_array_equal(on_dask.table["importance_pct"].to_numpy(), serial.table["importance_pct"])
     pd.testing.assert_frame_equal(on_dask.table, serial.table, check_exact=True)
 
 

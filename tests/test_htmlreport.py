@@ -75,7 +75,9 @@ def test_no_network_reference(bundle, page):
     assert "iframe" not in page.tags and "object" not in page.tags
     for tag, attr, value in page.refs:
         assert not value.startswith(("http://", "https://", "//")), (tag, attr, value)
-        assert value.startswith(("#", "data:image/png;base64,")), (tag, attr, value)
+        # the one link out of the page: the Word file of the tables, written beside it
+        local = value == "tables.docx" and tag == "a"
+        assert local or value.startswith(("#", "data:image/png;base64,")), (tag, attr, value)
     assert "http://" not in bundle.html and "https://" not in bundle.html
     css = re.search(r"<style>(.*?)</style>", bundle.html, re.S).group(1)
     assert "url(" not in css and "@import" not in css
@@ -176,5 +178,22 @@ def test_the_ordinal_section_shows_the_cop_effects(bundle):
     # the top-drivers card reads the mixed model
     card = html.split("<h3>Top drivers</h3>")[1].split("</ul>")[0]
     odds = model.summary().set_index("term")["odds_ratio"]
-    top = example_result().drivers.table["driver"].iloc[0]
-    assert f"(OR {odds[top]:.2f})" in card
+    top = example_result().drivers.table.iloc[0]
+    assert f"(OR {odds[top.driver]:.2f}; {top.importance_pct:.0f}% of R²)" in card
+
+
+def test_the_importance_says_percent_only_of_the_pct_column(bundle, page):
+    # drivers.csv: the dominance weights (sum: McFadden's R2) and their percentages (sum: 100)
+    frame = bundle.tables["drivers"].frame
+    table = example_result().drivers
+    assert "importance_share" not in frame.columns
+    assert abs(frame["importance_pct"].sum() - 100.0) <= 1e-10 * 100
+    r2 = table.info["r2_mcfadden_refit"]
+    assert abs(frame["importance_r2"].sum() - r2) <= 1e-10 * r2
+    ratio = 100 * frame["importance_r2"] / frame["importance_r2"].sum()
+    assert ((ratio - frame["importance_pct"]).abs() <= 1e-10 * 100).all()
+    # the figure's caption and the key results card speak of the pct column
+    assert "percentage of McFadden's R² (importance_pct, 100 over all drivers)" in page.text
+    card = bundle.html.split("<h3>Top drivers</h3>")[1].split("</ul>")[0]
+    for r in frame.head(3).itertuples(index=False):
+        assert f"{r.importance_pct:.0f}% of R²" in card

@@ -86,8 +86,8 @@ def test_driver_table_has_the_columns_and_one_row_per_driver(example, example_ta
     table = example_table.table
     assert tuple(table.columns) == DRIVER_COLUMNS
     assert sorted(table["driver"]) == sorted(EXAMPLE_DRIVERS)
-    shares = table["importance_share"].to_numpy()
-    assert np.all(np.diff(shares) <= 0)
+    weights = table["importance_r2"].to_numpy()
+    assert np.all(np.diff(weights) <= 0)
     row = table.set_index("driver").loc["commitment"]
     summary = model.summary().set_index("term").loc["commitment"]
     for col in ("coef", "se", "p", "ci_low", "ci_high", "odds_ratio"):
@@ -98,12 +98,18 @@ def test_driver_table_has_the_columns_and_one_row_per_driver(example, example_ta
     assert table["po_test_p"].between(0, 1).all()
 
 
-def test_importance_shares_sum_to_the_full_mcfadden_r2(example, example_table):
+def test_importance_r2_sums_to_the_full_mcfadden_r2_and_pct_to_100(example, example_table):
     _, _, model = example
-    shares = example_table.table["importance_share"]
-    assert_allclose(shares.sum(), model.r2_mcfadden_, rtol=1e-10)
-    assert_allclose(shares.sum(), model.pseudo_r2("mcfadden"), rtol=1e-10)
-    assert (shares > 0).all()
+    weights = example_table.table["importance_r2"]
+    assert_allclose(weights.sum(), model.r2_mcfadden_, rtol=1e-10)
+    assert_allclose(weights.sum(), model.pseudo_r2("mcfadden"), rtol=1e-10)
+    assert (weights > 0).all()
+    pct = example_table.table["importance_pct"]
+    assert_allclose(pct.sum(), 100.0, rtol=1e-10)
+    # the same weights as a percentage of the R2: same order, same ratios
+    assert_allclose(pct, 100 * weights / model.r2_mcfadden_, rtol=1e-10)
+    notes = example_table.notes
+    assert any(n.startswith("importance_pct: importance_r2 as a percentage") for n in notes)
 
 
 def test_two_driver_dominance_by_hand(small):
@@ -118,7 +124,7 @@ def test_two_driver_dominance_by_hand(small):
     # general dominance of a: its R2 alone and its increment over b, averaged
     expected_a = (r2(["a"]) + (model.r2_mcfadden_ - r2(["b"]))) / 2
     expected_b = (r2(["b"]) + (model.r2_mcfadden_ - r2(["a"]))) / 2
-    got = drivers(model, X, y=y, po_test=None).table.set_index("driver")["importance_share"]
+    got = drivers(model, X, y=y, po_test=None).table.set_index("driver")["importance_r2"]
     assert_allclose(got["a"], expected_a, rtol=1e-10)
     assert_allclose(got["b"], expected_b, rtol=1e-10)
 
@@ -135,7 +141,7 @@ def test_against_r_clm(clustered, link):
     assert_allclose(table.loc[names, "ame_expected"], list(ref["ame"].values()), rtol=1e-6)
     assert_allclose(table.loc[names, "ame_se"], list(ref["ame_se"].values()), rtol=1e-4)
     gd = ref["general_dominance"]
-    assert_allclose(table.loc[list(gd), "importance_share"], list(gd.values()), rtol=1e-6)
+    assert_allclose(table.loc[list(gd), "importance_r2"], list(gd.values()), rtol=1e-6)
     if link == "logit":
         assert_allclose(table["odds_ratio"], np.exp(table["coef"]), rtol=1e-12)
     else:
@@ -148,17 +154,18 @@ def test_sampled_importance_estimates_the_exact_shares(example):
     model = OrdinalRegression().fit(X4, y)
     exact = drivers(model, X4, y=y, po_test=None)
     sampled = drivers(model, X4, y=y, importance="sampled", n_samples=300, po_test=None)
-    e = exact.table.set_index("driver")["importance_share"]
-    s = sampled.table.set_index("driver")["importance_share"]
+    e = exact.table.set_index("driver")["importance_r2"]
+    s = sampled.table.set_index("driver")["importance_r2"]
     se = sampled.info["importance_mc_se"]
     assert sampled.info["importance_method"] == "sampled"
     # orderings telescope: every sampled estimate sums exactly to the full R2
     assert_allclose(s.sum(), model.r2_mcfadden_, rtol=1e-10)
+    assert_allclose(sampled.table["importance_pct"].sum(), 100.0, rtol=1e-10)
     assert (se > 0).all()
     assert np.all(np.abs(s - e[s.index]) <= 4 * se[s.index] + 1e-12)
     assert any("ESTIMATED" in n for n in sampled.notes)
     again = drivers(model, X4, y=y, importance="sampled", n_samples=300, po_test=None)
-    assert_array_equal(again.table["importance_share"], sampled.table["importance_share"])
+    assert_array_equal(again.table["importance_r2"], sampled.table["importance_r2"])
 
 
 def test_auto_importance_samples_above_max_exact(example):
@@ -166,26 +173,27 @@ def test_auto_importance_samples_above_max_exact(example):
     table = drivers(model, X, y=y, max_exact=3, n_samples=20, po_test=None)
     assert table.info["importance_method"] == "sampled"
     assert table.info["n_permutations"] == 20
-    assert_allclose(table.table["importance_share"].sum(), model.r2_mcfadden_, rtol=1e-10)
+    assert_allclose(table.table["importance_r2"].sum(), model.r2_mcfadden_, rtol=1e-10)
 
 
 def test_importance_does_not_depend_on_n_jobs(example, example_table):
     X, y, model = example
     parallel = drivers(model, X, y=y, n_jobs=2)
     # exact: each subset fit is the same computation (single-threaded BLAS) in whichever process
-    assert_array_equal(parallel.table["importance_share"], example_table.table["importance_share"])
+    assert_array_equal(parallel.table["importance_r2"], example_table.table["importance_r2"])
     assert_array_equal(parallel.table["driver"], example_table.table["driver"])
 
 
 def test_without_y_importance_is_missing_and_said(example):
     X, _, model = example
     table = drivers(model, X, po_test=None)
-    assert table.table["importance_share"].isna().all()
+    assert table.table["importance_r2"].isna().all()
+    assert table.table["importance_pct"].isna().all()
     assert any("pass y" in n for n in table.notes)
     assert table.info["sorted_by"] == "mean_abs_shap"
     assert np.all(np.diff(table.table["mean_abs_shap"]) <= 0)
     columns = [line for line in table.to_text().splitlines() if line.startswith("driver ")]
-    assert columns and "importance_share" not in columns[0] and "mean_abs_shap" in columns[0]
+    assert columns and "importance_" not in columns[0] and "mean_abs_shap" in columns[0]
 
 
 def test_refit_on_other_data_warns(example):
@@ -246,7 +254,8 @@ def test_nominal_model_tabulates_the_proportional_odds_part(small):
     # the nominal predictor is in every subset fit, so the shares add up to the gain over it
     base = OrdinalRegression(nominal=["b"]).fit(X[["b"]], y)
     gain = model.r2_mcfadden_ - base.r2_mcfadden_
-    assert_allclose(table.table["importance_share"].sum(), gain, rtol=1e-10)
+    assert_allclose(table.table["importance_r2"].sum(), gain, rtol=1e-10)
+    assert_allclose(table.table["importance_pct"].sum(), 100.0, rtol=1e-10)
 
 
 # ------------------------------------------------------------------ proportional-odds tests
@@ -270,7 +279,7 @@ def test_po_test_is_undefined_for_a_binary_outcome(small):
     table = drivers(model, X, y=binary)
     assert table.table["po_test_p"].isna().all()
     assert any("two outcome levels" in n for n in table.notes)
-    assert_allclose(table.table["importance_share"].sum(), model.r2_mcfadden_, rtol=1e-10)
+    assert_allclose(table.table["importance_r2"].sum(), model.r2_mcfadden_, rtol=1e-10)
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -285,7 +294,7 @@ def test_rendering_text_html_latex(example_table):
     assert example_table._repr_html_() == html
     latex = example_table.to_latex()
     assert latex.startswith("\\begin{tabular}") and "steward\\_active" in latex
-    assert "Note: importance_share" in text
+    assert "Note: importance_r2" in text and "Note: importance_pct" in text
 
 
 def test_probit_rendering_leaves_out_odds_ratios(clustered):
@@ -758,10 +767,14 @@ def test_mixed_ame_se_matches_draws_from_the_estimates_distribution(mixed_survey
 
 def test_mixed_importance_is_missing_and_said(mixed_survey, mixed_table):
     X, y, _, model = mixed_survey
-    assert mixed_table.table["importance_share"].isna().all()
+    assert mixed_table.table["importance_r2"].isna().all()
+    assert mixed_table.table["importance_pct"].isna().all()
     assert mixed_table.info["importance_method"] is None
     assert mixed_table.info["sorted_by"] == "mean_abs_shap"
-    assert any("importance_share not computed for a mixed model" in n for n in mixed_table.notes)
+    assert any(
+        "importance_r2 and importance_pct not computed for a mixed model" in n
+        for n in mixed_table.notes
+    )
     for method in ("exact", "sampled"):
         with pytest.raises(CopFactorsError, match=f"importance='{method}' is not available"):
             drivers(model, X, y=y, importance=method)
@@ -779,7 +792,7 @@ def test_mixed_driver_table_renders(mixed_table):
     assert text.startswith("Driver table (cumulative logit, random intercept)")
     assert "Groups (random intercept): 30" in text
     assert "Random intercept SD" in text and "ICC" in text
-    assert "importance_share" not in text.split("Note:")[0]  # all NaN: left out
+    assert "importance_" not in text.split("Note:")[0]  # all NaN: left out
     assert mixed_table.to_html().startswith("<table")
 
 

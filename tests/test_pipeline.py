@@ -168,12 +168,87 @@ def test_drivers_and_shap_describe_the_ordinal_model(result):
     # latent-scale SHAP values add up to the linear predictor
     total = shap_values.values.sum(axis=1) + np.asarray(shap_values.base_values)
     np.testing.assert_allclose(total, result.ordinal_model.predict_linear(result.X), atol=1e-8)
-    assert table["importance_share"].notna().all()
+    # relative importance: dominance weights summing to McFadden's R2, and as % of it
+    r2 = result.drivers.info["r2_mcfadden_refit"]
+    np.testing.assert_allclose(table["importance_r2"].sum(), r2, rtol=1e-10)
+    np.testing.assert_allclose(r2, result.ordinal_model.r2_mcfadden_, rtol=1e-6)
+    np.testing.assert_allclose(table["importance_pct"].sum(), 100.0, rtol=1e-10)
+    # the one section not read from the model shown says why, in one line
+    why = [n for n in result.notes["drivers"] if "model without random intercept" in n]
+    assert len(why) == 1 and "relative-importance refits need" in why[0]
 
 
 def test_claims(result):
     assert result.claims.table["id"].tolist() == [f"C{i}" for i in range(1, 14)]
     assert result.claims.simulated
+
+
+def _assert_claims_read_the_report_model(res):
+    """The claims' model is the report's ordinal model: same fit, drivers and respondents."""
+    model, claims = res.ordinal_inference, res.claims
+    assert claims.model is model
+    n, p = len(res.X), res.X.shape[1]
+    assert list(claims.model.coef_.index) == list(res.X.columns)
+    assert int(claims.model.nobs_) == n
+    assert f"on {p} drivers, n = {n}," in claims.model_description
+    # the claims' estimates are the coefficients the Ordinal model section shows
+    est = claims.table.set_index("id")["estimate"]
+    for cid, name in (("C1", "commitment"), ("C3", "voluntary"), ("C9", "age_50_plus")):
+        np.testing.assert_allclose(est[cid], model.coef_[name], rtol=1e-10)
+    said = "The driver claims read the model of the Ordinal model section (the same fit"
+    assert any(said in n for n in claims.notes)
+
+
+def test_the_claims_read_the_model_of_the_report(result):
+    _assert_claims_read_the_report_model(result)
+    # on the example survey, the claims fitted on their own find the same model (two fits by
+    # the same optimiser on the same respondents and drivers)
+    from copfactors.claims import compare_with_paper
+
+    own = compare_with_paper(result.survey, claims=["C1"])
+    assert list(own.model.coef_.index) == list(result.ordinal_inference.coef_.index)
+    np.testing.assert_allclose(
+        own.model.coef_.to_numpy(), result.ordinal_inference.coef_.to_numpy(), rtol=1e-6
+    )
+
+
+def _level_only_without_attainment(s):
+    # "under_35" only among respondents without an attainment answer
+    answered = copfactors.attainment(s).notna()
+    s.loc[answered & (s["age_band"] == "under_35"), "age_band"] = "35_49"
+    return s
+
+
+def _missing_driver_values(s):
+    answered = s.index[copfactors.attainment(s).notna()]
+    s.loc[answered[:9], "hours_per_week"] = np.nan
+    s.loc[answered[20:24], "commitment_2"] = np.nan
+    return s
+
+
+@pytest.mark.parametrize("change", [_level_only_without_attainment, _missing_driver_values])
+def test_the_claims_read_the_report_model_where_a_model_of_their_own_would_differ(change):
+    from copfactors.claims import compare_with_paper
+
+    survey = change(load_example_survey())  # SIMULATED
+    res = run_analysis(
+        survey, source_label="changed", simulated=True, steps=("models", "claims", "plans")
+    )
+    assert "ordinal" not in res.skipped and "claims" not in res.skipped
+    _assert_claims_read_the_report_model(res)
+    assert res.attainment_model.regression is res.ordinal_inference
+    own = compare_with_paper(res.survey, claims=["C9"])
+    if change is _level_only_without_attainment:
+        # a model of the claims' own builds age_under_35 from every respondent: all zero among
+        # those with an attainment answer, it takes the age group out, and C9 with it
+        assert len(own.model.coef_) == res.X.shape[1] - 1
+        assert own.table.loc[0, "verdict"] == "not testable"
+        assert res.claims.table.set_index("id").loc["C9", "verdict"] != "not testable"
+    else:
+        assert len(res.X) < 95  # respondents missing a driver value are left out
+        assert res.X["hours_per_week"].notna().all()
+    # not the example survey: the plans say they were not scored with the reference model
+    assert any("not copfactors' reference model" in n for n in res.notes["plans"])
 
 
 def test_plans_are_scored_with_the_survey_model(result):
@@ -185,14 +260,64 @@ def test_plans_are_scored_with_the_survey_model(result):
     for ps in result.plans:
         assert 0 <= ps.result.probability_low <= ps.result.probability <= ps.result.probability_high
         assert list(ps.levers.columns[:2]) == ["lever", "description"]
-        assert ps.levers["delta"].is_monotonic_decreasing
+        assert ps.levers["change_pp"].is_monotonic_decreasing
     assert "SIMULATED" in heart.model_note
-    # a plan is a new CoP: scored with the random-intercept model, the inference shown
+    # a plan is a new CoP: scored with the random-intercept model, the very inference shown
     scoring = result.attainment_model
     assert scoring.random_intercept and "random-intercept" in heart.model_note
-    np.testing.assert_allclose(
-        scoring.regression.coef_.to_numpy(), result.ordinal_inference.coef_.to_numpy(), rtol=1e-6
+    assert scoring.regression is result.ordinal_inference
+    assert scoring.feature_names == list(result.X.columns)
+    assert scoring.training["n"] == len(result.X) and scoring.training["random_intercept"]
+
+
+def test_with_a_formula_the_claims_fit_their_own_model_and_say_why():
+    res = run_analysis(
+        load_example_survey(),  # SIMULATED
+        source_label="formula",
+        simulated=True,
+        steps=("models", "claims"),
+        formula="commitment * voluntary + steward_active",
     )
+    assert "commitment:voluntary" in res.X.columns
+    # the claims are about the paper's drivers' main effects, not the formula's design
+    assert res.claims.model is not res.ordinal_inference
+    assert "commitment:voluntary" not in res.claims.model.coef_.index
+    (line,) = res.notes["claims"]
+    assert line.startswith("The driver claims read their own attainment model on the paper's")
+    assert "not the formula's model" in line
+
+
+def _score_cli(plan, *options):
+    import json
+
+    from typer.testing import CliRunner
+
+    from copfactors.cli import app
+
+    out = CliRunner().invoke(app, ["score", str(plan), *options, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    got = json.loads(out.stdout)["probability"]
+    return [got["estimate"], got["low"], got["high"]]
+
+
+def test_the_report_plan_scores_are_what_copfactors_score_gives(result, tmp_path):
+    from copfactors.persist import load_model, save_model
+
+    path = save_model(result.attainment_model, tmp_path / "report-model.json")
+    assert load_model(path).random_intercept
+    files = {p.name: p for p in example_plan_files()}
+    for ps in result.plans:
+        shown = [ps.result.probability, ps.result.probability_low, ps.result.probability_high]
+        # the report's model, saved and read back, scores the plan as the report did
+        got = _score_cli(files[ps.file], "--model", str(path), "--seed", "0")
+        np.testing.assert_allclose(got, shown, rtol=1e-9)
+        # the example survey's model is the same fit as the reference model that
+        # `copfactors score` uses without --model, and the report says so
+        np.testing.assert_allclose(_score_cli(files[ps.file]), shown, rtol=1e-9)
+    assert (
+        "Scored with the model of the Ordinal model section, which is the same fit as "
+        "copfactors' reference model: `copfactors score <plan>` gives these numbers."
+    ) in result.notes["plans"]
 
 
 def test_example_plans_shipped_are_the_documented_ones():
@@ -278,7 +403,7 @@ def test_write_report_writes_every_file(tmp_path, result, cached_build):
     assert path == out / "report.html"
     bundle = cached_build
     names = {p.name for p in out.iterdir()}
-    assert names == set(bundle.files())
+    assert names == {*bundle.files(), "tables.docx"}  # and the tables in one Word document
     # the effect display and the Likert bars, with their numbers as CSV
     assert {"ordinal_effects.png", "ordinal_effects.csv"} <= names
     assert {"gender_importance_likert.png", "gender_importance_likert.csv"} <= names
@@ -304,6 +429,8 @@ def test_write_report_keeps_other_files_and_replaces_its_own(tmp_path, result, c
 
 
 class _Broken:
+    tables = ()  # no table: no Word document
+
     def files(self):
         return {"drivers.csv": "driver\n", "figure.png": object(), "report.html": "<html>"}
 
@@ -385,5 +512,8 @@ def test_plans_are_scored_with_the_typical_value_of_your_own_variables():
     assert typical["size"]["typical"] == float(np.median(fitted["size"]))
     notes = " ".join(result.plans[0].result.notes)
     assert "your own variable(s) team, size not given by the plan" in notes
-    # the claims' model is adjusted for them too
+    # the claims' model is adjusted for them too: it is the report's model, with them
     assert "adjusted for your own variable(s) team, size" in " ".join(result.claims.notes)
+    _assert_claims_read_the_report_model(result)
+    assert {"team_b", "size"} <= set(result.claims.model.coef_.index)
+    assert result.attainment_model.regression is result.ordinal_inference

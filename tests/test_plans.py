@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 
 import pytest
+import yaml
 
 from copfactors.errors import PlanError
-from copfactors.plans import PlannedCoP
+from copfactors.plans import (
+    _EXPECTED,
+    COMPOSITION_FIELDS,
+    COP_FIELDS,
+    MEMBER_FIELDS,
+    PlannedCoP,
+    plan_template,
+)
+from copfactors.schema import FALSE_WORDS, TRUE_WORDS, boolean_value
 
 
 def _composition_plan(**overrides):
@@ -152,3 +163,232 @@ def test_plan_values_are_read_as_survey_values_are():
         PlannedCoP.from_dict(
             {"name": "x", "training_planned": "perhaps", "composition": {"n_members": 3}}
         )
+
+
+# ---------------------------------------------------------------------------------------------
+# the plan template
+# ---------------------------------------------------------------------------------------------
+_DESCRIBED = re.compile(
+    r"^(?P<name>\w+): (?P<what>.*?) allowed: (?P<allowed>.*?)"
+    r"(?: unit: (?P<unit>.*?))?(?: default: (?P<default>.*))?$"
+)
+
+
+def _field_descriptions(text: str) -> dict[str, dict[str, str | None]]:
+    """The described fields of the template's top level and composition (not the members).
+
+    Each field is a run of comment lines starting ``# name:`` and ending with its value line,
+    ``name: value`` or ``# name:`` (no value); wrapped lines are joined back.
+    """
+    fields: dict[str, dict[str, str | None]] = {}
+    main = text.split("\n# members:")[0]
+    for block in main.split("\n\n"):
+        lines = [line.strip() for line in block.splitlines()]
+        last = re.fullmatch(r"(#\s)?(\w+):(.*)", lines[-1])
+        if last is None:
+            continue
+        name = last[2]
+        start = max(i for i, line in enumerate(lines) if line.startswith(f"# {name}: "))
+        joined = " ".join(line.lstrip("#").strip() for line in lines[start:-1])
+        match = _DESCRIBED.match(joined)
+        assert match is not None, joined
+        fields[name] = {**match.groupdict(), "value": last[3].strip() if not last[1] else None}
+    return fields
+
+
+def test_the_template_is_a_valid_plan_of_the_defaults(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text(plan_template(), encoding="utf-8")
+    plan = PlannedCoP.from_yaml(path)
+    assert plan.name == PlannedCoP.name and plan.members is None
+    assert plan.cop == {name: default for name, (_, _, default) in COP_FIELDS.items()}
+    for name, (_, _, default) in COMPOSITION_FIELDS.items():
+        if default is not None:
+            assert plan.composition[name] == default, name
+    assert plan.n_members >= 1
+    assert len(plan.to_members()) == plan.n_members
+
+
+def test_the_template_lists_every_field():
+    text = plan_template()
+    top_level = {"name", "description", "composition", "members", *COP_FIELDS}
+    # every field of a PlannedCoP that a plan sets appears, the CoP-level ones under their names
+    plan_attributes = {f.name for f in dataclasses.fields(PlannedCoP)} - {"source"}
+    assert {"name", "description", "composition", "members", "cop"} <= plan_attributes
+    for name in top_level:
+        assert re.search(rf"^(# )?{name}:", text, re.M), name
+    for name in COMPOSITION_FIELDS:
+        assert re.search(rf"^  (# )?{name}:", text, re.M), name
+    members = text[text.index("\n# members:") :]
+    for name in MEMBER_FIELDS:
+        assert re.search(rf"^#   {name}: ", members, re.M), name
+    described = _field_descriptions(text)
+    assert set(described) == {*COP_FIELDS, *COMPOSITION_FIELDS, "name", "description"}
+    for name, (kind, _, _) in {**COP_FIELDS, **COMPOSITION_FIELDS}.items():
+        # a unit for every number, and a default (or why there is none) for every field
+        assert (described[name]["unit"] is not None) == (
+            kind not in ("category", "boolean", "text")
+        )
+        assert described[name]["default"], name
+
+
+def test_the_template_allowed_values_are_the_checked_ones():
+    described = _field_descriptions(plan_template())
+    for name, (kind, allowed, default) in {**COP_FIELDS, **COMPOSITION_FIELDS}.items():
+        said = described[name]
+        if kind == "category":
+            codes, _, labels = said["allowed"].partition("; also their labels, in any case: ")
+            assert codes == "one of " + ", ".join(allowed)
+            for language in labels.split("; "):
+                listed, _, lang = language.rpartition(" (")
+                assert lang in ("en)", "fr)")
+                for code, label in zip(allowed, listed.split(", "), strict=True):
+                    plan = PlannedCoP.from_dict({name: label, "composition": {"n_members": 1}})
+                    assert plan.cop[name] == code, (name, label)
+        elif kind == "boolean":
+            words = said["allowed"].removeprefix("true or false, written as ")
+            words = words.removesuffix(" (any case)").split(", ")
+            read = []
+            for pair in words:
+                for word, meaning in zip(pair.split("/"), (True, False), strict=True):
+                    raw = json.loads(word) if word.startswith('"') else word
+                    # the word itself, and as YAML reads it written so in a plan
+                    assert boolean_value(raw) is meaning, word
+                    assert boolean_value(yaml.safe_load(word)) is meaning, word
+                    read.append(raw)
+            assert sorted(read) == sorted(TRUE_WORDS + FALSE_WORDS)
+        else:
+            assert said["allowed"].startswith(
+                _EXPECTED[kind].format(allowed=", ".join(allowed or ()))
+            )
+        if default is not None:
+            assert yaml.safe_load(said["default"]) == default, name
+            if said["value"] is not None and name != "n_members":
+                assert yaml.safe_load(said["value"]) == default, name
+        else:
+            assert said["default"].startswith("("), name
+
+
+def test_the_template_members_example_is_valid():
+    text = plan_template()
+    examples = [
+        yaml.safe_load(line.removeprefix("#   - "))
+        for line in text.splitlines()
+        if line.startswith("#   - ")
+    ]
+    assert len(examples) == 2
+    plan = PlannedCoP.from_dict({"members": examples})
+    assert plan.n_members == 2
+    # uncommenting the members and deleting composition gives a valid plan
+    lines = text.splitlines()
+    start = lines.index("composition:")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("# members:"))
+    kept = lines[:start] + [
+        line.removeprefix("# ") if line == "# members:" or line.startswith("#   - ") else line
+        for line in lines[end:]
+    ]
+    members = PlannedCoP.from_dict(yaml.safe_load("\n".join(kept)))
+    assert members.members == plan.members
+
+
+# ---------------------------------------------------------------------------------------------
+# defaults_used: every field left out, the value taken and where it comes from
+# ---------------------------------------------------------------------------------------------
+PLAN_DEFAULT = "copfactors' default for plans"
+
+
+def test_defaults_used_lists_exactly_the_fields_left_out():
+    plan = PlannedCoP.from_dict(
+        {"steward_type": "designated", "org_support": 4, "composition": {"n_members": 9}}
+    )
+    assert plan.defaults_used == {
+        "sponsor": ("employer", PLAN_DEFAULT),
+        "leader_changes": (0, PLAN_DEFAULT),
+        "training_planned": (False, PLAN_DEFAULT),
+        "employer_recognition": (3.0, PLAN_DEFAULT),
+        "peer_recognition": (3.0, PLAN_DEFAULT),
+        "tech_mastery": (3.0, PLAN_DEFAULT),
+        "composition.share_women": (0.5, PLAN_DEFAULT),
+        "composition.age_mix": ({"under_35": 0.2, "35_49": 0.6, "50_plus": 0.2}, PLAN_DEFAULT),
+        "composition.share_voluntary": (0.5, PLAN_DEFAULT),
+        "composition.hours_per_week": (0.75, PLAN_DEFAULT),
+        "composition.prior_acquaintance": (2.0, PLAN_DEFAULT),
+        "composition.commitment": (3.5, PLAN_DEFAULT),
+        "composition.steward_active": (3.0, f"{PLAN_DEFAULT} with a designated steward"),
+    }
+    # the values recorded are the values the members get
+    members = plan.to_members()
+    assert (members["commitment_1"] == 3.5).all() and (members["hours_per_week"] == 0.75).all()
+    assert (members["org_support"] == 4).all() and (members["employer_recognition"] == 3).all()
+
+
+def test_no_defaults_when_every_field_is_given():
+    plan = PlannedCoP.from_dict(
+        _composition_plan(
+            leader_changes=1,
+            org_support=4,
+            employer_recognition=2,
+            peer_recognition=4,
+            tech_mastery=3,
+            composition={**_composition_plan()["composition"], "steward_active": 4.5},
+        )
+    )
+    assert plan.defaults_used == {}
+    # a dedicated steward whose activity is not rated: it is the one default
+    left_out = PlannedCoP.from_dict(
+        _composition_plan(
+            leader_changes=1,
+            org_support=4,
+            employer_recognition=2,
+            peer_recognition=4,
+            tech_mastery=3,
+        )
+    )
+    assert left_out.defaults_used == {
+        "composition.steward_active": (4.0, f"{PLAN_DEFAULT} with a dedicated steward")
+    }
+
+
+def test_defaults_used_of_listed_members_count_the_members_who_leave_a_field_out():
+    plan = PlannedCoP.from_dict(
+        {
+            "steward_type": "none",
+            "sponsor": "employer",
+            "leader_changes": 0,
+            "training_planned": True,
+            "org_support": 3,
+            "employer_recognition": 3,
+            "peer_recognition": 3,
+            "tech_mastery": 3,
+            "members": [
+                {"gender": "man", "voluntary": True, "hours_per_week": 1, "commitment": 4},
+                {"gender": "woman", "voluntary": False, "prior_acquaintance": 3},
+                {"gender": "woman", "voluntary": True, "hours_per_week": 2},
+            ],
+        }
+    )
+    assert plan.defaults_used == {
+        "members.hours_per_week": (0.75, f"{PLAN_DEFAULT} (1 of 3 members leave it out)"),
+        "members.prior_acquaintance": (2.0, f"{PLAN_DEFAULT} (2 of 3 members leave it out)"),
+        "members.commitment": (3.5, f"{PLAN_DEFAULT} (2 of 3 members leave it out)"),
+        "members.steward_active": (
+            1.0,
+            f"{PLAN_DEFAULT} with no steward (3 of 3 members leave it out)",
+        ),
+    }
+    members = plan.to_members()
+    assert members["hours_per_week"].tolist() == [1.0, 0.75, 2.0]
+    assert members["commitment_1"].tolist() == [4.0, 3.5, 3.5]
+    assert members["steward_active"].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_to_dict_without_defaults_reads_back_the_same_defaults(tmp_path):
+    plan = PlannedCoP.from_dict({"name": "Pilot", "composition": {"n_members": 8}})
+    lean = plan.to_dict(defaults=False)
+    assert "org_support" not in lean and set(lean["composition"]) == {"n_members"}
+    again = PlannedCoP.from_dict(lean)
+    assert again.defaults_used == plan.defaults_used
+    assert again.to_dict() == plan.to_dict()
+    # with the defaults written out, they are given: only the steward's activity is left
+    full = PlannedCoP.from_dict(plan.to_dict())
+    assert list(full.defaults_used) == ["composition.steward_active"]

@@ -150,26 +150,51 @@ def test_driver_importance(tmp_path):
     table = pd.DataFrame(
         {
             "driver": ["commitment", "steward_active", "voluntary", "gender_woman"],
-            "importance_share": [0.20, 0.10, 0.08, 0.02],
+            "importance_r2": [0.20, 0.10, 0.08, 0.02],
+            "importance_pct": [50.0, 25.0, 20.0, 5.0],
             "mean_abs_shap": [1.2, 0.8, 0.6, 0.1],
         }
     )
     ax = plot.driver_importance(table, show_shap=True)
     assert len(ax.patches) == 4
     assert _ticks(ax)[-1] == "Commitment (scale 1-5)"
-    # shares are shown as percentages of their total (0.4 = McFadden's R2 here)
+    # the bars are importance_pct, percentages of McFadden's R2 (0.4 here), as the axis says
     widths = sorted(p.get_width() for p in ax.patches)
     np.testing.assert_allclose(widths, [5.0, 20.0, 25.0, 50.0])
-    assert "0.40" in ax.get_xlabel()
+    assert ax.get_xlabel().splitlines()[0] == "% of McFadden's R²"
+    assert "R² = 0.40" in ax.get_xlabel()
     assert [t.get_text() for t in ax.texts][-1] == "50%  (mean |SHAP| 1.20)"
     assert _png(ax, tmp_path / "importance.png") > 5_000
     _all_texts_inside(ax)
 
 
-def test_driver_importance_needs_shares():
-    table = pd.DataFrame({"driver": ["commitment"], "importance_share": [math.nan]})
-    with pytest.raises(ValueError, match="no importance shares"):
+def test_driver_importance_plots_the_pct_column_of_a_driver_table():
+    from copfactors.inspection import drivers
+    from copfactors.models import OrdinalRegression
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(
+        {"commitment": rng.normal(3.5, 0.8, 200), "voluntary": rng.integers(0, 2, 200) * 1.0}
+    )
+    latent = 1.1 * X["commitment"] + 0.7 * X["voluntary"] + rng.logistic(size=200)
+    y = np.digitize(latent, [3.5, 4.5, 5.5]) + 1
+    table = drivers(OrdinalRegression().fit(X, y), X, y=y, po_test=None)
+    ax = plot.driver_importance(table)
+    bars = {t: p.get_width() for t, p in zip(_ticks(ax), ax.patches, strict=True)}
+    pct = table.table.set_index("driver")["importance_pct"]
+    np.testing.assert_allclose(bars["Commitment (scale 1-5)"], pct["commitment"], rtol=1e-12)
+    np.testing.assert_allclose(sum(bars.values()), 100.0, rtol=1e-10)
+    total = table.table["importance_r2"].sum()
+    assert f"R² = {total:.2f}" in ax.get_xlabel()
+
+
+def test_driver_importance_needs_the_pct_column():
+    table = pd.DataFrame({"driver": ["commitment"], "importance_pct": [math.nan]})
+    with pytest.raises(ValueError, match="no relative importance"):
         plot.driver_importance(table)
+    old = pd.DataFrame({"driver": ["commitment"], "importance_r2": [0.3]})
+    with pytest.raises(ValueError, match="no 'importance_pct' column"):
+        plot.driver_importance(old)
 
 
 def test_shap_beeswarm(tmp_path):
@@ -289,7 +314,7 @@ def test_axes_can_be_given():
     fig = Figure(figsize=(6, 4))
     ax = fig.add_subplot()
     out = plot.driver_importance(
-        pd.DataFrame({"driver": ["commitment"], "importance_share": [0.3]}), ax=ax
+        pd.DataFrame({"driver": ["commitment"], "importance_pct": [100.0]}), ax=ax
     )
     assert out is ax
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import importlib.util
 import json
 import math
@@ -290,7 +291,7 @@ def test_score_many_equals_score(model):
         assert row.p_5 == pytest.approx(one.distribution[5], abs=1e-12)
         assert row.n_flags == len(one.flags)
         assert row.flags == "; ".join(one.flags)
-    assert "SIMULATED" in table.attrs["model_note"]
+    assert "SIMULATED" in table.attrs["model_note"] and table.attrs["simulated"] is True
     fast = cf.score_many(plans)
     assert fast["probability_low"].isna().all()
     np.testing.assert_array_equal(fast["probability"], table["probability"])
@@ -353,22 +354,23 @@ def test_levers_are_ranked_with_paired_intervals():
     result = cf.score(_plan(steward_type="none", leader_changes=2), n_draws=500)
     levers = result.levers()
     assert list(levers.columns) == list(scoring.LEVER_COLUMNS)
-    assert levers["delta"].is_monotonic_decreasing
+    assert levers["change_pp"].is_monotonic_decreasing
     by_name = levers.set_index("lever")
     assert {"steward_designated", "steward_dedicated", "voluntary", "leader_changes"} <= set(
         by_name.index
     )
+    # changes in percentage points: 100 x the difference of probabilities
     np.testing.assert_allclose(
-        by_name["delta"], by_name["probability"] - result.probability, atol=1e-12
+        by_name["change_pp"], 100 * (by_name["probability"] - result.probability), atol=1e-10
     )
     steward = by_name.loc["steward_designated"]
     assert (steward["from"], steward["to"]) == ("none", "designated")
     assert by_name.loc["voluntary", "to"] == "100%"
     assert by_name.loc["leader_changes", ["from", "to"]].tolist() == ["2", "0"]
-    clear = levers[levers["delta"] > 0.01]
+    clear = levers[levers["change_pp"] > 1]
     assert len(clear) >= 2
-    assert (clear["delta_low"] <= clear["delta"]).all() and (
-        clear["delta"] <= clear["delta_high"]
+    assert (clear["change_pp_low"] <= clear["change_pp"]).all() and (
+        clear["change_pp"] <= clear["change_pp_high"]
     ).all()
     # paired: the interval of the difference is narrower than the two intervals combined
     changed = cf.score(_plan(steward_type="designated", leader_changes=2), n_draws=500)
@@ -376,7 +378,7 @@ def test_levers_are_ranked_with_paired_intervals():
     unpaired = (changed.probability_high - changed.probability_low) + (
         result.probability_high - result.probability_low
     )
-    assert steward["delta_high"] - steward["delta_low"] < unpaired
+    assert (steward["change_pp_high"] - steward["change_pp_low"]) / 100 < unpaired
     assert result.levers() is not result.levers()  # copies: callers cannot change the cache
 
 
@@ -415,11 +417,15 @@ def test_output_formats():
     assert list(record) == [
         "plan",
         "n_members",
+        "simulated",
+        "model",
         "level",
         "interval",
         "probability",
         "expected",
         "distribution",
+        "scale",
+        "defaults_used",
         "flags",
         "model_note",
         "notes",
@@ -433,10 +439,13 @@ def test_output_formats():
     assert record["levers"][0]["lever"] == result.levers()["lever"].iloc[0]
     assert cf.score(_plan(), n_draws=0).to_dict()["probability"]["low"] is None
     shown = result.to_text(levers=3)
-    assert shown.splitlines()[0] == "Planned CoP: pilot (17 members)"
-    assert "(attainment >= 4): " in shown and "90% interval" in shown
+    assert shown.splitlines()[0] == (
+        'Planned CoP "pilot" (17 members), scored with copfactors\' reference model, fitted on '
+        "SIMULATED data"
+    )
+    assert "Plausible range" in shown and "90% of 100 draws" in shown
     assert "Risk flags:\n  - no steward" in shown
-    assert "Top levers" in shown and "SIMULATED" in shown
+    assert "What-if levers (3 of" in shown and "change (percentage points)" in shown
     assert str(result) == result.to_text(levers=0)
 
 
@@ -478,7 +487,15 @@ def test_plans_lacking_what_the_model_needs(model, survey):
     assert result.notes == [
         "schooling not given by the plan: filled with the training data's typical value"
     ]
-    assert "Note: schooling not given" in result.to_text(levers=0)
+    # listed once, with the defaults, with the value the feature builder fills in
+    fill = imputing.builder.fill_values_["schooling"]
+    assert result.defaults_used["schooling"] == (
+        fill,
+        "the training data's typical value (filled in by the model's feature builder)",
+    )
+    text = result.to_text(levers=0)
+    assert f"  - schooling = {fill}: the training data's typical value" in text
+    assert "Note: schooling not given" not in text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -573,8 +590,22 @@ def test_binary_models_score_the_probability_of_attainment(survey):
     assert result.expected == pytest.approx(result.probability, abs=1e-12)
     assert result.level is True
     text = result.to_text(levers=0)
-    assert "(objectives attained): " in text and "Expected" not in text
-    assert "Distribution: not attained: " in text
+    lines = text.splitlines()
+    assert lines[1].startswith(
+        'Chance that a typical member rates the objectives "attained" or better on average '
+        "(4 or more of 5): "
+    )
+    assert lines[1].endswith(f": {100 * result.probability:.0f}%")
+    assert "Expected" not in text and "False" not in text
+    at = lines.index("Outcomes, with the chance of each for a typical member:")
+    assert lines[at + 1].split()[:2] == ["not", "attained"]
+    assert lines[at + 2].split() == ["attained", f"{100 * result.probability:.0f}%"]
+    assert result.model_info["threshold"] == 4.0
+    assert result.to_dict()["distribution"][1] == {
+        "level": True,
+        "label": "attained",
+        "probability": result.distribution[True],
+    }
     assert cf.score_many([plan], binary).columns.tolist()[8:10] == ["p_False", "p_True"]
 
 
@@ -727,3 +758,224 @@ def test_mixed_model_wherever_an_attainment_model_is_accepted(mixed, tmp_path, m
 def test_public_names():
     assert cf.score is scoring.score and cf.score_many is scoring.score_many
     assert cf.ScoreResult is scoring.ScoreResult and cf.PlannedCoP is PlannedCoP
+
+
+# ---------------------------------------------------------------------------------------------
+# the output a practitioner reads: what was scored with what, in words, defaults, levers in pp
+# ---------------------------------------------------------------------------------------------
+def _complete_plan(**overrides) -> PlannedCoP:
+    """A plan that gives every field (no default is taken)."""
+    data = {
+        "name": "complete",
+        "steward_type": "dedicated",
+        "sponsor": "employer",
+        "leader_changes": 1,
+        "training_planned": True,
+        "org_support": 3,
+        "employer_recognition": 3,
+        "peer_recognition": 3,
+        "tech_mastery": 3,
+        "composition": {
+            "n_members": 12,
+            "share_women": 0.5,
+            "age_mix": {"under_35": 0.3, "35_49": 0.4, "50_plus": 0.3},
+            "share_voluntary": 0.5,
+            "hours_per_week": 1.0,
+            "prior_acquaintance": 3,
+            "commitment": 3.5,
+            "steward_active": 4,
+        },
+    }
+    data.update(overrides)
+    return PlannedCoP.from_dict(data)
+
+
+def _pct(p: float) -> str:
+    """A probability as the text prints it: whole percentages, <1% and >99% at the ends."""
+    v = 100 * p
+    return "<1%" if 0 < v < 0.5 else ">99%" if 99.5 < v < 100 else f"{v:.0f}%"
+
+
+def test_first_line_names_the_plan_and_the_model(survey, fixed):
+    ref = cf.score(_plan(), n_draws=0).to_text(levers=0).splitlines()[0]
+    assert ref == (
+        'Planned CoP "pilot" (17 members), scored with copfactors\' reference model, fitted on '
+        "SIMULATED data"
+    )
+    sim = cf.score(_plan(), fixed, n_draws=0).to_text(levers=0).splitlines()[0]
+    assert sim.endswith(
+        "scored with a model fitted on SIMULATED data (example_survey.csv, 95 respondents in 7 "
+        "CoPs)"
+    )
+    real = survey.copy()
+    real.attrs = {"source": "my-survey.sav"}
+    own = fit_attainment_model(
+        real, builder=cf.CoPFeatureBuilder(exclude="sponsor"), cov_type="robust", cluster=None
+    )
+    result = cf.score(_plan(), own, n_draws=0)
+    text = result.to_text(levers=2)
+    assert text.splitlines()[0] == (
+        'Planned CoP "pilot" (17 members), scored with the model fitted on my-survey.sav (95 '
+        "respondents in 7 CoPs)"
+    )
+    assert "SIMULATED" not in text and result.simulated is False
+    assert "fitted on observational (survey) data, not tested" in " ".join(text.split())
+    single = cf.score({"name": "solo", "members": [{"gender": "man", "age_band": "35_49"}]})
+    assert single.to_text(levers=0).startswith('Planned CoP "solo" (1 member), scored with')
+
+
+def test_the_chance_in_words_matches_the_numbers():
+    result = cf.score(_plan(), n_draws=200)
+    lines = result.to_text(levers=0).splitlines()
+    assert lines[1] == (
+        'Chance that a typical member rates the CoP\'s objectives "attained" or better (4 or 5 '
+        f"of 5): {_pct(result.probability)}"
+    )
+    explained = " ".join(lines[2:4])
+    low, high = _pct(result.probability_low), _pct(result.probability_high)
+    assert f"Plausible range {low} to {high}: 90% of 200 draws" in explained
+    assert "average over the 17 planned members" in explained
+    # another level: the words follow it
+    three = cf.score(_plan(), n_draws=0, level=3)
+    line = three.to_text(levers=0).splitlines()[1]
+    assert line.startswith("Chance that a typical member rates the CoP's objectives \"more or less")
+    assert line.endswith(f'attained" or better (3, 4 or 5 of 5): {_pct(three.probability)}')
+    assert "No plausible range" in three.to_text(levers=0)
+    # two decimals of percentages with digits=4
+    assert f": {100 * result.probability:.2f}%" in result.to_text(digits=4, levers=0)
+
+
+def test_the_rating_scale_has_the_codebook_labels_and_the_chances():
+    result = cf.score(_plan(), n_draws=0)
+    lines = result.to_text(levers=0).splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("Ratings of the attainment"))
+    rows = [line.split() for line in lines[at + 1 : at + 6]]
+    labels = cf.CODEBOOK["att_learning"].anchors()
+    assert [int(r[0]) for r in rows] == [1, 2, 3, 4, 5]
+    assert [" ".join(r[1:-1]) for r in rows] == [labels[k] for k in range(1, 6)]
+    assert rows[0][-1] == "-"  # nobody in the training data rated 1
+    for r in rows[1:]:
+        p = float(result.distribution[int(r[0])])
+        assert r[-1] == _pct(p)
+    assert "Rating 1 never occurs in the model" in lines[at + 6]
+    assert lines[at + 7].startswith(f"Expected rating: {result.expected:.2f} of 5")
+    assert result.level_labels == {2: labels[2], 3: labels[3], 4: labels[4], 5: labels[5]}
+    # levels without labels: the numbers
+    bare = dataclasses.replace(result, level_labels=dict.fromkeys(result.level_labels))
+    line = bare.to_text(levers=0).splitlines()[1]
+    assert line.startswith(
+        "Chance that a typical member rates the CoP's objectives 4 or higher (4 or 5): "
+    )
+    assert '"' not in line
+
+
+def test_defaults_are_listed_exactly():
+    plan = _plan()
+    result = cf.score(plan, n_draws=0)
+    assert result.defaults_used == plan.defaults_used
+    text = result.to_text(levers=0)
+    block = text.split("Defaults used (the plan leaves these out; the chance depends on them):\n")
+    block = block[1].split("Risk flags")[0].splitlines()
+    assert [line[4:].split(" = ")[0] for line in block] == list(plan.defaults_used)
+    assert "  - org_support = 3: copfactors' default for plans" in block
+    assert (
+        "  - composition.steward_active = 3: copfactors' default for plans with a designated "
+        "steward" in block
+    )
+    record = result.to_dict()
+    assert [d["field"] for d in record["defaults_used"]] == list(plan.defaults_used)
+    assert record["defaults_used"][0] == {
+        "field": "sponsor",
+        "value": "employer",
+        "source": "copfactors' default for plans",
+    }
+    complete = cf.score(_complete_plan(), n_draws=0)
+    assert complete.defaults_used == {} and complete.to_dict()["defaults_used"] == []
+    assert "Defaults used: none" in complete.to_text(levers=0)
+    assert 'Defaults used</th><td colspan="2" style="text-align:left">none' in (
+        complete.to_html(levers=0)
+    )
+
+
+def test_defaults_of_your_own_variables_are_listed(survey):
+    s = survey.copy()
+    rng = np.random.default_rng(1)
+    s["team"] = rng.choice(["a", "b", "b"], len(s))
+    model = fit_attainment_model(s, builder=cf.CoPFeatureBuilder(exclude="sponsor", extra="team"))
+    typical = model.builder.extra_groups_["team"]["typical"]
+    result = cf.score(_complete_plan(), model, n_draws=0)
+    assert result.defaults_used == {
+        "team": (
+            typical,
+            "the training data's typical value (a variable of your own, not part of a plan)",
+        )
+    }
+    text = result.to_text(levers=0)
+    assert f"  - team = {typical}: the training data's typical value" in text
+    assert "Note: your own variable" not in text  # listed once, with the defaults
+
+
+def test_json_says_what_the_model_is_and_what_it_was_fitted_on(fixed):
+    record = json.loads(json.dumps(cf.score(_plan(), n_draws=50).to_dict(levers=True)))
+    assert record["simulated"] is True
+    assert record["model"] == {
+        "kind": "random-intercept",
+        "outcome": "ordinal",
+        "link": "logit",
+        "reference": True,
+        "data": {
+            "source": "example_survey.csv",
+            "n_respondents": 95,
+            "n_cops": 7,
+            "simulated": True,
+        },
+        "covariance": {
+            "type": "model-based",
+            "description": "model-based (the inverse of the information matrix)",
+        },
+    }
+    assert record["scale"]["levels"][0] == {
+        "level": 1,
+        "label": "not attained at all",
+        "in_model": False,
+    }
+    assert [d["label"] for d in record["distribution"]] == [
+        "slightly attained",
+        "more or less attained",
+        "attained",
+        "perfectly attained",
+    ]
+    assert all(isinstance(d["probability"], float) for d in record["distribution"])
+    own = cf.score(_plan(), fixed, n_draws=0).to_dict()
+    assert own["model"]["kind"] == "fixed-effects" and own["model"]["reference"] is False
+    assert own["model"]["covariance"]["type"] == "robust"
+    assert own["simulated"] is True  # the example survey is SIMULATED
+
+
+def test_levers_are_in_percentage_points_with_the_caveat():
+    result = cf.score(_plan(steward_type="none"), n_draws=300)
+    levers = result.levers()
+    record = result.to_dict(levers=True)["levers"]
+    assert [r["lever"] for r in record] == levers["lever"].tolist()
+    for r, (_, row) in zip(record, levers.iterrows(), strict=True):
+        assert r["delta"] == pytest.approx(r["probability"] - result.probability, abs=1e-12)
+        for key in ("delta", "delta_low", "delta_high"):
+            pp = key.replace("delta", "delta_pp")
+            assert r[pp] == pytest.approx(100 * r[key], rel=1e-12, abs=1e-12)
+            assert row[key.replace("delta", "change_pp")] == pytest.approx(r[pp], abs=1e-10)
+    text = result.to_text(levers=3)
+    table = text.split("What-if levers (3 of")[1]
+    assert "change (percentage points)" in table and "plausible range" in table
+    for rec in levers.head(3).itertuples(index=False):
+        row = next(line for line in table.splitlines() if line.startswith(rec.lever + " "))
+        shown = f"{rec.change_pp:+.0f}" if round(rec.change_pp) else "0"
+        assert f" {shown} " in row
+    flat = " ".join(text.split())
+    assert (
+        "The levers are associations in the model, fitted on observational (here SIMULATED) "
+        "data, not tested interventions" in flat
+    )
+    assert "points)" not in flat.replace("(percentage points)", "")  # one unit only
+    html = result.to_html(levers=3)
+    assert "change (percentage points)" in html and "not tested interventions" in html
+    assert "SIMULATED" in html.split("</caption>")[0]

@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from copfactors.parallel import BootstrapResult
     from copfactors.persist import AttainmentModel, fit_attainment_model, load_model, save_model
     from copfactors.pipeline import AnalysisResult, run_analysis, write_report
-    from copfactors.plans import PlannedCoP
+    from copfactors.plans import PlannedCoP, plan_template
     from copfactors.preflight import Readiness, readiness
     from copfactors.replicate import audit_summary_table, group_comparison, replicate_table1
     from copfactors.schema import (
@@ -106,6 +106,7 @@ _LAZY: dict[str, str] = {
     "save_model": "copfactors.persist",
     "load_model": "copfactors.persist",
     "PlannedCoP": "copfactors.plans",
+    "plan_template": "copfactors.plans",
     "score": "copfactors.scoring",
     "score_many": "copfactors.scoring",
     "ScoreResult": "copfactors.scoring",
@@ -154,6 +155,7 @@ _SUBMODULES = {
     "plot",
     "pipeline",
     "htmlreport",
+    "wordtables",
     "demo",
     "cli",
 }
@@ -200,6 +202,7 @@ __all__ = [
     "make_survey",
     "ordinal",
     "paper_claims",
+    "plan_template",
     "predict_proba_frame",
     "propose_mapping",
     "questionnaire",

@@ -129,19 +129,21 @@ class AnalysisResult:
         Drivers left out because they were constant or a linear combination of earlier ones.
     ordinal_model, binary_model : OrdinalRegression or None
         The fitted fixed-effects regressions (cumulative logit; the binary one has two
-        levels) behind the driver table, SHAP values and plan scores, which need them.
+        levels) behind the driver table and SHAP values, which need them.
     ordinal_inference, binary_inference : MixedOrdinalRegression, OrdinalRegression or None
         The models whose estimates and intervals the report and the summary show: with a
         random intercept per CoP when the survey has CoPs
-        (:func:`copfactors.claims.fit_cop_model`).
+        (:func:`copfactors.claims.fit_cop_model`). The claims and the plan scores read the
+        ordinal one.
     model_choice : dict of str to ModelChoice
         For ``"ordinal"`` and ``"binary"``: which model the inference comes from, and why.
     cop_level : CoPLevelDrivers or None
         The drivers that are the same within each CoP, and which are confounded.
     attainment_model, binary_attainment_model : AttainmentModel or None
         The models with their feature builders (:func:`copfactors.fit_attainment_model`), as
-        :func:`copfactors.score` needs them; the ordinal one, which scores the plans, has a
-        random intercept per CoP where the inference has one (a plan is a new CoP).
+        :func:`copfactors.score` needs them. The ordinal one, which scores the plans, is
+        ``ordinal_inference`` itself (its ``regression``) with the builder of its features:
+        with a random intercept per CoP where the inference has one (a plan is a new CoP).
     drivers : DriverTable or None
     shap_values : shap.Explanation or None
         Latent-scale SHAP values of the ordinal model.

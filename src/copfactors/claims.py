@@ -98,6 +98,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "SIGMA_MIN_COPS",
     "VERDICTS",
+    "AttainmentFit",
     "ClaimsResult",
     "CoPLevelDrivers",
     "ModelChoice",
@@ -1145,6 +1146,134 @@ def fit_cop_model(
 # ---------------------------------------------------------------------------------------------
 # the attainment model
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class AttainmentFit:
+    """An attainment model already fitted, with its data, for the claims to read.
+
+    :func:`compare_with_paper` fits its attainment model itself unless it is given one of
+    these (``fit=``): then the driver claims read exactly this fit, so that a report's model
+    section and its claims rest on one model (:func:`copfactors.pipeline.run_analysis` passes
+    the ordinal model it shows). ``model`` and ``choice`` are what :func:`fit_cop_model`
+    returns for ``X``, ``y`` and ``groups``. Checked when made.
+
+    Attributes
+    ----------
+    model : MixedOrdinalRegression or OrdinalRegression
+        The fitted cumulative link model of the attainment level.
+    choice : ModelChoice
+        Which model it is and why (its covariance gives the rules' reference distributions;
+        its ``cop_level`` the between-CoP degrees of freedom of CoP-level drivers).
+    X : pandas.DataFrame
+        The drivers the model was fitted on: one row per respondent, indexed by the survey's
+        row labels, and the model's coefficients as columns, in its order.
+    y : pandas.Series
+        The attainment level of each row of ``X`` (same index).
+    groups : pandas.Series or None
+        The CoP of each row of ``X`` (same index, no missing value); required for a model with
+        a random intercept.
+    dropped : tuple of str
+        Driver features left out of the model as constant or collinear (a claim about one of
+        them says so).
+    notes : tuple of str
+        Sentences added to the claims' notes (what was left out, what the model is adjusted
+        for).
+
+    Raises
+    ------
+    copfactors.errors.CopFactorsError
+        If the model is not a fitted copfactors ordinal model, ``choice`` is not a
+        :class:`ModelChoice`, or ``X``, ``y`` and ``groups`` do not describe the model's rows
+        and coefficients (the message says which).
+
+    Examples
+    --------
+    >>> from copfactors.datasets import make_survey
+    >>> from copfactors.features import CoPFeatureBuilder, attainment
+    >>> survey = make_survey(seed=1, mode="parametric", n_respondents=300, n_cops=12)
+    >>> y = attainment(survey, kind="ordinal").dropna().astype(int)
+    >>> X = CoPFeatureBuilder().fit_transform(survey.loc[y.index])[["commitment", "voluntary"]]
+    >>> groups = survey.loc[X.index, "cop_id"]
+    >>> model, choice = fit_cop_model(X, y.loc[X.index], groups=groups)
+    >>> fit = AttainmentFit(model, choice, X, y.loc[X.index], groups)
+    >>> res = compare_with_paper(survey, claims=["C1"], fit=fit)
+    >>> res.model is model
+    True
+    """
+
+    model: OrdinalRegression | MixedOrdinalRegression
+    choice: ModelChoice
+    X: pd.DataFrame
+    y: pd.Series
+    groups: pd.Series | None = None
+    dropped: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        from copfactors.models import MixedOrdinalRegression, OrdinalRegression
+
+        model = self.model
+        mixed = isinstance(model, MixedOrdinalRegression)
+        if not (mixed or isinstance(model, OrdinalRegression)):
+            raise CopFactorsError(
+                "AttainmentFit.model must be a copfactors OrdinalRegression or "
+                f"MixedOrdinalRegression, got {type(model).__name__}"
+            )
+        if not hasattr(model, "coef_") or not hasattr(model, "thresholds_"):
+            raise CopFactorsError(f"AttainmentFit.model: this {type(model).__name__} is not fitted")
+        if not isinstance(self.choice, ModelChoice):
+            raise CopFactorsError(
+                "AttainmentFit.choice must be the ModelChoice fit_cop_model returned, got "
+                f"{type(self.choice).__name__}"
+            )
+        if not isinstance(self.X, pd.DataFrame):
+            raise CopFactorsError(
+                f"AttainmentFit.X must be a pandas DataFrame, got {type(self.X).__name__}"
+            )
+        names = [str(c) for c in model.coef_.index]
+        if [str(c) for c in self.X.columns] != names:
+            raise CopFactorsError(
+                f"AttainmentFit.X has the columns {[str(c) for c in self.X.columns]}, but the "
+                f"model's coefficients are {names} (same names, same order)"
+            )
+        if not self.X.index.is_unique:
+            raise CopFactorsError("AttainmentFit.X has duplicated row labels")
+        for what, series in (("y", self.y), ("groups", self.groups)):
+            if series is None and what == "groups":
+                continue
+            if not isinstance(series, pd.Series):
+                raise CopFactorsError(
+                    f"AttainmentFit.{what} must be a pandas Series, got {type(series).__name__}"
+                )
+            if not series.index.equals(self.X.index):
+                raise CopFactorsError(
+                    f"AttainmentFit.{what} must have the index of X (the rows fitted)"
+                )
+            if series.isna().any():
+                raise CopFactorsError(f"AttainmentFit.{what} has missing values")
+        if mixed and self.groups is None:
+            raise CopFactorsError(
+                "AttainmentFit.groups is needed: the model has a random intercept per CoP"
+            )
+        unknown = set(pd.unique(self.y.to_numpy())) - set(np.asarray(model.classes_).tolist())
+        if unknown:
+            raise CopFactorsError(
+                f"AttainmentFit.y has levels {sorted(map(str, unknown))} the model was not "
+                f"fitted on (its levels: {list(model.classes_)})"
+            )
+        if self.choice.n != len(self.X):
+            raise CopFactorsError(
+                f"AttainmentFit.choice describes {self.choice.n} respondents, X has "
+                f"{len(self.X)} rows"
+            )
+        object.__setattr__(self, "dropped", tuple(str(d) for d in self.dropped))
+        object.__setattr__(self, "notes", tuple(str(n) for n in self.notes))
+
+    @property
+    def link(self) -> str:
+        """The link of the model (``"logit"``, ``"probit"`` or ``"cloglog"``)."""
+        return str(getattr(self.model, "_fit_link", self.model.link))
+
+
 @dataclass
 class _ModelFit:
     """The attainment model and what the rules need from it."""
@@ -1464,12 +1593,23 @@ def _fit_model(
             "left out of the attainment model as constant or collinear with earlier drivers "
             f"(with the rest of their group): {', '.join(dropped)}"
         )
-    notes.extend(choice.notes)
+    return _model_fit(
+        AttainmentFit(model, choice, X, y, groups, tuple(dropped), tuple(notes)),
+        cluster=cluster or "cop_id",
+        level=level,
+    )
+
+
+def _model_fit(fit: AttainmentFit, *, cluster: str, level: float) -> _ModelFit:
+    """What the rules read from a fitted attainment model: its covariance and references."""
+    choice = fit.choice
+    notes = [*fit.notes, *(n for n in choice.notes if n not in fit.notes)]
+    cop_level = choice.cop_level
     t_df, cop_df, cop_drivers = None, None, ()
     G = choice.n_cops
     if choice.covariance == "cluster":
-        t_df = float(G - 1)
-        cov_label = f"cluster-robust by {cluster} ({G} clusters; t and F with {G - 1} df)"
+        t_df = float((G or 1) - 1)
+        cov_label = f"cluster-robust by {cluster} ({G} clusters; t and F with {(G or 1) - 1} df)"
     elif choice.covariance == "robust":
         cov_label = "robust (HC0), normal reference"
     else:
@@ -1482,7 +1622,18 @@ def _fit_model(
             cop_drivers = tuple(cop_level.in_model)
             cov_label += f" (CoP-level drivers: t and F with {cop_level.df_between} df)"
     return _ModelFit(
-        model, X, y, groups, cov_label, t_df, notes, dropped, level, cop_df, cop_drivers, choice
+        fit.model,
+        fit.X,
+        fit.y,
+        fit.groups,
+        cov_label,
+        t_df,
+        notes,
+        list(fit.dropped),
+        level,
+        cop_df,
+        cop_drivers,
+        choice,
     )
 
 
@@ -1499,6 +1650,7 @@ class _Context:
     seed: int = 0
     n_jobs: int | None = None
     extra: list[str] | None = None
+    given: AttainmentFit | None = None
     _fit: _ModelFit | str | None = None
     _fitted: bool = False
 
@@ -1508,13 +1660,18 @@ class _Context:
 
     def fit(self) -> _ModelFit | str:
         if not self._fitted:
-            self._fit = _fit_model(
-                self.survey,
-                link=self.link,
-                cluster=self.cluster,
-                alpha=self.alpha,
-                extra=self.extra,
-            )
+            if self.given is not None:
+                self._fit = _model_fit(
+                    self.given, cluster=self.cluster or "cop_id", level=self.level
+                )
+            else:
+                self._fit = _fit_model(
+                    self.survey,
+                    link=self.link,
+                    cluster=self.cluster,
+                    alpha=self.alpha,
+                    extra=self.extra,
+                )
             self._fitted = True
         assert self._fit is not None
         return self._fit
@@ -2229,6 +2386,7 @@ def compare_with_paper(
     seed: int = 0,
     n_jobs: int | None = None,
     extra: Sequence[str] | None = None,
+    fit: AttainmentFit | None = None,
 ) -> ClaimsResult:
     """Hold a survey against the paper's claims, each by its documented rule.
 
@@ -2263,6 +2421,13 @@ def compare_with_paper(
         Your own survey columns, added to the attainment model's drivers as
         ``CoPFeatureBuilder(extra=...)`` adds them: the claims read from that model are then
         adjusted for them (the verdict rules are unchanged; the notes name them).
+    fit : AttainmentFit, optional
+        An attainment model already fitted on this survey's respondents (its rows are
+        survey row labels), for the driver claims to read instead of fitting their own:
+        for example the model a report shows, so that its model section and its claims
+        rest on one fit. Its drivers are then the claims' drivers, so ``extra`` cannot be
+        given with it; its link must be ``link``. The notes and ``model_description`` come
+        from it; ``cluster`` still says which column the permutation tests use.
 
     Returns
     -------
@@ -2273,8 +2438,10 @@ def compare_with_paper(
     ------
     copfactors.errors.CopFactorsError
         If ``survey`` is not a DataFrame, ``alpha`` is not in (0, 1), ``link`` is unknown, a
-        claim id is unknown, or the survey holds values outside the codebook (a
-        :class:`~copfactors.errors.FeatureError` naming the column and rows).
+        claim id is unknown, the survey holds values outside the codebook (a
+        :class:`~copfactors.errors.FeatureError` naming the column and rows), or ``fit`` is
+        not an :class:`AttainmentFit` of this survey's rows with link ``link`` (or comes
+        with ``extra``).
 
     Notes
     -----
@@ -2336,8 +2503,36 @@ def compare_with_paper(
         unknown = [c for c in extra if c not in survey.columns]
         if unknown:
             raise CopFactorsError(f"extra column(s) {unknown} are not in the survey")
+    if fit is not None:
+        if not isinstance(fit, AttainmentFit):
+            raise CopFactorsError(
+                f"fit must be an AttainmentFit (or None), got {type(fit).__name__}"
+            )
+        if extra:
+            raise CopFactorsError(
+                "give extra or fit, not both: the fitted model's drivers are the claims' drivers"
+            )
+        if fit.link != link:
+            raise CopFactorsError(
+                f"the fitted model has the {fit.link} link, but link={link!r}; pass "
+                f"link={fit.link!r}"
+            )
+        outside = fit.X.index.difference(survey.index)
+        if len(outside):
+            raise CopFactorsError(
+                f"the fitted model's rows {outside[:5].tolist()} are not rows of the survey: "
+                "fit must be fitted on this survey"
+            )
     ctx = _Context(
-        survey, float(alpha), link, cluster, int(n_permutations), int(seed), n_jobs, extra or None
+        survey,
+        float(alpha),
+        link,
+        cluster,
+        int(n_permutations),
+        int(seed),
+        n_jobs,
+        extra or None,
+        fit,
     )
     rows = []
     for cid in ids:

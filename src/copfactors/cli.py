@@ -465,10 +465,19 @@ def score_command(
     draws: Annotated[
         int, typer.Option(help="Parameter draws for the intervals (0: no intervals).")
     ] = 1000,
-    levers: Annotated[int, typer.Option(help="Top levers shown in the text output.")] = 5,
+    levers: Annotated[
+        int,
+        typer.Option(help="Top levers shown in the text output (changes in percentage points)."),
+    ] = 5,
     seed: Annotated[int, typer.Option(help="Seed of the parameter draws.")] = 0,
 ) -> None:
-    """Probability that a planned CoP attains its objectives, with flags and levers."""
+    """Chance that a typical member of a planned CoP rates its objectives attained.
+
+    The text names the plan and the model first (saying when it was fitted on SIMULATED data),
+    then the chance in words with its plausible range, the rating scale, the defaults the
+    plan relied on, risk flags and the top levers in percentage points. --format json gives
+    the same as records (simulated, model, scale, defaults_used, levers with delta_pp).
+    """
     import json
 
     from copfactors.scoring import score
@@ -479,6 +488,103 @@ def score_command(
     else:
         text = result.to_text(levers=levers)
     typer.echo(text)
+
+
+plan_app = typer.Typer(
+    name="plan",
+    help="Write the plan of a CoP to score: a template of every field, or the example plans.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.command("init")
+def plan_init(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Plan file to write, .yaml or .yml (default: print)."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+) -> None:
+    """Write a plan template: every field a plan accepts, its values, unit and default.
+
+    The template is a valid plan as it is (the defaults, with an example number of members):
+    change what you know of your CoP, then score it with 'copfactors score plan.yaml'.
+    """
+    from copfactors.errors import PlanError
+    from copfactors.plans import plan_template
+
+    text = plan_template()
+    if out is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+        return
+    if out.suffix.lower() not in (".yaml", ".yml"):
+        raise PlanError(
+            f"{out}: the template is YAML; expected a .yaml or .yml file name, got {out.suffix!r}"
+        )
+    _write_text(out, text, overwrite=overwrite)
+    typer.echo(f"wrote {out}: fill it in, then 'copfactors score {out}'")
+
+
+@plan_app.command("examples")
+def plan_examples(
+    copy: Annotated[
+        Path | None,
+        typer.Option(
+            "--copy",
+            metavar="DIR",
+            help="Copy the example plans into this folder (created if missing).",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="With --copy: replace files of the same names in the folder.")
+    ] = False,
+) -> None:
+    """List the example plans shipped with copfactors: file, plan name and what it describes.
+
+    With --copy DIR they are copied into DIR to edit and score ('copfactors score
+    DIR/<file>'). A file of the same name already in DIR is replaced only with --overwrite;
+    without it nothing is copied.
+    """
+    from copfactors.errors import OutputExistsError, PlanError
+    from copfactors.pipeline import example_plan_files
+    from copfactors.plans import PlannedCoP
+
+    files = example_plan_files()
+    if not files:
+        raise PlanError("no example plans found in this copfactors installation (data/plans)")
+    plans = [PlannedCoP.from_yaml(path) for path in files]
+    file_width = max(len(path.name) for path in files)
+    name_width = max(len(plan.name) for plan in plans)
+    for path, plan in zip(files, plans, strict=True):
+        summary = re.split(r"(?<=[.!?])\s", plan.description.strip(), maxsplit=1)[0]
+        line = f"{path.name:<{file_width}}  {plan.name:<{name_width}}  {summary}"
+        typer.echo(line.rstrip())
+    if copy is None:
+        typer.echo("(copy them into a folder to edit: --copy DIR)", err=True)
+        return
+    if copy.exists() and not copy.is_dir():
+        raise OutputExistsError(f"{copy} exists and is not a folder; nothing was copied")
+    targets = [copy / path.name for path in files]
+    clashes = [target for target in targets if target.exists()]
+    if clashes and not overwrite:
+        names = ", ".join(target.name for target in clashes)
+        raise OutputExistsError(
+            f"{names} already in {copy}; pass --overwrite to replace them (nothing was copied)"
+        )
+    folders = [target for target in clashes if target.is_dir()]
+    if folders:
+        raise OutputExistsError(f"{folders[0]} is a folder, not a plan file; nothing was copied")
+    texts = [path.read_bytes().decode("utf-8") for path in files]
+    copy.mkdir(parents=True, exist_ok=True)
+    for target, text in zip(targets, texts, strict=True):
+        _write_text(target, text, overwrite=overwrite)
+    typer.echo(
+        f"copied {len(targets)} example plans to {copy}; score one with "
+        f"'copfactors score {targets[0]}'"
+    )
 
 
 @app.command()

@@ -219,17 +219,16 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
         table.add_column("driver")
         table.add_column("odds ratio [95% CI]", justify="right")
         table.add_column("p", justify="right")
-        table.add_column("share of importance", justify="right")
+        table.add_column("% of R²", justify="right")
         d = result.drivers.table
         rows = d.set_index("driver")
         if inference is not None:
             summary = inference.summary()
             rows = summary[summary["kind"] == "coef"].set_index("term")
-        total = float(d["importance_share"].sum())
         cop_level = set(result.cop_level.in_model) if mixed and result.cop_level else set()
         starred = False
         for r in d.head(5).itertuples(index=False):
-            share = r.importance_share / total if total > 0 else float("nan")
+            pct = float(r.importance_pct)
             est = rows.loc[r.driver] if r.driver in rows.index else None
             star = " *" if r.driver in cop_level else ""
             starred = starred or bool(star)
@@ -237,14 +236,20 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
                 driver_label(r.driver) + star,
                 "" if est is None else _or_text(est["odds_ratio"], est["ci_low"], est["ci_high"]),
                 "" if est is None else _p(est["p"]).removeprefix("p = ").removeprefix("p "),
-                "" if share != share else f"{share:.0%}",
+                "" if pct != pct else f"{pct:.0f}%",
             )
         console.print(table)
+        pct_text = (
+            "% of R²: the driver's percentage of McFadden's R² (general dominance; 100 over "
+            "all drivers)"
+        )
         if mixed:
             console.print(
                 "  Odds ratios, intervals and p from the model with a random intercept per CoP; "
-                "shares of importance from the model without (relative-importance refits)."
+                f"{pct_text}, in the model without (relative-importance refits)."
             )
+        else:
+            console.print(f"  {pct_text}.")
         if starred and result.cop_level is not None:
             df = result.cop_level.df_between
             console.print(
@@ -268,10 +273,18 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
         console.print(table)
 
     if result.plans:
-        table = Table(title="Example planned CoPs", box=box.SIMPLE)
+        simulated = any(getattr(ps.result, "simulated", False) for ps in result.plans)
+        table = Table(
+            title="Example planned CoPs",
+            caption='Chance that a typical member rates the objectives "attained" or better '
+            "(4 or 5 of 5), with its plausible range. Levers are associations in the model "
+            f"(fitted on observational{', here SIMULATED,' if simulated else ''} data), not "
+            "tested interventions.",
+            box=box.SIMPLE,
+        )
         table.add_column("plan")
-        table.add_column("probability of attaining", justify="right")
-        table.add_column("best lever")
+        table.add_column("chance of attaining", justify="right")
+        table.add_column("best lever (change in percentage points)")
         for ps in result.plans:
             res = ps.result
             lo = getattr(res, "probability_low", float("nan"))
@@ -282,7 +295,7 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
             best = ""
             if ps.levers is not None and len(ps.levers):
                 top = ps.levers.iloc[0]
-                best = f"{top['description']} ({100 * top['delta']:+.0f} points)"
+                best = f"{top['description']} ({top['change_pp']:+.0f} pp)"
             table.add_row(ps.name, prob, best)
         console.print(table)
 

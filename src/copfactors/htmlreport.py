@@ -59,13 +59,16 @@ _CSS = """
 * { box-sizing: border-box; }
 body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: var(--ink);
   margin: 0; background: #f6f8fa; line-height: 1.45; font-size: 15px; }
-.page { max-width: 1120px; margin: 0 auto; padding: 18px 28px 40px; background: #fff; }
+.page { max-width: 1120px; margin: 0 auto; padding: 18px 28px 40px; background: #fff;
+  overflow-wrap: anywhere; }
+img { max-width: 100%; height: auto; }
 .banner { background: #b31b1b; color: #fff; padding: 14px 18px; border-radius: 6px;
   font-size: 16px; margin: 4px 0 14px; }
 .banner strong { font-size: 19px; letter-spacing: 0.04em; display: block; margin-bottom: 2px; }
 h1 { font-size: 26px; margin: 8px 0 4px; }
 h2 { font-size: 21px; margin: 34px 0 8px; padding-top: 10px; border-top: 2px solid var(--line); }
 h3 { font-size: 16px; margin: 20px 0 6px; }
+header h2.keys-title { font-size: 16px; margin: 14px 0 4px; padding-top: 0; border-top: none; }
 .source { font-size: 16px; margin: 0 0 10px; }
 .muted, .notes, figcaption { color: var(--muted); }
 .facts { display: grid; grid-template-columns: repeat(auto-fit, minmax(160px, 1fr)); gap: 8px;
@@ -79,9 +82,9 @@ h3 { font-size: 16px; margin: 20px 0 6px; }
   border-radius: 4px; }
 .key h3 { margin: 0 0 4px; font-size: 14px; }
 .key ul { margin: 0; padding-left: 18px; }
-nav.toc { margin: 12px 0 0; font-size: 14px; }
-nav.toc a { color: var(--accent); text-decoration: none; margin-right: 14px; white-space: nowrap; }
-.table-wrap { overflow-x: auto; margin: 8px 0 12px; }
+nav.toc { margin: 12px 0 0; font-size: 14px; display: flex; flex-wrap: wrap; gap: 4px 14px; }
+nav.toc a { color: var(--accent); text-decoration: none; white-space: nowrap; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: 8px 0 12px; overflow-wrap: normal; }
 .table-wrap td, .table-wrap th { white-space: nowrap; }
 .table-wrap td:first-child { white-space: normal; min-width: 9em; }
 .table-wrap.prose td { white-space: normal; min-width: 4em; }
@@ -104,6 +107,12 @@ figure img { max-width: 100%; height: auto; border: 1px solid #eaeef2; }
 .choice { border-left: 4px solid var(--line); padding: 2px 12px; margin: 8px 0; }
 .choice p { margin: 4px 0; }
 footer { margin-top: 36px; font-size: 12px; color: var(--muted); }
+@media (max-width: 600px) {
+  .page { padding: 12px 14px 28px; }
+  h1 { font-size: 22px; }
+  h2 { font-size: 19px; margin-top: 26px; }
+  .keys { grid-template-columns: 1fr; }
+}
 """
 
 # tables with sentences in their cells: these wrap, the others keep each cell on one line
@@ -344,7 +353,7 @@ def draw_figures(result: AnalysisResult) -> dict[str, Any]:
             if mixed:
                 ax = plot.caterpillar(model, ax=new(0.32 * model.n_groups_ + 2.0))
                 figs[f"{key}_caterpillar"] = ax.figure
-    if result.drivers is not None and result.drivers.table["importance_share"].notna().any():
+    if result.drivers is not None and result.drivers.table["importance_pct"].notna().any():
         n = len(result.drivers.table)
         ax = plot.driver_importance(result.drivers, ax=new(0.38 * n + 1.6))
         figs["driver_importance"] = ax.figure
@@ -355,7 +364,8 @@ def draw_figures(result: AnalysisResult) -> dict[str, Any]:
     for ps in result.plans:
         if ps.levers is not None and len(ps.levers):
             title = (
-                f"{ps.name} ({ps.result.probability:.0%} as planned): what each lever would change"
+                f"{ps.name} ({ps.result.probability:.0%} as planned): what each lever would "
+                "change (percentage points; model associations, not tested interventions)"
             )
             ax = plot.levers(ps.result, title=title, ax=new(0.45 * len(ps.levers) + 1.8))
             figs[f"plan_{_slug(ps.file.rsplit('.', 1)[0])}_levers"] = ax.figure
@@ -586,26 +596,39 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
                     "probability_low": float(res.probability_low),
                     "probability_high": float(res.probability_high),
                     "interval": float(res.interval),
+                    "simulated_model": bool(getattr(res, "simulated", False)),
+                    "defaults_used": "; ".join(
+                        f"{k} = {v}" for k, (v, _) in getattr(res, "defaults_used", {}).items()
+                    ),
                     "flags": "; ".join(str(f) for f in res.flags),
                 }
             )
         frame = pd.DataFrame(rows)
         coverage = f"{frame['interval'].iloc[0]:.0%}"
-        shown = frame.drop(columns=["file", "interval", "flags"]).rename(
+        shown = frame.drop(
+            columns=["file", "interval", "simulated_model", "defaults_used", "flags"]
+        ).rename(
             columns={
-                "probability": "probability of attaining",
-                "probability_low": f"{coverage} interval low",
-                "probability_high": f"{coverage} interval high",
+                "probability": "chance of attaining",
+                "probability_low": "plausible range from",
+                "probability_high": "plausible range to",
             }
         )
         out["plans"] = _table(
             "plans",
             frame,
-            title="Probability that a member sees each plan's objectives attained",
+            title=(
+                'Chance that a typical member rates each plan\'s objectives "attained" or '
+                "better (4 or 5 of 5)"
+            ),
             shown=shown,
             formatters={c: _pct for c in shown.columns[2:]},
+            notes=[
+                f"Plausible range: {coverage} of the draws of the model's parameters give a "
+                "chance in it."
+            ],
         )
-        pp = lambda v: "" if pd.isna(v) else f"{100 * float(v):+.1f}"  # noqa: E731
+        pp = lambda v: "" if pd.isna(v) else f"{float(v):+.1f}"  # noqa: E731
         for ps in result.plans:
             if ps.levers is None or not len(ps.levers):
                 continue
@@ -614,27 +637,30 @@ def _tables(result: AnalysisResult) -> dict[str, ReportTable]:
             shown = lev.drop(columns=["lever"]).rename(
                 columns={
                     "description": "lever",
-                    "probability": "probability after",
-                    "delta": "change (points)",
-                    "delta_low": "interval low",
-                    "delta_high": "interval high",
+                    "probability": "chance after",
+                    "change_pp": "change (percentage points)",
+                    "change_pp_low": "plausible range from (pp)",
+                    "change_pp_high": "plausible range to (pp)",
                 }
             )
+            data = "here SIMULATED" if getattr(ps.result, "simulated", False) else "survey"
             out[name] = _table(
                 name,
                 lev,
                 title=f"{ps.name}: what each lever would change",
                 shown=shown,
                 formatters={
-                    "probability after": _pct,
-                    "change (points)": pp,
-                    "interval low": pp,
-                    "interval high": pp,
+                    "chance after": _pct,
+                    "change (percentage points)": pp,
+                    "plausible range from (pp)": pp,
+                    "plausible range to (pp)": pp,
                 },
                 notes=[
-                    "Changes are in percentage points of probability, with the paired "
-                    f"{coverage} interval (the same parameter draws for the plan and the "
-                    "changed plan)."
+                    "Changes are in percentage points (pp) of the chance, with the paired "
+                    f"{coverage} plausible range (the same parameter draws for the plan and the "
+                    "changed plan).",
+                    "The levers are associations in the model, fitted on observational "
+                    f"({data}) data, not tested interventions.",
                 ],
             )
     return out
@@ -702,7 +728,9 @@ def _key_results(result: AnalysisResult) -> str:
         top = result.drivers.table.head(3)
         odds = _odds_ratios(inference)
         items = "".join(
-            f"<li>{_esc(_word(r.driver))} (OR {odds.get(r.driver, r.odds_ratio):.2f})</li>"
+            f"<li>{_esc(_word(r.driver))} (OR {odds.get(r.driver, r.odds_ratio):.2f}"
+            + ("" if pd.isna(r.importance_pct) else f"; {r.importance_pct:.0f}% of R²")
+            + ")</li>"
             for r in top.itertuples(index=False)
         )
         cards.append(f"<h3>Top drivers</h3><ul>{items}</ul>")
@@ -927,9 +955,10 @@ def render_html(
                 "drivers",
                 figure(
                     "driver_importance",
-                    "Bar chart of each driver's share of the importance",
-                    "Relative importance: general dominance weights of McFadden's R², as a "
-                    "share of their total.",
+                    "Bar chart of each driver's percentage of McFadden's R²",
+                    "Relative importance: each driver's general dominance weight as a percentage "
+                    "of McFadden's R² (importance_pct, 100 over all drivers); the weights "
+                    "themselves, which sum to the R², are importance_r2.",
                 )
                 + _wrap_table(tables["drivers"])
                 + _notes(result.notes.get("drivers", [])),
@@ -991,15 +1020,25 @@ def render_html(
             interval = ""
             if np.isfinite(res.probability_low):
                 interval = (
-                    f" ({res.interval:.0%} interval {_pct(res.probability_low)} to "
+                    f" (plausible range {_pct(res.probability_low)} to "
                     f"{_pct(res.probability_high)})"
                 )
             parts.append(
                 f"<h3>{_esc(ps.name)}</h3><p><span class='prob'>{_pct(res.probability)}</span> "
-                f"probability that a member sees its objectives attained{_esc(interval)}.</p>"
+                "chance that a typical member rates its objectives &quot;attained&quot; or "
+                f"better (4 or 5 of 5){_esc(interval)}.</p>"
             )
             if ps.plan.description:
                 parts.append(f"<p class='muted'>{_esc(ps.plan.description)}</p>")
+            defaults = getattr(res, "defaults_used", {}) or {}
+            if defaults:
+                parts.append(
+                    "<p>Defaults used (the plan leaves these out):</p><ul>"
+                    + "".join(
+                        f"<li>{_esc(f'{k} = {v}: {src}')}</li>" for k, (v, src) in defaults.items()
+                    )
+                    + "</ul>"
+                )
             if res.flags:
                 parts.append(
                     "<p>Risks:</p><ul>"
@@ -1044,6 +1083,9 @@ def render_html(
             )
             + ".</div>"
         )
+    keys = _key_results(result)
+    if keys:  # the cards' h3 headings sit under an h2, as the sections' do
+        keys = '<h2 class="keys-title">Key results</h2>\n' + keys
     title = f"copfactors report: {result.source_label}"
     return (
         "<!DOCTYPE html>\n"
@@ -1057,10 +1099,16 @@ def render_html(
         + (" &mdash; <strong>SIMULATED</strong>" if result.simulated else "")
         + "</p>\n"
         f'<div class="facts">{facts}</div>\n'
-        f"{_key_results(result)}\n"
+        f"{keys}\n"
         f'<nav class="toc">{toc}</nav>\n</header>\n<main>\n{sections}\n</main>\n'
         f"<footer>Made with copfactors {_esc(__version__)}. Figures are also written as PNG "
-        "files and tables as CSV and LaTeX beside this file.</footer>\n"
+        "files and tables as CSV and LaTeX beside this file"
+        + (
+            ', and all of them in one Word document, <a href="tables.docx">tables.docx</a>'
+            if tables
+            else ""
+        )
+        + ".</footer>\n"
         "</div>\n</body>\n</html>\n"
     )
 

@@ -42,8 +42,10 @@ Examples
 >>> table = drivers(model, X, y=y)
 >>> table.table["driver"].tolist()
 ['commitment', 'voluntary']
->>> bool(np.isclose(table.table["importance_share"].sum(), model.r2_mcfadden_))
+>>> bool(np.isclose(table.table["importance_r2"].sum(), model.r2_mcfadden_))
 True
+>>> round(float(table.table["importance_pct"].sum()), 10)
+100.0
 """
 
 from __future__ import annotations
@@ -92,7 +94,8 @@ DRIVER_COLUMNS: tuple[str, ...] = (
     "ame_expected",
     "ame_se",
     "mean_abs_shap",
-    "importance_share",
+    "importance_r2",
+    "importance_pct",
     "po_test_p",
 )
 
@@ -140,15 +143,17 @@ class DriverTable(Result):
         inference); ``odds_ratio`` (``exp(coef)``, logit link only, else NaN);
         ``ame_expected`` and ``ame_se`` (average marginal effect on the expected attainment
         score and its delta-method standard error); ``mean_abs_shap`` (mean absolute latent
-        SHAP value); ``importance_share`` (general dominance weight of McFadden's R-squared);
-        ``po_test_p`` (p-value of the driver's proportional-odds test).
+        SHAP value); ``importance_r2`` (general dominance weight of McFadden's R-squared: the
+        weights sum to the model's R-squared) and ``importance_pct`` (the same weight as a
+        percentage of their total, the R-squared: they sum to 100); ``po_test_p`` (p-value of
+        the driver's proportional-odds test).
     notes : list of str
         What each column means here, how the table was computed and anything to watch.
     info : dict
         Facts about the computation: ``model`` (``"fixed"`` or ``"mixed"``), ``link``, ``n``
         (rows of X), ``classes``, ``r2_mcfadden`` (of a fixed model), ``importance_method``
         (``"exact"``, ``"sampled"`` or None), ``n_subset_fits``, ``importance_mc_se`` (Monte
-        Carlo standard errors of sampled shares, a Series, or None), ``po_test`` and
+        Carlo standard errors of sampled ``importance_r2``, a Series, or None), ``po_test`` and
         ``sorted_by``; for a mixed model also ``sigma`` (SD of the random intercepts),
         ``icc`` and ``n_groups``.
 
@@ -192,7 +197,7 @@ class DriverTable(Result):
         """Render the table with its header facts and notes.
 
         Columns that are missing throughout (for example ``odds_ratio`` for a probit model,
-        or the importance shares without ``y``) are left out; the notes say why.
+        or the relative importance without ``y``) are left out; the notes say why.
 
         Parameters
         ----------
@@ -724,7 +729,8 @@ def drivers(
         it must be the training data (or data of the same kind) with ``y``.
     y : array-like of shape (n,), optional
         The outcome of ``X``'s rows. The model does not keep its training data, so relative
-        importance needs ``y``; without it ``importance_share`` is NaN (said in the notes).
+        importance needs ``y``; without it ``importance_r2`` and ``importance_pct`` are NaN
+        (said in the notes).
     sample_weight : array-like of shape (n,), optional
         Frequency weights the model was fitted with, used in the subset refits.
     n_jobs : int, optional
@@ -761,8 +767,13 @@ def drivers(
     Returns
     -------
     DriverTable
-        ``.table`` with the columns of :data:`DRIVER_COLUMNS`, sorted by ``importance_share``
+        ``.table`` with the columns of :data:`DRIVER_COLUMNS`, sorted by ``importance_r2``
         (largest first) when computed, else by ``mean_abs_shap``; ``.notes``; ``.info``.
+
+        - ``importance_r2``: the driver's general dominance weight, in units of McFadden's
+          R-squared; the weights sum to the model's R-squared.
+        - ``importance_pct``: ``100 * importance_r2 / sum(importance_r2)``, the driver's
+          percentage of the R-squared; they sum to 100.
 
         - ``ame_expected``: average marginal effect on the expected attainment score
           ``E[Y] = sum_k k P(Y = k)`` (the level values when they are numbers, else
@@ -787,7 +798,7 @@ def drivers(
     -----
     CopFactorsWarning
         If refitting the model on X and y does not reproduce its log-likelihood (then the
-        importance shares describe the refit).
+        importance columns describe the refit).
 
     Notes
     -----
@@ -804,9 +815,9 @@ def drivers(
       without groups, and ``ame_se`` by the delta method with a numerical Jacobian over the
       thresholds, coefficients and ``log(sigma)`` and ``model.cov_``. Marginal effects are
       attenuated relative to the conditional coefficients when ``sigma > 0``.
-    - ``importance_share`` is NaN: general dominance needs the model refitted on every
-      subset of drivers including the empty one (random intercept only), which
-      ``MixedOrdinalRegression`` cannot fit, and the fixed model's shares would describe a
+    - ``importance_r2`` and ``importance_pct`` are NaN: general dominance needs the model
+      refitted on every subset of drivers including the empty one (random intercept only),
+      which ``MixedOrdinalRegression`` cannot fit, and the fixed model's weights would describe a
       model without the random intercept (whose R2 also credits the drivers with
       between-CoP differences). ``importance="exact"`` or ``"sampled"`` is refused; ``y``,
       ``sample_weight``, ``max_exact``, ``n_samples`` and ``n_jobs`` are not used.
@@ -843,7 +854,7 @@ def drivers(
     >>> table = drivers(mixed, X)
     >>> table.info["model"], table.info["n_groups"]
     ('mixed', 20)
-    >>> bool(table.table["importance_share"].isna().all())
+    >>> bool(table.table["importance_r2"].isna().all())
     True
     """
     mixed = _require_ordinal(model, "drivers")
@@ -864,8 +875,8 @@ def drivers(
             f"importance={importance!r} is not available for a MixedOrdinalRegression: general "
             "dominance refits the model on every subset of drivers, including the random "
             "intercept alone, which it cannot fit; use importance=None (or 'auto', which "
-            "leaves importance_share NaN with a note), or drivers(model.fixed_, X, y=y) for "
-            "the shares of the model without the random intercept"
+            "leaves importance_r2 NaN with a note), or drivers(model.fixed_, X, y=y) for "
+            "the importance in the model without the random intercept"
         )
 
     frame = _as_model_frame(model, X)
@@ -996,21 +1007,23 @@ def drivers(
 
     # relative importance
     p = len(loc)
-    table["importance_share"] = np.nan
+    table["importance_r2"] = np.nan
+    table["importance_pct"] = np.nan
     if importance is None:
-        notes.append("importance_share not computed (importance=None)")
+        notes.append("importance_r2 and importance_pct not computed (importance=None)")
     elif mixed:
         notes.append(
-            "importance_share not computed for a mixed model: general dominance refits the model "
-            "on every subset of drivers, including the random intercept alone, which "
-            "MixedOrdinalRegression cannot fit; the shares of model.fixed_ (drivers(model.fixed_, "
-            "X, y=y)) describe the model without the random intercept, whose R2 also credits "
-            "the drivers with differences between CoPs"
+            "importance_r2 and importance_pct not computed for a mixed model: general dominance "
+            "refits the model on every subset of drivers, including the random intercept alone, "
+            "which MixedOrdinalRegression cannot fit; those of model.fixed_ (drivers("
+            "model.fixed_, X, y=y)) describe the model without the random intercept, whose R2 "
+            "also credits the drivers with differences between CoPs"
         )
     elif y is None:
         notes.append(
-            "importance_share not computed: relative importance refits the model on subsets of "
-            "drivers and needs the outcome; pass y (the model does not keep its training data)"
+            "importance_r2 and importance_pct not computed: relative importance refits the "
+            "model on subsets of drivers and needs the outcome; pass y (the model does not keep "
+            "its training data)"
         )
     else:
         method = importance
@@ -1019,7 +1032,10 @@ def drivers(
         share_info = _importance(
             model, frame, y, sample_weight, link, loc, nom, method, n_samples, random_state, n_jobs
         )
-        table["importance_share"] = share_info["shares"]
+        weights = np.asarray(share_info["shares"], dtype=float)
+        total = float(weights.sum())
+        table["importance_r2"] = weights
+        table["importance_pct"] = 100.0 * weights / total if total > 0 else np.nan
         info["importance_method"] = method
         info["n_subset_fits"] = share_info["n_fits"]
         info["n_permutations"] = share_info["n_permutations"]
@@ -1040,14 +1056,14 @@ def drivers(
             ]
         notes.extend(po_notes)
 
-    if table["importance_share"].notna().any():
+    if table["importance_r2"].notna().any():
         order = np.lexsort(
             (
                 -table["mean_abs_shap"].to_numpy(),
-                -table["importance_share"].fillna(-np.inf).to_numpy(),
+                -table["importance_r2"].fillna(-np.inf).to_numpy(),
             )
         )
-        info["sorted_by"] = "importance_share"
+        info["sorted_by"] = "importance_r2"
     else:
         order = np.argsort(-table["mean_abs_shap"].to_numpy(), kind="stable")
         info["sorted_by"] = "mean_abs_shap"
@@ -1089,7 +1105,7 @@ def _importance(
         msg = (
             f"refitting the model on the X and y given gives log-likelihood {full.loglik_:.6g}, "
             f"not the model's {model.loglik_:.6g}: X and y are not its training data (or the "
-            "weights differ), so importance_share describes the refit"
+            "weights differ), so importance_r2 and importance_pct describe the refit"
         )
         warnings.warn(msg, CopFactorsWarning, stacklevel=3)
         notes.append(msg)
@@ -1119,29 +1135,34 @@ def _importance(
     p = len(loc)
     if method == "exact":
         notes.append(
-            f"importance_share: general dominance weights of McFadden's R2 = 1 - loglik / "
+            f"importance_r2: general dominance weights of McFadden's R2 = 1 - loglik / "
             f"loglik_null, exact over all 2^{p} = {2**p} subsets of drivers ({link} link); "
             f"they sum to the full model's R2 = {r2_full:.4f}"
         )
     else:
         worst = float(np.nanmax(res["mc_se"])) if res["mc_se"] is not None else float("nan")
         notes.append(
-            f"importance_share: general dominance weights of McFadden's R2 ESTIMATED by "
+            f"importance_r2: general dominance weights of McFadden's R2 ESTIMATED by "
             f"Shapley-value sampling over {res['n_permutations']} random orderings of the {p} "
             f"drivers (seed {random_state}; {res['n_fits']} subset fits; largest Monte Carlo "
             f"standard error {worst:.2g}, see info['importance_mc_se']); they sum to the full "
             f"model's R2 = {r2_full:.4f}"
         )
+    notes.append(
+        "importance_pct: importance_r2 as a percentage of their sum, McFadden's R2 "
+        "(they sum to 100)"
+    )
     if nom:
         base = 1.0 - base_ll / ll_null
         notes.append(
-            f"with nominal effects in every subset fit, the shares sum to the full R2 minus that "
-            f"of the nominal-only model ({base:.4f})"
+            f"with nominal effects in every subset fit, the weights sum to the full R2 minus "
+            f"that of the nominal-only model ({base:.4f}), and importance_pct is a percentage "
+            "of that sum"
         )
     if res["n_failed"]:
         notes.append(
             f"{res['n_failed']} of {res['n_fits']} subset fits did not converge or failed; the "
-            "shares that use them are unreliable"
+            "weights that use them are unreliable"
         )
     return {**res, "r2_full": float(r2_full), "notes": notes}
 

@@ -23,15 +23,18 @@
    (:func:`copfactors.inspection.explain`) of the ordinal model without random intercept
    (:class:`~copfactors.models.OrdinalRegression`, which they need; its covariance is
    cluster-robust by CoP only where that has full rank, else robust HC0);
-6. the paper's claims held against the survey (:func:`copfactors.claims.compare_with_paper`);
-7. the example planned CoPs scored, with their levers (:mod:`copfactors.scoring`), by the
-   ordinal model with a random intercept per CoP where the inference has one (a plan is a new
-   CoP).
+6. the paper's claims held against the survey (:func:`copfactors.claims.compare_with_paper`),
+   reading the very ordinal model of step 4 (``fit=``; with ``formula=`` the claims fit their
+   own model of the paper's drivers, and say so);
+7. the example planned CoPs scored, with their levers (:mod:`copfactors.scoring`), by that same
+   fit (:attr:`AnalysisResult.attainment_model`; with a random intercept per CoP where the
+   inference has one: a plan is a new CoP).
 
 The result, an :class:`AnalysisResult`, holds every table and fitted model. :func:`write_report`
 writes it as one self-contained HTML file with every figure as PNG and every table as CSV and
-LaTeX. A step that cannot run on the survey (for example no attainment columns) is left out
-with its reason in :attr:`AnalysisResult.skipped`, and the report says so.
+LaTeX, and all the tables in one Word document. A step that cannot run on the survey (for
+example no attainment columns) is left out with its reason in :attr:`AnalysisResult.skipped`,
+and the report says so.
 
 Examples
 --------
@@ -459,38 +462,64 @@ def _step_models(
         cov = _COV_WORDS.get(ordinal.regression.cov_type, ordinal.regression.cov_type)
         result.note(
             "drivers",
-            "The odds ratios and intervals of this table are those of the model without "
-            f"random intercept (the relative-importance refits need it), with {cov} standard "
-            f"errors{why}; the model's inference, with a random intercept per CoP, is in the "
-            "Ordinal model section.",
+            "This table comes from the model without random intercept, which the "
+            f"relative-importance refits need, with {cov} standard errors{why}; the Ordinal "
+            "model section, the claims and the plan scores use the one with a random intercept "
+            "per CoP.",
         )
-    # plans are new CoPs: scored with the random-intercept model where it was chosen (its
-    # marginal probability for a member of a new CoP, the between-CoP SD in the interval)
-    scoring = ordinal
-    if choice is not None and choice.mixed and not choice.sigma_at_zero:
-        from copfactors.persist import fit_attainment_model
-
-        try:
-            with _Caught(result, "plans"):
-                scoring = fit_attainment_model(
-                    s,
-                    kind="ordinal",
-                    builder=ordinal.builder,
-                    cluster="cop_id",
-                    random_intercept=True,
-                    simulated=result.simulated,
-                    source=result.source_label,
-                )
-        except CopFactorsError as err:
-            result.note(
-                "plans",
-                "scored with the ordinal model without random intercept: the one with could "
-                f"not be fitted for scoring ({' '.join(str(err).split())})",
-            )
-    result.attainment_model = scoring
+    # plans are new CoPs: scored with the model shown (with a random intercept where it was
+    # chosen: the marginal probability for a member of a new CoP, the between-CoP SD in the
+    # interval), the very fit of the Ordinal model section
+    result.attainment_model = _scoring_model(ordinal, result.ordinal_inference)
     result.binary_attainment_model = binary
     result.ordinal_model = ordinal.regression
     result.binary_model = None if binary is None else binary.regression
+
+
+def _scoring_model(ordinal: Any, inference: Any) -> Any:
+    """The inference fit as an attainment model (the builder of ``ordinal``, its respondents).
+
+    ``ordinal`` is the fixed-effects attainment model on the same features and respondents;
+    its builder turns plans into the features. Falls back to ``ordinal`` if the two do not
+    describe the same features and respondents.
+    """
+    from copfactors.models import MixedOrdinalRegression
+    from copfactors.persist import AttainmentModel
+
+    if inference is None:
+        return ordinal
+    names = [str(c) for c in inference.coef_.index]
+    if names != ordinal.feature_names or int(inference.nobs_) != int(ordinal.training["n"]):
+        return ordinal  # pragma: no cover - both are fitted on result.X
+    training = {
+        k: v for k, v in ordinal.training.items() if k not in ("random_intercept", "n_quad")
+    }
+    if isinstance(inference, MixedOrdinalRegression):
+        training.update(
+            cov_type="model-based",
+            cluster="cop_id",
+            random_intercept=True,
+            n_quad=int(inference.n_quad),
+        )
+    else:
+        training["cov_type"] = str(getattr(inference, "_fit_cov_type", inference.cov_type))
+    return AttainmentModel(ordinal.builder, inference, training)
+
+
+def _same_fit(model: Any, other: Any, rtol: float = 1e-8) -> bool:
+    """Whether two attainment models have the same drivers, estimates and covariance."""
+    a, b = model.regression, other.regression
+    if type(a) is not type(b) or model.feature_names != other.feature_names:
+        return False
+    if list(model.classes) != list(other.classes):
+        return False
+    pairs = [(a.coef_, b.coef_), (a.thresholds_, b.thresholds_), (a.cov_, b.cov_)]
+    if hasattr(a, "sigma_"):
+        pairs.append((a.sigma_, b.sigma_))
+    return all(
+        np.allclose(np.asarray(x, dtype=float), np.asarray(y, dtype=float), rtol=rtol, atol=0)
+        for x, y in pairs
+    )
 
 
 def _step_drivers(result: AnalysisResult, n_jobs: int, importance_samples: int) -> None:
@@ -524,17 +553,57 @@ def _step_shap(result: AnalysisResult) -> None:
         result.shap_values = explain(result.ordinal_model, result.X, scale="latent")
 
 
-def _step_claims(result: AnalysisResult, extra: list[str] | None = None) -> None:
-    from copfactors.claims import compare_with_paper
+def _step_claims(
+    result: AnalysisResult, extra: list[str] | None = None, formula: str | None = None
+) -> None:
+    from copfactors.claims import AttainmentFit, compare_with_paper
 
+    model = result.ordinal_inference
+    choice = result.model_choice.get("ordinal")
+    if model is None or choice is None or formula is not None:
+        # the claims fit their own model: adjusted for the researcher's own variables too
+        result.note(
+            "claims",
+            "The driver claims read their own attainment model on the paper's drivers"
+            + (" and your own variables" if extra else "")
+            + (
+                ", not the formula's model: the claims are about those drivers' main effects."
+                if formula is not None
+                else ": the report's ordinal model could not be fitted."
+            ),
+        )
+        with _Caught(result, "claims"):
+            result.claims = compare_with_paper(result.survey, extra=extra or None)
+        return
+    notes = [
+        f"The driver claims read the model of the Ordinal model section (the same fit: n = "
+        f"{len(result.X)}, {result.X.shape[1]} drivers)."
+    ]
+    if extra:
+        notes.append(
+            f"the attainment model is adjusted for your own variable(s) {', '.join(extra)}"
+        )
+    if result.dropped_features:
+        notes.append(
+            "left out of the attainment model as constant or collinear with other drivers "
+            f"(with the rest of their group): {', '.join(result.dropped_features)}"
+        )
+    fit = AttainmentFit(
+        model,
+        choice,
+        result.X,
+        result.y,
+        result.groups,
+        dropped=tuple(result.dropped_features),
+        notes=tuple(notes),
+    )
     with _Caught(result, "claims"):
-        # the claims' model is adjusted for the researcher's own variables too
-        result.claims = compare_with_paper(result.survey, extra=extra or None)
+        result.claims = compare_with_paper(result.survey, fit=fit)
 
 
 def _step_plans(result: AnalysisResult) -> None:
     from copfactors.plans import PlannedCoP
-    from copfactors.scoring import score
+    from copfactors.scoring import reference_model, score
 
     model = result.attainment_model
     if model is None:
@@ -542,6 +611,18 @@ def _step_plans(result: AnalysisResult) -> None:
             "plans",
             "scored with copfactors' reference model (fitted on SIMULATED data), because no "
             "attainment model could be fitted on this survey",
+        )
+    elif _same_fit(model, reference_model()):
+        result.note(
+            "plans",
+            "Scored with the model of the Ordinal model section, which is the same fit as "
+            "copfactors' reference model: `copfactors score <plan>` gives these numbers.",
+        )
+    else:
+        result.note(
+            "plans",
+            "Scored with the model of the Ordinal model section, not copfactors' reference "
+            "model (which `copfactors score <plan>` uses without --model).",
         )
     files = example_plan_files()
     if not files:
@@ -661,7 +742,7 @@ def run_analysis(
         "models": lambda: _step_models(result, names, formula),
         "drivers": lambda: _step_drivers(result, n_jobs or 1, importance_samples),
         "shap": lambda: _step_shap(result),
-        "claims": lambda: _step_claims(result, names),
+        "claims": lambda: _step_claims(result, names, formula),
         "plans": lambda: _step_plans(result),
     }
     for done, name in enumerate(todo):
@@ -693,7 +774,10 @@ def run_analysis(
 
 
 def write_report(result: AnalysisResult, out_dir: str | os.PathLike[str]) -> Path:
-    """Write the report of an analysis: HTML, figures (PNG) and tables (CSV and LaTeX).
+    """Write the report of an analysis: HTML, figures (PNG) and tables (CSV, LaTeX and Word).
+
+    Every table is written as CSV and LaTeX, and all of them together in one Word document,
+    ``tables.docx`` (:func:`copfactors.wordtables.report_docx`).
 
     Everything is first written into a temporary folder beside ``out_dir`` and then moved into
     place, so a failure leaves no half-written report. When ``out_dir`` does not exist the
@@ -721,16 +805,19 @@ def write_report(result: AnalysisResult, out_dir: str | os.PathLike[str]) -> Pat
     >>> write_report(result, out).name
     'report.html'
     """
-    from copfactors import htmlreport
+    from copfactors import htmlreport, wordtables
 
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
         raise CopFactorsError(f"{out} exists and is not a folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     bundle = htmlreport.build(result)
+    files = bundle.files()
+    if bundle.tables:
+        files[wordtables.DOCX_FILE] = wordtables.report_docx(result, bundle.tables.values())
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        for name, data in bundle.files().items():
+        for name, data in files.items():
             target = tmp / name
             if isinstance(data, bytes):
                 target.write_bytes(data)
@@ -740,7 +827,7 @@ def write_report(result: AnalysisResult, out_dir: str | os.PathLike[str]) -> Pat
             os.replace(tmp, out)
         else:
             # the report last, so an existing report.html never points at missing files
-            names = sorted(bundle.files(), key=lambda n: n == REPORT_FILE)
+            names = sorted(files, key=lambda n: n == REPORT_FILE)
             for name in names:
                 os.replace(tmp / name, out / name)
     finally:

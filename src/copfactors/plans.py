@@ -37,7 +37,7 @@ from typing import Any
 from copfactors.errors import PlanError
 from copfactors.schema import CODEBOOK, boolean_value, category_code
 
-__all__ = ["COMPOSITION_FIELDS", "COP_FIELDS", "MEMBER_FIELDS", "PlannedCoP"]
+__all__ = ["COMPOSITION_FIELDS", "COP_FIELDS", "MEMBER_FIELDS", "PlannedCoP", "plan_template"]
 
 _LIKERT = "an integer or number from 1 to 5"
 _AGE_BANDS = ("under_35", "35_49", "50_plus")
@@ -103,6 +103,24 @@ _EXPECTED = {
     "mix": "a mapping of {allowed} to shares summing to 1",
     "text": "text",
 }
+
+
+#: Where a default comes from, in :attr:`PlannedCoP.defaults_used`.
+_PLAN_DEFAULT = "copfactors' default for plans"
+# the steward's activity (1-5) a plan that does not rate it is given, by type of steward
+_STEWARD_ACTIVE_DEFAULT = {"none": 1.0, "designated": 3.0, "dedicated": 4.0}
+# what to_members gives a listed member who leaves a field out (the CoP's own fields aside)
+_MEMBER_FILL = {
+    "voluntary": False,
+    "hours_per_week": COMPOSITION_FIELDS["hours_per_week"][2],
+    "prior_acquaintance": COMPOSITION_FIELDS["prior_acquaintance"][2],
+    "commitment": COMPOSITION_FIELDS["commitment"][2],
+}
+
+
+def _steward_source(steward_type: str) -> str:
+    who = "no steward" if steward_type == "none" else f"a {steward_type} steward"
+    return f"{_PLAN_DEFAULT} with {who}"
 
 
 def _yaml_band(value: Any) -> Any:
@@ -203,12 +221,25 @@ class PlannedCoP:
         Free text.
     source : str or None
         File the plan was read from.
+    defaults_used : dict
+        The fields the plan leaves out that the scores depend on, each with the value taken
+        and where it comes from: ``{field: (value, source)}``, filled by :meth:`from_dict`.
+        Fields are named as in the plan: ``"steward_type"``, ``"composition.commitment"``;
+        ``"members.hours_per_week"`` when some listed members leave it out. Sources are
+        ``"copfactors' default for plans"`` (see :data:`COP_FIELDS` and
+        :data:`COMPOSITION_FIELDS`; the steward's activity follows the type of steward) and,
+        for members, how many leave the field out. ``platform`` (not used by the models) is
+        never listed.
 
     Examples
     --------
-    >>> plan = PlannedCoP.from_dict({"composition": {"n_members": 8}})
+    >>> plan = PlannedCoP.from_dict({"composition": {"n_members": 8, "commitment": 4}})
     >>> plan.cop["steward_type"], plan.n_members
     ('none', 8)
+    >>> plan.defaults_used["composition.hours_per_week"]
+    (0.75, "copfactors' default for plans")
+    >>> "composition.commitment" in plan.defaults_used
+    False
     """
 
     name: str = "planned CoP"
@@ -217,11 +248,15 @@ class PlannedCoP:
     members: list[dict[str, Any]] | None = None
     description: str = ""
     source: str | None = None
+    defaults_used: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
     # -- construction -------------------------------------------------------------------------
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, source: str | None = None) -> PlannedCoP:
         """Build a plan from a mapping, checking every field.
+
+        Fields left out take their defaults, and :attr:`defaults_used` records each of them
+        (the value taken and where it comes from).
 
         Raises
         ------
@@ -230,8 +265,11 @@ class PlannedCoP:
 
         Examples
         --------
-        >>> PlannedCoP.from_dict({"members": [{"gender": "woman"}]}).n_members
+        >>> plan = PlannedCoP.from_dict({"members": [{"gender": "woman"}]})
+        >>> plan.n_members
         1
+        >>> plan.defaults_used["members.commitment"]
+        (3.5, "copfactors' default for plans (1 of 1 members leave it out)")
         """
         where = f" in {source}" if source else ""
         if not isinstance(data, Mapping):
@@ -246,6 +284,7 @@ class PlannedCoP:
                 bad(str(key), data[key], "a known field (" + ", ".join(sorted(_TOP_LEVEL)) + ")")
 
         cop: dict[str, Any] = {}
+        used: dict[str, tuple[Any, str]] = {}
         for key, (kind, allowed, default) in COP_FIELDS.items():
             if key in data and data[key] is not None:
                 try:
@@ -254,6 +293,8 @@ class PlannedCoP:
                     bad(key, data[key], str(err))
             else:
                 cop[key] = default
+                if default is not None:
+                    used[key] = (default, _PLAN_DEFAULT)
 
         composition = data.get("composition")
         members = data.get("members")
@@ -284,6 +325,11 @@ class PlannedCoP:
                                 "composition.n_members is missing: expected an integer >= 1"
                             )
                         comp_out[key] = default
+                        if default is not None:
+                            used[f"composition.{key}"] = (
+                                dict(default) if isinstance(default, Mapping) else default,
+                                _PLAN_DEFAULT,
+                            )
                         continue
                     try:
                         comp_out[key] = _check(kind, allowed, value, key)
@@ -315,6 +361,25 @@ class PlannedCoP:
                         except PlanError as err:
                             bad(f"members[{i}].{key}", value, str(err))
                     members_out.append(clean)
+        steward = cop.get("steward_type")
+        if steward in _STEWARD_ACTIVE_DEFAULT:  # a steward's activity follows its type
+            active = (_STEWARD_ACTIVE_DEFAULT[steward], _steward_source(steward))
+            if comp_out is not None and comp_out.get("steward_active") is None:
+                used["composition.steward_active"] = active
+        else:
+            active = None
+        if members_out:
+            fills = {k: (v, _PLAN_DEFAULT) for k, v in _MEMBER_FILL.items()}
+            if active is not None:
+                fills["steward_active"] = active
+            for key in MEMBER_FIELDS:
+                n_out = sum(key not in m for m in members_out)
+                if key in fills and n_out:
+                    value, origin = fills[key]
+                    used[f"members.{key}"] = (
+                        value,
+                        f"{origin} ({n_out} of {len(members_out)} members leave it out)",
+                    )
         name = data.get("name", "planned CoP")
         if not isinstance(name, str):
             bad("name", name, "text")
@@ -333,6 +398,7 @@ class PlannedCoP:
             members=members_out,
             description=str(description),
             source=source,
+            defaults_used=used,
         )
 
     @classmethod
@@ -380,13 +446,35 @@ class PlannedCoP:
             return cls.from_json(path)
         raise PlanError(f"plan file {path}: expected a .yaml, .yml or .json file, got {suffix!r}")
 
-    def to_dict(self) -> dict[str, Any]:
-        """The plan as a mapping that :meth:`from_dict` reads back."""
-        out: dict[str, Any] = {"name": self.name, **self.cop}
+    def to_dict(self, defaults: bool = True) -> dict[str, Any]:
+        """The plan as a mapping that :meth:`from_dict` reads back.
+
+        Parameters
+        ----------
+        defaults : bool, default True
+            Write the values taken by default too (the plan read back then gives them, and
+            its :attr:`defaults_used` is empty but for the steward's activity). With False
+            the fields of :attr:`defaults_used` are left out, so the plan read back takes
+            (and records) the same defaults.
+
+        Examples
+        --------
+        >>> plan = PlannedCoP.from_dict({"name": "Pilot", "composition": {"n_members": 8}})
+        >>> "org_support" in plan.to_dict(), "org_support" in plan.to_dict(defaults=False)
+        (True, False)
+        >>> again = PlannedCoP.from_dict(plan.to_dict(defaults=False))
+        >>> again.defaults_used == plan.defaults_used
+        True
+        """
+        skip = set() if defaults else set(self.defaults_used)
+        out: dict[str, Any] = {k: v for k, v in self.cop.items() if k not in skip}
+        out = {"name": self.name, **out}
         if self.description:
             out["description"] = self.description
         if self.composition is not None:
-            out["composition"] = dict(self.composition)
+            out["composition"] = {
+                k: v for k, v in self.composition.items() if f"composition.{k}" not in skip
+            }
         if self.members is not None:
             out["members"] = [dict(m) for m in self.members]
         return {k: v for k, v in out.items() if v is not None}
@@ -461,3 +549,237 @@ class PlannedCoP:
             if col not in frame:
                 frame[col] = pd.NA
         return frame
+
+
+# --------------------------------------------------------------------------------------------
+# the plan template
+
+#: What a field of a plan is, where the codebook's own label does not say it for a plan.
+_FIELD_HELP: dict[str, str] = {
+    "name": "A name for reports",
+    "description": "Free text: what the CoP is for, who takes part",
+    "composition": "The planned members described by shares (give this or members, not both)",
+    "members": "One entry per planned member (give this or composition, not both)",
+    "leader_changes": "Changes of leader expected during the life of the CoP",
+    "training_planned": "Whether the members will be trained for the CoP's tools or activities",
+    "n_members": "Number of planned members",
+    "share_women": "Share of women among the members",
+    "age_mix": "Share of the members in each age band",
+    "share_voluntary": "Share of the members who join by choice (not designated)",
+    "commitment": "The members' commitment: their level on the three commitment items",
+}
+
+#: What a field without a default means when it is left out.
+_LEFT_OUT: dict[str, str] = {
+    "n_members": "(none: required)",
+    "steward_active": "(follows steward_type)",
+}
+
+#: Units of the numeric kinds of fields.
+_UNITS: dict[str, str] = {
+    "count": "a number of times",
+    "positive_count": "members",
+    "share": "a share of the members: 0 = none, 0.5 = half, 1 = all",
+    "mix": "shares of the members, summing to 1",
+    "hours": "hours per week, per member",
+    "likert": "points of the answer scale",
+}
+
+#: The example size written in the template for ``n_members``, which has no default.
+_TEMPLATE_MEMBERS = 20
+
+#: Fields of the example members written (commented out) in the template.
+_TEMPLATE_MEMBER_FIELDS = ("gender", "age_band", "voluntary")
+
+
+def _yaml_value(value: Any) -> str:
+    """``value`` as YAML text that reads back as ``value`` (quoted only where YAML needs it)."""
+    import yaml
+
+    if isinstance(value, Mapping):
+        return (
+            "{" + ", ".join(f"{_yaml_value(k)}: {_yaml_value(v)}" for k, v in value.items()) + "}"
+        )
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value)
+    try:
+        plain = yaml.safe_load(f"x: {text}")
+    except yaml.YAMLError:
+        plain = None
+    if isinstance(plain, dict) and plain.get("x") == text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _yaml_word(word: str) -> str:
+    """A yes/no word as written in YAML: quoted when YAML would read it as a number."""
+    import yaml
+
+    return word if isinstance(yaml.safe_load(word), str | bool) else json.dumps(word)
+
+
+def _variable(name: str) -> Any:
+    """The codebook variable a plan field is read as (commitment: its first item), or None."""
+    for candidate in (name, f"{name}_1"):
+        if candidate in CODEBOOK:
+            return CODEBOOK[candidate]
+    return None
+
+
+def _field_comment(
+    name: str, kind: str, allowed: Any, default: Any, *, with_default: bool, depth: int = 0
+) -> str:
+    """The comment lines describing one field: what it is, accepts, its unit and default.
+
+    ``depth`` more spaces after each ``#`` (the member fields are listed inside a comment).
+    """
+    import textwrap
+
+    from copfactors.schema import FALSE_WORDS, TRUE_WORDS
+
+    var = _variable(name)
+    what = _FIELD_HELP.get(name)
+    if what is None and var is not None:
+        what = (
+            f'The members\' expected answer to "{var.label_en}"'
+            if kind == "likert"
+            else var.label_en
+        )
+    parts = [f"{name}: {what or name.replace('_', ' ')}"]
+    expected = _EXPECTED[kind].format(allowed=", ".join(allowed) if allowed else "")
+    if kind == "category" and name in CODEBOOK:
+        labels = [
+            ", ".join(CODEBOOK[name].category_labels(language).values()) + f" ({language})"
+            for language in ("en", "fr")
+        ]
+        expected += "; also their labels, in any case: " + "; ".join(labels)
+    if kind == "boolean":
+        pairs = [
+            f"{_yaml_word(t)}/{_yaml_word(f)}" for t, f in zip(TRUE_WORDS, FALSE_WORDS, strict=True)
+        ]
+        expected = "true or false, written as " + ", ".join(pairs) + " (any case)"
+    parts.append(f"allowed: {expected}")
+    unit = _UNITS.get(kind)
+    if kind == "likert" and var is not None and var.anchors("en"):
+        (low, first), *_, (high, last) = var.anchors("en").items()
+        unit = f"{unit}, from {low} = {first} to {high} = {last}"
+    if unit:
+        parts.append(f"unit: {unit}")
+    if with_default:
+        left_out = _LEFT_OUT.get(name, "(empty)") if default is None else _yaml_value(default)
+        parts.append(f"default: {left_out}")
+    lines = []
+    for i, part in enumerate(parts):
+        lines += textwrap.wrap(
+            part,
+            width=99,
+            initial_indent="#" + " " * (depth + (1 if i == 0 else 3)),
+            subsequent_indent="#" + " " * (depth + (5 if i else 3)),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+    return "\n".join(lines)
+
+
+def plan_template() -> str:
+    """A commented YAML plan listing every field a plan accepts, ready to fill in.
+
+    Each field comes with what it is, the values it accepts (codes, English and French labels,
+    yes/no words), its unit and its default when left out, all taken from the tables the
+    plan's fields are checked against (:data:`COP_FIELDS`, :data:`COMPOSITION_FIELDS`,
+    :data:`MEMBER_FIELDS` and the codebook). The values written are the defaults (and an
+    example size for ``n_members``, which has none), so the template is a valid plan as it is;
+    the ``members`` form is shown commented out. ``copfactors plan init`` writes it.
+
+    Returns
+    -------
+    str
+        The template, YAML text ending with a newline.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from copfactors.plans import PlannedCoP, plan_template
+    >>> text = plan_template()
+    >>> start = text.index("# steward_type")
+    >>> print(text[start : text.index("\\n\\n", start)])
+    # steward_type: Steward (animator) of the community
+    #   allowed: one of none, designated, dedicated; also their labels, in any case: No steward,
+    #     Designated, Dedicated (en); Aucun animateur, Désigné, Dédié (fr)
+    #   default: none
+    steward_type: none
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "plan.yaml"
+    >>> _ = path.write_text(text, encoding="utf-8")
+    >>> plan = PlannedCoP.from_yaml(path)
+    >>> plan.cop["steward_type"], plan.n_members
+    ('none', 20)
+    """
+    import textwrap
+    from dataclasses import fields as dataclass_fields
+
+    import yaml
+
+    defaults = {f.name: f.default for f in dataclass_fields(PlannedCoP)}
+    quoted = [band for band in _AGE_BANDS if not isinstance(yaml.safe_load(band), str)]
+    header = [
+        "# A planned community of practice (CoP), to score with: copfactors score plan.yaml",
+        "#",
+        "# Every field a plan accepts is listed with the values it accepts, its unit and its",
+        "# default. A field left out (or commented out) takes its default; the values written",
+        "# here are the defaults (n_members, which has none, is an example), so this file is a",
+        "# valid plan as it is: change what you know of your CoP. Describe the members either",
+        "# by shares (composition) or one by one (members, at the end), not both.",
+    ]
+    if quoted:
+        bands = ", ".join(f'"{band}"' for band in quoted)
+        header.append(
+            f"# In YAML, quote the age band {bands} (unquoted, YAML reads it as a number)."
+        )
+    blocks = ["\n".join(header)]
+
+    def top(name: str, kind: str, allowed: Any, default: Any, value: Any) -> str:
+        line = f"{name}: {_yaml_value(value)}" if value is not None else f"# {name}:"
+        return _field_comment(name, kind, allowed, default, with_default=True) + "\n" + line
+
+    blocks.append(top("name", "text", None, defaults["name"], defaults["name"]))
+    blocks.append(top("description", "text", None, defaults["description"], ""))
+    for name, (kind, allowed, default) in COP_FIELDS.items():
+        blocks.append(top(name, kind, allowed, default, default))
+
+    composition = [f"# composition: {_FIELD_HELP['composition']}", "composition:"]
+    for name, (kind, allowed, default) in COMPOSITION_FIELDS.items():
+        value = _TEMPLATE_MEMBERS if name == "n_members" else default
+        comment = _field_comment(name, kind, allowed, default, with_default=True)
+        line = f"{name}: {_yaml_value(value)}" if value is not None else f"# {name}:"
+        composition.append("\n".join("  " + text for text in [*comment.splitlines(), line]))
+    blocks.append("\n".join(composition[:2]) + "\n" + "\n\n".join(composition[2:]))
+
+    examples = []
+    for i in range(2):
+        member = {}
+        for name in _TEMPLATE_MEMBER_FIELDS:
+            kind, allowed = MEMBER_FIELDS[name]
+            member[name] = allowed[i % len(allowed)] if kind == "category" else i == 0
+        examples.append(f"#   - {_yaml_value(member)}")
+    intro = (
+        f"members: {_FIELD_HELP['members']}. To list the members one by one, delete composition "
+        "above and uncomment these lines (one line per member):"
+    )
+    members = [
+        *textwrap.wrap(intro, width=99, initial_indent="# ", subsequent_indent="# "),
+        "# members:",
+        *examples,
+        "# The fields of a member, each optional (left out, the CoP-level values and the",
+        "# composition defaults above fill in what they can):",
+    ]
+    for name, (kind, allowed) in MEMBER_FIELDS.items():
+        members.append(_field_comment(name, kind, allowed, None, with_default=False, depth=2))
+    blocks.append("\n".join(members))
+
+    handled = {"name", "description", "composition", "members", *COP_FIELDS}
+    for name in sorted(_TOP_LEVEL - handled):
+        blocks.append(f"# {name}: see PlannedCoP.from_dict\n# {name}:")
+    return "\n\n".join(blocks) + "\n"

@@ -8,7 +8,8 @@ in a notebook). Drivers are labelled in words with their units (``"Commitment (s
 overrides; long labels are wrapped so that no text overlaps.
 
 * :func:`forest`: odds ratios with confidence intervals (log axis, reference line at 1);
-* :func:`driver_importance`: each driver's share of the explained importance;
+* :func:`driver_importance`: each driver's relative importance, as a percentage of McFadden's
+  R²;
 * :func:`shap_beeswarm`: SHAP values of every respondent (``shap.plots.beeswarm``);
 * :func:`importance_vs_attainment`: Table 1's gap, importance against attainment per objective
   for men and women (a dumbbell chart);
@@ -458,25 +459,22 @@ def driver_importance(
     driver_table: Any,
     *,
     show_shap: bool = False,
-    normalise: bool = True,
     labels: Mapping[str, str] | None = None,
     title: str | None = "Relative importance of the drivers",
     ax: Axes | None = None,
 ) -> Axes:
-    """Horizontal bars of each driver's share of the importance (largest at the top).
+    """Horizontal bars of each driver's percentage of McFadden's R² (largest at the top).
 
     Parameters
     ----------
     driver_table : DriverTable or DataFrame
-        With columns ``driver`` and ``importance_share`` (for :func:`copfactors.explain.drivers`
-        the general dominance weights, which sum to the model's McFadden R-squared), and
-        ``mean_abs_shap`` for ``show_shap=True``.
+        With columns ``driver`` and ``importance_pct`` (for
+        :func:`copfactors.inspection.drivers`: each driver's general dominance weight as a
+        percentage of McFadden's R², summing to 100), ``importance_r2`` (optional: the weights
+        themselves, whose sum, the R², is then in the axis label) and ``mean_abs_shap`` for
+        ``show_shap=True``.
     show_shap : bool, default False
         Write each driver's mean absolute SHAP value at the end of its bar.
-    normalise : bool, default True
-        Show each share as a percentage of their total (the shares of the model's explanatory
-        power), and the total in the axis label. ``False`` shows the values as given, in
-        percent.
     labels : mapping, optional
         Words for the drivers, on top of :data:`DRIVER_LABELS`.
     title : str, optional
@@ -486,47 +484,51 @@ def driver_importance(
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    copfactors.errors.ParameterError
+        If a column is missing, or no driver has an ``importance_pct``.
+
     Examples
     --------
     >>> import pandas as pd
-    >>> t = pd.DataFrame({"driver": ["commitment", "voluntary"], "importance_share": [0.3, 0.1],
-    ...                   "mean_abs_shap": [0.42, 0.18]})
+    >>> t = pd.DataFrame({"driver": ["commitment", "voluntary"], "importance_r2": [0.3, 0.1],
+    ...                   "importance_pct": [75.0, 25.0], "mean_abs_shap": [0.42, 0.18]})
     >>> ax = driver_importance(t, show_shap=True)
     >>> len(ax.patches), ax.texts[-1].get_text()
     (2, '75%  (mean |SHAP| 0.42)')
+    >>> ax.get_xlabel().splitlines()[0]
+    "% of McFadden's R²"
     """
     table = _table_of(driver_table, "driver_importance")
-    for col in ("driver", "importance_share", *(("mean_abs_shap",) if show_shap else ())):
+    for col in ("driver", "importance_pct", *(("mean_abs_shap",) if show_shap else ())):
         if col not in table.columns:
             raise ParameterError(f"the driver table has no {col!r} column")
-    rows = table[table["importance_share"].notna()]
+    rows = table[table["importance_pct"].notna()]
     if rows.empty:
-        raise ParameterError("the driver table has no importance shares (was y given to drivers?)")
-    rows = rows.sort_values("importance_share", kind="stable").reset_index(drop=True)
+        raise ParameterError(
+            "the driver table has no relative importance (importance_pct; was y given to drivers?)"
+        )
+    rows = rows.sort_values("importance_pct", kind="stable").reset_index(drop=True)
     n = len(rows)
     ax = _axes(ax, (7.5, 0.38 * n + 1.4))
-    raw = rows["importance_share"].to_numpy(dtype=float)
-    total = float(raw.sum())
-    if normalise and total > 0:
-        share = raw / total * 100
-        xlabel = (
-            "Share of the model's explanatory power (%)\n"
-            f"(dominance weights, which sum to McFadden's R² = {total:.2f})"
-        )
-    else:
-        share = raw * 100
-        xlabel = "Importance (%)"
+    pct = rows["importance_pct"].to_numpy(dtype=float)
+    xlabel = "% of McFadden's R²"
+    if "importance_r2" in rows.columns and rows["importance_r2"].notna().all():
+        total = float(rows["importance_r2"].sum())
+        xlabel += f"\n(general dominance weights, which sum to R² = {total:.2f})"
     y = np.arange(n)
-    ax.barh(y, share, color=_BLUE, height=0.65)
+    ax.barh(y, pct, color=_BLUE, height=0.65)
     ax.set_yticks(y, [_wrap(driver_label(d, labels), 44) for d in rows["driver"]])
     ax.set_xlabel(xlabel)
-    top = float(np.nanmax(share)) if n else 1.0
+    top = float(np.nanmax(pct)) if n else 1.0
+    top = top if top > 0 else 1.0
     ax.set_xlim(0, top * (1.45 if show_shap else 1.15) + 1e-9)
-    for i, v in enumerate(share):
-        text = f"{v:.0f}%" if v >= 1 else f"{v:.1f}%"
+    for i, v in enumerate(pct):
+        text = f"{v:.0f}%" if abs(v) >= 1 else f"{v:.1f}%"
         if show_shap:
             text += f"  (mean |SHAP| {float(rows['mean_abs_shap'].iloc[i]):.2f})"
-        ax.text(v + top * 0.01, i, text, va="center", fontsize=8, color="#333333")
+        ax.text(max(v, 0.0) + top * 0.01, i, text, va="center", fontsize=8, color="#333333")
     ax.set_ylim(-0.6, n - 0.4)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -743,8 +745,10 @@ def levers(
     ----------
     score_result_or_levers : ScoreResult or DataFrame
         A scoring result (its ``levers()`` are drawn) or the levers table itself, with columns
-        ``lever``, ``description``, ``delta`` and, for the intervals, ``delta_low`` and
-        ``delta_high`` (changes of probability, from -1 to 1).
+        ``lever``, ``description``, ``change_pp`` and, for the intervals, ``change_pp_low``
+        and ``change_pp_high`` (changes in percentage points, as ``ScoreResult.levers()``).
+        A table with ``delta``, ``delta_low`` and ``delta_high`` instead (changes of
+        probability, from -1 to 1, as in ``ScoreResult.to_dict``) is read too.
     title : str, optional
         Default: "What would raise the probability" and the plan's probability when a scoring
         result is given.
@@ -758,10 +762,12 @@ def levers(
     --------
     >>> import pandas as pd
     >>> df = pd.DataFrame({"lever": ["steward_type"], "description": ["Hire a dedicated steward"],
-    ...                    "delta": [0.12], "delta_low": [0.04], "delta_high": [0.2]})
+    ...                    "change_pp": [12.0], "change_pp_low": [4.0], "change_pp_high": [20.0]})
     >>> ax = levers(df)
     >>> ax.get_xlabel()
     'Change in probability of attaining the objectives (percentage points)'
+    >>> [float(x) for x in ax.patches[0].get_bbox().intervalx]
+    [0.0, 12.0]
     """
     obj = score_result_or_levers
     baseline = None
@@ -772,18 +778,25 @@ def levers(
         baseline = getattr(obj, "probability", None)
     else:
         raise ParameterTypeError("levers needs a scoring result or its levers() DataFrame")
-    if "delta" not in table.columns:
-        raise ParameterError("the levers table has no 'delta' column")
-    rows = table.sort_values("delta", kind="stable").reset_index(drop=True)
+    if "change_pp" in table.columns:  # percentage points already
+        key, scale = "change_pp", 1.0
+    elif "delta" in table.columns:  # changes of probability
+        key, scale = "delta", 100.0
+    else:
+        raise ParameterError(
+            "the levers table has neither a 'change_pp' (percentage points) nor a 'delta' "
+            f"column; it has {', '.join(map(str, table.columns))}"
+        )
+    rows = table.sort_values(key, kind="stable").reset_index(drop=True)
     n = len(rows)
     ax = _axes(ax, (7.5, 0.45 * max(n, 1) + 1.6))
-    delta = rows["delta"].to_numpy(dtype=float) * 100
+    delta = rows[key].to_numpy(dtype=float) * scale
     y = np.arange(n)
     colours = [_BLUE if d >= 0 else _ORANGE for d in delta]
     ax.barh(y, delta, color=colours, height=0.6, alpha=0.85)
-    if {"delta_low", "delta_high"} <= set(rows.columns):
-        low = rows["delta_low"].to_numpy(dtype=float) * 100
-        high = rows["delta_high"].to_numpy(dtype=float) * 100
+    if {f"{key}_low", f"{key}_high"} <= set(rows.columns):
+        low = rows[f"{key}_low"].to_numpy(dtype=float) * scale
+        high = rows[f"{key}_high"].to_numpy(dtype=float) * scale
         err = np.vstack([np.clip(delta - low, 0, None), np.clip(high - delta, 0, None)])
         ax.errorbar(delta, y, xerr=err, fmt="none", ecolor="black", elinewidth=1.2, capsize=3)
     words = rows["description"] if "description" in rows.columns else rows["lever"]

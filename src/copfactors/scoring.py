@@ -16,7 +16,14 @@ the reference model shipped with copfactors, fitted on SIMULATED data), and retu
 * ``flags``: risks of the plan in words (no steward, mostly designated members, little
   protected time, ...), each tied to the paper's conclusions;
 * :meth:`ScoreResult.levers`: what-if changes to the plan ranked by how much they raise the
-  probability, each with a paired interval.
+  probability, in percentage points, each with a paired interval: associations in the model
+  (fitted on observational data), not tested interventions;
+* ``defaults_used``: the fields the plan left out, the value each took and where it comes from;
+  ``simulated`` and ``model_info``: what the model is and what it was fitted on.
+
+Printed (``to_text``, ``copfactors score``), a result starts with what was scored and with
+which model (saying SIMULATED when it was fitted on simulated data), then gives the chance in
+words with the rating scale's labels and its plausible range.
 
 :func:`score_many` scores many plans at once (one feature build and one prediction for all).
 
@@ -77,6 +84,7 @@ from typing import TYPE_CHECKING, Any
 from copfactors._utils.render import STYLES, Result, render_table
 from copfactors.errors import CopFactorsError, FeatureError, ParameterError, PlanError
 from copfactors.plans import COMPOSITION_FIELDS, PlannedCoP
+from copfactors.schema import CODEBOOK
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -97,8 +105,19 @@ __all__ = [
 #: Name of the reference model inside the package (``copfactors/data``) and in ``models/``.
 REFERENCE_MODEL_FILE = "reference-ordinal.json"
 
-#: Columns of :meth:`ScoreResult.levers`.
+#: Columns of :meth:`ScoreResult.levers` (changes in percentage points).
 LEVER_COLUMNS = (
+    "lever",
+    "description",
+    "from",
+    "to",
+    "probability",
+    "change_pp",
+    "change_pp_low",
+    "change_pp_high",
+)
+# the levers as computed (changes of probability, 0-1), before they are shown in points
+_LEVER_RAW = (
     "lever",
     "description",
     "from",
@@ -121,6 +140,10 @@ _MEMBER_DEFAULTS = {
     "prior_acquaintance": COMPOSITION_FIELDS["prior_acquaintance"][2],
     "commitment": COMPOSITION_FIELDS["commitment"][2],
 }
+# notes on columns the plan does not give contain this (the text output lists them as defaults)
+_NOT_GIVEN = "not given by the plan"
+_TYPICAL_OWN = "the training data's typical value (a variable of your own, not part of a plan)"
+_TYPICAL_IMPUTED = "the training data's typical value (filled in by the model's feature builder)"
 # rows x draws evaluated at once when scoring with draws (bounds the memory used)
 _BLOCK = 1 << 21
 # Gauss-Hermite nodes of the marginal probabilities of a random-intercept model over the draws
@@ -262,6 +285,69 @@ def _cov_rank(model: AttainmentModel) -> tuple[int, int]:
     return int(np.sum(vals > max(top, 0.0) * 1e-10)), cov.shape[0]
 
 
+_COV_WORDS = {
+    "model-based": "model-based (the inverse of the information matrix)",
+    "nonrobust": "model-based (the inverse of the information matrix)",
+    "robust": "robust (HC0 sandwich, each respondent on their own)",
+    "cluster": "cluster-robust (sandwich over the CoPs)",
+}
+
+
+def _model_info(model: AttainmentModel) -> dict[str, Any]:
+    """What kind of model scores, what it was fitted on and its covariance, as JSON values."""
+    t = model.training
+    reg = model.regression
+    mixed = _is_mixed(reg)
+    cov = t.get("cov_type") or (
+        "model-based" if mixed else getattr(reg, "_fit_cov_type", getattr(reg, "cov_type", None))
+    )
+    words = _COV_WORDS.get(str(cov), str(cov))
+    n_clusters = getattr(reg, "n_clusters_", None)
+    if cov == "cluster" and n_clusters:
+        words = f"cluster-robust (sandwich over {int(n_clusters)} CoPs)"
+    return {
+        "kind": "random-intercept" if mixed else "fixed-effects",
+        "outcome": str(t.get("kind", "ordinal")),
+        "link": str(getattr(reg, "_fit_link", getattr(reg, "link", "logit"))),
+        "reference": bool(t.get("reference", False)),
+        "data": {
+            "source": None if t.get("source") is None else str(t["source"]),
+            "n_respondents": None if t.get("n") is None else int(t["n"]),
+            "n_cops": None if t.get("n_cops") is None else int(t["n_cops"]),
+            "simulated": bool(model.simulated),
+        },
+        "covariance": {"type": None if cov is None else str(cov), "description": words},
+        **({"threshold": _binary_threshold(t)} if t.get("kind") == "binary" else {}),
+    }
+
+
+def _binary_threshold(training: Mapping[str, Any]) -> float:
+    """The cut-off of a binary model's outcome (``"attainment index >= 4"``: 4; default 4)."""
+    import re
+
+    found = re.search(r">=\s*([0-9.]+)", str(training.get("outcome", "")))
+    return float(found.group(1)) if found else 4.0
+
+
+def _attainment_anchors() -> dict[int, str]:
+    """Labels of the attainment ratings by value, from the codebook (1: "not attained at all")."""
+    items = CODEBOOK.by_role("attainment")
+    return dict(items[0].anchors("en")) if items else {}
+
+
+def _level_labels(classes: Any, binary: bool) -> dict[Any, str | None]:
+    """The codebook label of each outcome level of a model (None when it has none)."""
+    if binary:
+        return {plain_label(c): "attained" if bool(c) else "not attained" for c in classes}
+    anchors = _attainment_anchors()
+    out: dict[Any, str | None] = {}
+    for c in classes:
+        v = plain_label(c)
+        whole = isinstance(v, int | float) and not isinstance(v, bool) and float(v).is_integer()
+        out[v] = anchors.get(int(v)) if whole else None
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # members as weighted profiles, and their features
 # ---------------------------------------------------------------------------------------------
@@ -372,6 +458,8 @@ class _Batch:
     weights: np.ndarray
     starts: np.ndarray  # first row of each scenario
     notes: list[str]
+    # columns the model needs that no plan gives: column -> (value taken, where it comes from)
+    defaults: dict[str, tuple[Any, str]] = field(default_factory=dict)
 
 
 def _batch(model: AttainmentModel, plans: Sequence[PlannedCoP]) -> _Batch:
@@ -401,8 +489,8 @@ def _batch(model: AttainmentModel, plans: Sequence[PlannedCoP]) -> _Batch:
         w, owner = w[order], owner[order]
     frame = frame.drop(columns=["_plan"])
     starts = np.searchsorted(owner, np.arange(len(plans)))
-    X, notes = _features(model, frame, plans, owner, starts)
-    return _Batch(frame=frame, X=X, weights=w, starts=starts, notes=notes)
+    X, notes, defaults = _features(model, frame, plans, owner, starts)
+    return _Batch(frame=frame, X=X, weights=w, starts=starts, notes=notes, defaults=defaults)
 
 
 def _features(
@@ -411,8 +499,12 @@ def _features(
     plans: Sequence[PlannedCoP],
     owner: np.ndarray,
     starts: np.ndarray,
-) -> tuple[pd.DataFrame, list[str]]:
-    """The model's features for member rows; plan problems become PlanError."""
+) -> tuple[pd.DataFrame, list[str], dict[str, tuple[Any, str]]]:
+    """The model's features for member rows; plan problems become PlanError.
+
+    Also returns the notes on columns no plan gives, and those columns' defaults
+    (``{column: (value, source)}``, as ``PlannedCoP.defaults_used``).
+    """
     import numpy as np
     import pandas as pd
 
@@ -422,6 +514,7 @@ def _features(
     )
     absent = [c for c in needed if c not in frame.columns]
     notes: list[str] = []
+    defaults: dict[str, tuple[Any, str]] = {}
     # a researcher's own variables (extra columns) are not part of a plan: they take the
     # training data's typical value, whatever the builder does with missing answers
     extras = getattr(builder, "extra_groups_", {}) or {}
@@ -435,8 +528,10 @@ def _features(
         for c, value in typical.items():
             frame[c] = value
         absent = [c for c in absent if c not in typical]
+        for c, value in typical.items():
+            defaults[c] = (plain_label(value), _TYPICAL_OWN)
         notes.append(
-            f"your own variable(s) {', '.join(typical)} not given by the plan: set to the "
+            f"your own variable(s) {', '.join(typical)} {_NOT_GIVEN}: set to the "
             "training data's typical value ("
             + ", ".join(f"{c} = {v!r}" for c, v in typical.items())
             + ")"
@@ -449,11 +544,12 @@ def _features(
                 "feature builder imputes missing values)"
             )
         frame = frame.copy()
+        fills = getattr(builder, "fill_values_", {}) or {}
         for c in absent:
             frame[c] = pd.NA
+            defaults[c] = (plain_label(fills.get(c)), _TYPICAL_IMPUTED)
         notes.append(
-            f"{', '.join(absent)} not given by the plan: filled with the training data's "
-            "typical value"
+            f"{', '.join(absent)} {_NOT_GIVEN}: filled with the training data's typical value"
         )
     X = _encode_clean(builder, frame)
     if X is None:
@@ -471,7 +567,7 @@ def _features(
             f"{', '.join(cols)}, which the model needs (give {', '.join(cols)} for every "
             "member, or use a model whose feature builder imputes missing values)"
         )
-    return X, notes
+    return X, notes, defaults
 
 
 def _encode_clean(builder: CoPFeatureBuilder, frame: pd.DataFrame) -> pd.DataFrame | None:
@@ -1017,77 +1113,77 @@ def _fmt_first(frame: pd.DataFrame, col: str, w: Any) -> str:
 _LEVERS: tuple[tuple[str, str, Callable, str, Callable], ...] = (
     (
         "steward_designated",
-        "appoint a designated steward (an employee given the role)",
+        "with a designated steward (an employee given the role)",
         _lever_steward("designated"),
         "steward_type",
         _fmt_first,
     ),
     (
         "steward_dedicated",
-        "hire a dedicated steward for the CoP",
+        "with a dedicated steward (hired for the CoP)",
         _lever_steward("dedicated"),
         "steward_type",
         _fmt_first,
     ),
     (
         "voluntary",
-        "make participation voluntary for every member",
+        "with every member taking part voluntarily",
         _lever_voluntary,
         "voluntary",
         _fmt_share,
     ),
     (
         "hours_per_week",
-        "protect half an hour more a week for CoP work",
+        "with half an hour more a week for CoP work",
         _lever_member("hours_per_week", 0.5, None, _MEMBER_DEFAULTS["hours_per_week"]),
         "hours_per_week",
         _fmt_mean(2, " h/week"),
     ),
     (
         "training",
-        "train the members (tools and ways of working)",
+        "with every member trained (tools and ways of working)",
         _lever_training,
         "training_received",
         _fmt_share,
     ),
     (
         "commitment",
-        "raise commitment by half a point (motivated members, objectives they own)",
+        "with commitment half a point higher (motivated members, objectives they own)",
         _lever_member("commitment", 0.5, 5.0, _MEMBER_DEFAULTS["commitment"]),
         "commitment_1",
         _fmt_mean(2),
     ),
     (
         "leader_changes",
-        "keep the same leader throughout",
+        "with the same leader throughout",
         _lever_leader,
         "leader_changes",
         _fmt_first,
     ),
     (
         "steward_active",
-        "a more active steward (+1 point of activity)",
+        "with a more active steward (+1 point of activity)",
         _lever_steward_active,
         "steward_active",
         _fmt_mean(1),
     ),
     (
         "org_support",
-        "more organisational support (+1 point)",
+        "with more organisational support (+1 point)",
         _lever_cop_likert("org_support"),
         "org_support",
         _fmt_mean(1),
     ),
     (
         "employer_recognition",
-        "recognition of CoP work by the employer (+1 point)",
+        "with more recognition of CoP work by the employer (+1 point)",
         _lever_cop_likert("employer_recognition"),
         "employer_recognition",
         _fmt_mean(1),
     ),
     (
         "prior_acquaintance",
-        "members who already know each other (+1 point of prior acquaintance)",
+        "with members who know each other better (+1 point of prior acquaintance)",
         _lever_member("prior_acquaintance", 1.0, 5.0, _MEMBER_DEFAULTS["prior_acquaintance"]),
         "prior_acquaintance",
         _fmt_mean(1),
@@ -1106,10 +1202,11 @@ class ScoreResult(Result):
     """The score of one planned CoP (see :func:`score`).
 
     A :class:`~copfactors.report.Result`: ``to_text``, ``to_html``, ``to_latex`` and
-    ``print_summary`` come from :meth:`render` (2 decimals unless ``digits`` is given; option
-    ``levers=`` how many top levers to show, 5 by default); :meth:`to_frame` is the outcome
-    distribution and the probability facts as a tidy frame. ``str()`` and the notebook
-    displays show no levers (``levers=0``: computing them scores the plan again).
+    ``print_summary`` come from :meth:`render` (probabilities as whole percentages and
+    changes as whole percentage points unless ``digits`` is given; option ``levers=`` how
+    many top levers to show, 5 by default); :meth:`to_frame` is the outcome distribution and
+    the probability facts as a tidy frame. ``str()`` and the notebook displays show no levers
+    (``levers=0``: computing them scores the plan again).
 
     Attributes
     ----------
@@ -1136,6 +1233,23 @@ class ScoreResult(Result):
         Seed of the draws.
     notes : list of str
         Other remarks (values filled in for the model, ...).
+    simulated : bool
+        Whether the model was fitted on SIMULATED data (the reference model was).
+    model_info : dict
+        The model as JSON values: ``kind`` (``"random-intercept"`` or ``"fixed-effects"``),
+        ``outcome`` (``"ordinal"`` or ``"binary"``), ``link``, ``reference`` (copfactors'
+        reference model), ``data`` (``source``, ``n_respondents``, ``n_cops``,
+        ``simulated``: what it was fitted on) and ``covariance`` (``type``, a keyword, and
+        ``description`` in words); for a binary model also ``threshold``, the average rating
+        of the objectives from which they count as attained.
+    defaults_used : dict
+        ``{field: (value, source)}``: the plan's fields taken by default
+        (:attr:`PlannedCoP.defaults_used <copfactors.plans.PlannedCoP.defaults_used>`), then
+        the model's columns no plan gives (a researcher's own variables), which take the
+        training data's typical value.
+    level_labels : dict
+        The codebook label of each outcome level of the model (``4: "attained"``; None when
+        a level has none).
 
     Examples
     --------
@@ -1145,6 +1259,10 @@ class ScoreResult(Result):
     ('Pilot', 12, 4)
     >>> bool(result.probability_low <= result.probability <= result.probability_high)
     True
+    >>> result.simulated, result.model_info["kind"], result.level_labels[4]
+    (True, 'random-intercept', 'attained')
+    >>> result.defaults_used["composition.commitment"]
+    (3.5, "copfactors' default for plans")
     """
 
     #: decimals of probabilities when none are asked for
@@ -1167,6 +1285,10 @@ class ScoreResult(Result):
     n_draws_sorted: int
     random_state: int | None
     notes: list[str] = field(default_factory=list)
+    simulated: bool = False
+    model_info: dict[str, Any] = field(default_factory=dict)
+    defaults_used: dict[str, tuple[Any, str]] = field(default_factory=dict)
+    level_labels: dict[Any, str | None] = field(default_factory=dict)
     _plan: PlannedCoP | None = field(default=None, repr=False)
     _engine: _Engine | None = field(default=None, repr=False)
     _levers: pd.DataFrame | None = field(default=None, repr=False)
@@ -1177,28 +1299,46 @@ class ScoreResult(Result):
 
         Each lever changes the plan (a dedicated steward, every member voluntary, half an hour
         more a week, training, +0.5 commitment, no leader change, +1 support, ...) and the plan
-        is scored again with the same model and the same parameter draws, so ``delta_low`` and
-        ``delta_high`` bound the *paired* difference. Levers that do not apply (already at
-        their best, or acting on nothing the model uses) are left out.
+        is scored again with the same model and the same parameter draws, so ``change_pp_low``
+        and ``change_pp_high`` bound the *paired* difference. Levers that do not apply
+        (already at their best, or acting on nothing the model uses) are left out.
+
+        A lever is an association in the model, which was fitted on observational data
+        (SIMULATED data for the reference model): what the model predicts for a plan that
+        differs in that one thing, not the tested effect of making the change.
 
         Returns
         -------
         pandas.DataFrame
             Columns ``lever``, ``description``, ``from``, ``to`` (the value before and after,
-            as text), ``probability`` (after the change), ``delta`` (change of probability),
-            ``delta_low``, ``delta_high`` (interval of the change; NaN without draws), sorted
-            by ``delta``, largest first.
+            as text), ``probability`` (after the change, from 0 to 1), ``change_pp`` (change of
+            the probability in percentage points: 100 times the difference of probabilities),
+            ``change_pp_low``, ``change_pp_high`` (interval of the change, percentage points;
+            NaN without draws), sorted by ``change_pp``, largest first. ``to_dict`` gives the
+            changes on both scales.
 
         Examples
         --------
         >>> import copfactors as cf
         >>> plan = cf.PlannedCoP.from_dict({"composition": {"n_members": 12}})
-        >>> levers = cf.score(plan, n_draws=100).levers()
-        >>> levers.columns.tolist()
-        ['lever', 'description', 'from', 'to', 'probability', 'delta', 'delta_low', 'delta_high']
-        >>> bool(levers["delta"].is_monotonic_decreasing)
+        >>> result = cf.score(plan, n_draws=100)
+        >>> levers = result.levers()
+        >>> levers.columns.tolist()[4:]
+        ['probability', 'change_pp', 'change_pp_low', 'change_pp_high']
+        >>> bool(levers["change_pp"].is_monotonic_decreasing)
+        True
+        >>> top = levers.iloc[0]
+        >>> bool(abs(top["change_pp"] - 100 * (top["probability"] - result.probability)) < 1e-9)
         True
         """
+        raw = self._lever_table()
+        out = raw[list(LEVER_COLUMNS[:5])].copy()
+        for name, source in zip(LEVER_COLUMNS[5:], _LEVER_RAW[5:], strict=True):
+            out[name] = 100.0 * raw[source].to_numpy(dtype=float)
+        return out
+
+    def _lever_table(self) -> pd.DataFrame:
+        """The levers with changes of probability (0-1 scale), computed once."""
         if self._levers is None:
             self._levers = self._compute_levers()
         return self._levers.copy()
@@ -1248,7 +1388,7 @@ class ScoreResult(Result):
                     "delta_high": float(hi[i - 1]),
                 }
             )
-        out = pd.DataFrame(records, columns=list(LEVER_COLUMNS))
+        out = pd.DataFrame(records, columns=list(_LEVER_RAW))
         out = out.sort_values("delta", ascending=False, kind="stable").reset_index(drop=True)
         return out
 
@@ -1256,21 +1396,42 @@ class ScoreResult(Result):
     def to_dict(self, levers: bool = False) -> dict[str, Any]:
         """The result as plain JSON values in a fixed layout (NaN becomes ``None``).
 
+        Probabilities are from 0 to 1; the levers' changes are given both as differences of
+        probabilities (``delta``, ``delta_low``, ``delta_high``) and in percentage points
+        (``delta_pp``, ``delta_pp_low``, ``delta_pp_high``: 100 times those).
+
         Parameters
         ----------
         levers : bool, default False
             Include the levers (computed if needed) as a list of records.
 
+        Returns
+        -------
+        dict
+            ``plan``, ``n_members``, ``simulated`` (the model was fitted on SIMULATED data),
+            ``model`` (:attr:`model_info`), ``level``, ``interval``, ``probability`` and
+            ``expected`` (``estimate``, ``low``, ``high``), ``distribution`` (``level``,
+            ``label``, ``probability`` per level of the model), ``scale`` (``name``, ``levels``:
+            ``level``, ``label``, ``in_model`` per level of the rating scale),
+            ``defaults_used`` (``field``, ``value``, ``source`` each), ``flags``,
+            ``model_note``, ``notes``, ``n_draws``, ``n_draws_sorted``, ``random_state`` and,
+            with ``levers=True``, ``levers``.
+
         Examples
         --------
         >>> import copfactors as cf
         >>> plan = cf.PlannedCoP.from_dict({"composition": {"n_members": 12}})
-        >>> list(cf.score(plan, n_draws=0).to_dict())[:4]
-        ['plan', 'n_members', 'level', 'interval']
+        >>> record = cf.score(plan, n_draws=0).to_dict()
+        >>> list(record)[:4]
+        ['plan', 'n_members', 'simulated', 'model']
+        >>> record["simulated"], record["model"]["kind"], record["defaults_used"][0]["field"]
+        (True, 'random-intercept', 'steward_type')
         """
         out: dict[str, Any] = {
             "plan": self.plan_name,
             "n_members": int(self.n_members),
+            "simulated": bool(self.simulated),
+            "model": copy.deepcopy(self.model_info),
             "level": plain_label(self.level),
             "interval": self.interval,
             "probability": {
@@ -1284,8 +1445,23 @@ class ScoreResult(Result):
                 "high": _num(self.expected_high),
             },
             "distribution": [
-                {"level": plain_label(k), "probability": _num(v)}
+                {
+                    "level": plain_label(k),
+                    "label": self.level_labels.get(plain_label(k)),
+                    "probability": _num(v),
+                }
                 for k, v in self.distribution.items()
+            ],
+            "scale": {
+                "name": "attainment of the objectives",
+                "levels": [
+                    {"level": level, "label": label, "in_model": p is not None}
+                    for level, label, p in self._scale_rows()
+                ],
+            },
+            "defaults_used": [
+                {"field": name, "value": _json_value(value), "source": source}
+                for name, (value, source) in self.defaults_used.items()
             ],
             "flags": list(self.flags),
             "model_note": self.model_note,
@@ -1295,11 +1471,31 @@ class ScoreResult(Result):
             "random_state": self.random_state,
         }
         if levers:
-            out["levers"] = [
-                {k: (_num(v) if isinstance(v, float) else v) for k, v in rec.items()}
-                for rec in self.levers().to_dict("records")
-            ]
+            records = []
+            for rec in self._lever_table().to_dict("records"):
+                rec = {k: (_num(v) if isinstance(v, float) else v) for k, v in rec.items()}
+                for key in ("delta", "delta_low", "delta_high"):
+                    v = rec[key]
+                    rec[key.replace("delta", "delta_pp")] = None if v is None else 100.0 * v
+                records.append(rec)
+            out["levers"] = records
         return out
+
+    def _scale_rows(self) -> list[tuple[Any, str | None, float | None]]:
+        """The rating scale: (level, label, probability or None when not in the model).
+
+        When every level of the model has a codebook label, the whole codebook scale (1 to 5)
+        is listed, levels the model lacks (none of its training respondents gave them) with
+        None; otherwise the model's own levels.
+        """
+        probs = {plain_label(k): float(v) for k, v in self.distribution.items()}
+        labels = dict(self.level_labels)
+        binary = isinstance(self.level, bool) or type(self.level).__name__ == "bool_"
+        if not binary and labels and all(v is not None for v in labels.values()):
+            anchors = _attainment_anchors()
+            if set(labels) <= set(anchors):
+                return [(k, lab, probs.get(k)) for k, lab in anchors.items()]
+        return [(k, labels.get(k), p) for k, p in probs.items()]
 
     def to_frame(self) -> pd.DataFrame:
         """The distribution and the probability facts as one tidy frame.
@@ -1359,17 +1555,27 @@ class ScoreResult(Result):
     def render(
         self, style: str = "text", digits: int | None = None, levers: int = 5, **options: Any
     ) -> str:
-        """A readable summary: probability, interval, distribution, flags, top levers, model.
+        """A summary a non-statistician can read: the chance in words, defaults, flags, levers.
+
+        The first line says what was scored and with which model (SIMULATED data, when it
+        was); then the chance that a typical member rates the attainment of the objectives at
+        the scored level or better, in words with the codebook's labels, and its plausible
+        range (the central ``interval`` of the parameter draws); the rating scale with the
+        chance of each rating; the expected rating; the defaults the plan relied on; the risk
+        flags; the top levers in percentage points with the caveat that they are associations
+        in the model, not tested interventions; and the model and its intervals.
 
         Parameters
         ----------
         style : {"text", "html", "latex"}
-            Output format. Plain text is a few lines of facts followed by the levers table;
-            HTML and LaTeX are a table of the distribution headed by the same facts (flags,
-            model, intervals) followed, with levers, by the levers table (one ``<table>`` or
-            ``tabular`` each).
+            Output format. Plain text is lines of at most about 100 characters (the first
+            line, naming the plan, is not wrapped) followed by the levers table; HTML and
+            LaTeX are a table of the rating scale headed by the same facts, followed, with
+            levers, by the levers table (one ``<table>`` or ``tabular`` each).
         digits : int, optional
-            Decimals of probabilities (default :attr:`default_digits`, 2).
+            Decimals of probabilities as fractions (default :attr:`default_digits`, 2): they
+            are shown as percentages with ``digits - 2`` decimals, and the levers' changes as
+            percentage points with as many.
         levers : int, default 5
             How many of the top levers to show (0: none, and they are not computed).
         **options
@@ -1385,93 +1591,161 @@ class ScoreResult(Result):
         >>> plan = cf.PlannedCoP.from_dict({"name": "Pilot", "composition": {"n_members": 12}})
         >>> result = cf.score(plan, n_draws=100)
         >>> print(result.to_text(levers=0).splitlines()[0])
-        Planned CoP: Pilot (12 members)
+        Planned CoP "Pilot" (12 members), scored with copfactors' reference model, fitted on SIMULATED data
         >>> result.to_html(levers=0).count("<table"), result.to_latex(levers=2).count("tabular}")
         (1, 4)
-        """
+        """  # noqa: E501
         if style not in STYLES:
             raise ParameterError(f"style must be one of {STYLES}, got {style!r}")
-        pct = f"{100 * self.interval:g}%"
         d = self._digits(digits)
+        dp = max(d - 2, 0)  # decimals of percentages and percentage points
+        pct_cov = f"{100 * self.interval:g}%"
+        drawn = bool(self.n_draws) and not math.isnan(self.probability_low)
 
-        def span(lo: float, hi: float) -> str:
-            if math.isnan(lo):
-                return "no interval: no parameter draws"
-            return f"{pct} interval {lo:.{d}f} to {hi:.{d}f}"
+        def pct(v: float) -> str:
+            return _percent(v, dp)
 
-        labels = [str(plain_label(k)) for k in self.distribution.index]
+        def plausible(lo: float, hi: float, fmt: Callable[[float], str]) -> str:
+            return f" (plausible range {fmt(lo)} to {fmt(hi)})" if drawn else ""
+
         binary = isinstance(self.level, bool) or type(self.level).__name__ == "bool_"
-        event = "objectives attained" if binary else f"attainment >= {plain_label(self.level)}"
-        if binary:
-            labels = ["not attained" if lab == "False" else "attained" for lab in labels]
-        title = f"Planned CoP: {self.plan_name} ({self.n_members} members)"
-        facts = {
-            f"Probability that the objectives are attained ({event})": f"{self.probability:.{d}f} "
-            f"({span(self.probability_low, self.probability_high)})"
-        }
-        if not binary:  # for a binary model the expected score is the probability
-            facts[f"Expected attainment score ({labels[0]}-{labels[-1]})"] = (
-                f"{self.expected:.{d}f} ({span(self.expected_low, self.expected_high)})"
+        title = self._headline()
+        event = self._event_text(binary)
+        chance = (
+            f"{pct(self.probability)}{plausible(self.probability_low, self.probability_high, pct)}"
+        )
+        n = int(self.n_members)
+        if drawn:
+            explain = (
+                f"Plausible range {pct(self.probability_low)} to {pct(self.probability_high)}: "
+                f"{pct_cov} of {self.n_draws} draws of the model's parameters give a chance in "
+                "it; the wider it is, the less sure the model. "
             )
+        else:
+            explain = "No plausible range: no draws of the model's parameters were made. "
+        explain += f"The chance is the average over the {n} planned member"
+        explain += "s." if n != 1 else "."
+        rows = self._scale_rows()
+        scale_values = [r[0] for r in rows]
+        if binary:
+            scale_head = "Outcomes, with the chance of each for a typical member:"
+        elif all(r[1] is not None for r in rows):
+            scale_head = (
+                f"Ratings of the attainment of the objectives ({scale_values[0]} to "
+                f"{scale_values[-1]}), with the chance of each for a typical member:"
+            )
+        else:
+            scale_head = "Ratings of the attainment (the model's levels), with the chance of each:"
+        absent = [r for r in rows if r[2] is None]
+        absent_note = (
+            f"Rating {' and '.join(str(r[0]) for r in absent)} never occurs in the model: none "
+            "of its training respondents gave it"
+            if absent
+            else None
+        )
+        expected = None
+        if not binary:  # for a binary model the expected score is the probability
+            of = f" of {scale_values[-1]}" if all(r[1] is not None for r in rows) else ""
+            expected = (
+                f"{self.expected:.{d}f}{of}"
+                f"{plausible(self.expected_low, self.expected_high, lambda v: f'{v:.{d}f}')}, "
+                "the average rating, each rating weighted by its chance"
+            )
+        defaults = [
+            f"{name} = {_show_value(value)}: {source}"
+            for name, (value, source) in self.defaults_used.items()
+        ]
+        notes = [note for note in self.notes if _NOT_GIVEN not in note]
         intervals = (
             f"{self.n_draws} draws of the model's parameters (seed {self.random_state}); "
             f"{self.n_draws_sorted} had their thresholds sorted."
             if self.n_draws
             else None
         )
+        caveat = (
+            "The levers are associations in the model, fitted on observational "
+            f"({'here SIMULATED' if self.simulated else 'survey'}) data, not tested "
+            "interventions: making a change need not move the chance as shown."
+        )
         table = self.levers().head(levers) if levers else None
         shown = lever_title = None
         if table is not None and len(table):
-            shown = table[["lever", "from", "to", "probability", "delta"]].copy()
-            if self.n_draws:
-                shown[f"{pct} interval"] = [
-                    f"{lo:+.{d}f} to {hi:+.{d}f}"
-                    for lo, hi in zip(table["delta_low"], table["delta_high"], strict=True)
+            n_all = len(self._lever_table())
+            shown = table[["lever", "from", "to"]].copy()
+            shown["change (percentage points)"] = [_points(v, dp) for v in table["change_pp"]]
+            if drawn:
+                shown["plausible range"] = [
+                    f"{_points(lo, dp)} to {_points(hi, dp)}"
+                    for lo, hi in zip(table["change_pp_low"], table["change_pp_high"], strict=True)
                 ]
-            shown["delta"] = [f"{v:+.{d}f}" for v in shown["delta"]]
             lever_title = (
-                f"Top levers (change of the probability; {len(table)} of {len(self.levers())})"
+                f"What-if levers ({len(table)} of {n_all}): the change of that chance if the plan "
+                "changed in this one thing"
             )
 
         if style != "text":
             import pandas as pd
 
-            header = dict(facts)
+            header = {event: chance, "About this chance": explain}
+            if expected is not None:
+                header["Expected rating"] = expected
+            header["Defaults used"] = (
+                "; ".join(defaults) if defaults else "none (the plan gives every field)"
+            )
             header["Risk flags"] = "; ".join(self.flags) if self.flags else "none"
             if table is not None and shown is None:
                 header["Levers"] = "none applies"
             header["Model"] = self.model_note
             if intervals:
                 header["Intervals"] = intervals
-            distribution = pd.DataFrame(
-                {"level": labels, "probability": [float(v) for v in self.distribution]}
+            scale = pd.DataFrame(
+                {
+                    "rating": [str(r[0]) for r in rows],
+                    "label": [r[1] or "" for r in rows],
+                    "chance": ["not in the model" if r[2] is None else pct(r[2]) for r in rows],
+                }
             )
+            if binary:  # its levels are False and True: the labels say it
+                scale = scale.drop(columns="rating")
             parts = [
                 render_table(
-                    distribution,
+                    scale,
                     title=title,
                     header=header,
                     style=style,
                     digits=d,
-                    formatters={"probability": lambda v: f"{v:.{d}f}"},  # as the text
-                    notes=self.notes,
+                    notes=[*([absent_note] if absent_note else []), *notes],
                 )
             ]
             if shown is not None and table is not None:
                 shown["description"] = table["description"].to_numpy()
-                parts.append(render_table(shown, title=lever_title, style=style, digits=d))
+                parts.append(
+                    render_table(shown, title=lever_title, style=style, digits=d, notes=[caveat])
+                )
             return "\n".join(parts)
 
-        lines = [title, *(f"{key}: {value}" for key, value in facts.items())]
-        lines.append(
-            "Distribution: "
-            + ", ".join(
-                f"{lab}: {v:.{d}f}" for lab, v in zip(labels, self.distribution, strict=True)
-            )
-        )
+        lines = [title]
+        lines.append(f"{event}: {pct(self.probability)}")  # the answer: on one line
+        lines.append(_wrap(explain, first="  ", rest="  "))
+        lines.append(scale_head)
+        width = max(len(str(r[0])) for r in rows)
+        label_width = max(len(r[1] or "") for r in rows)
+        for value, label, p in rows:
+            shown_p = "-" if p is None else pct(p)
+            level_text = "" if binary else f"{value!s:>{width}} "  # a binary's False/True: no
+            lines.append(f"  {level_text}{(label or ''):<{label_width}} {shown_p:>5}")
+        if absent_note:
+            lines.append(_wrap(f"({absent_note}.)", first="  "))
+        if expected is not None:
+            lines.append(_wrap(f"Expected rating: {expected}"))
+        if defaults:
+            lines.append("Defaults used (the plan leaves these out; the chance depends on them):")
+            lines.extend(_wrap(x, first="  - ", rest="    ") for x in defaults)
+        else:
+            lines.append("Defaults used: none (the plan gives every field)")
         if self.flags:
             lines.append("Risk flags:")
-            lines.extend(f"  - {f}" for f in self.flags)
+            lines.extend(_wrap(f, first="  - ", rest="    ") for f in self.flags)
         else:
             lines.append("Risk flags: none")
         if table is not None:
@@ -1479,16 +1753,69 @@ class ScoreResult(Result):
                 lines.append("")
                 lines.append(render_table(shown, title=lever_title, digits=d))
                 lines.extend(
-                    f"  {rec.lever}: {rec.description}" for rec in table.itertuples(index=False)
+                    _wrap(f"{rec.lever}: {rec.description}", first="  ", rest="    ")
+                    for rec in table.itertuples(index=False)
                 )
+                lines.append(_wrap(caveat))
             else:
                 lines.append("Levers: none applies")
         lines.append("")
-        lines.append(f"Model: {self.model_note}.")
+        lines.append(_wrap(f"Model: {self.model_note}."))
         if intervals:
-            lines.append(f"Intervals: {intervals}")
-        lines.extend(f"Note: {n}" for n in self.notes)
+            lines.append(_wrap(f"Intervals: {intervals}"))
+        lines.extend(_wrap(f"Note: {x}") for x in notes)
         return "\n".join(lines)
+
+    def _headline(self) -> str:
+        """The first line: the plan, its size and the model (saying SIMULATED when it is)."""
+        n = int(self.n_members)
+        plan = f'Planned CoP "{self.plan_name}" ({n} member{"s" if n != 1 else ""})'
+        info = self.model_info or {}
+        data = info.get("data") or {}
+        size = ""
+        if data.get("n_respondents") is not None:
+            size = f"{data['n_respondents']} respondents"
+            if data.get("n_cops") is not None:
+                size += f" in {data['n_cops']} CoPs"
+        source = data.get("source")
+        if info.get("reference"):
+            model = "copfactors' reference model, fitted on SIMULATED data"
+        elif self.simulated:
+            what = ", ".join(x for x in (source, size) if x)
+            model = "a model fitted on SIMULATED data" + (f" ({what})" if what else "")
+        elif source:
+            model = f"the model fitted on {source}" + (f" ({size})" if size else "")
+        else:
+            model = f"a model fitted on {size}" if size else "a model of your own"
+        return f"{plan}, scored with {model}"
+
+    def _event_text(self, binary: bool) -> str:
+        """The event scored, in words with the codebook's labels (numbers without labels)."""
+        who = "Chance that a typical member rates the CoP's objectives"
+        if binary:
+            cut = float((self.model_info or {}).get("threshold", 4.0))
+            label = _attainment_anchors().get(int(cut)) if cut.is_integer() else None
+            words = f'"{label}" or better' if label else f"{cut:g} or higher"
+            return (
+                f"Chance that a typical member rates the objectives {words} on average "
+                f"({cut:g} or more of 5)"
+            )
+
+        labels = dict(self.level_labels)
+        levels = list(labels)
+        level = plain_label(self.level)
+        above = levels[levels.index(level) :] if level in levels else [level]
+        words = str(above[-1])
+        if len(above) > 1:
+            words = ", ".join(map(str, above[:-1])) + " or " + words
+        label = labels.get(level)
+        rows = self._scale_rows()
+        top = rows[-1][0] if all(r[1] is not None for r in rows) else None
+        of = f" of {top}" if top is not None else ""
+        if label is None:
+            return f"{who} {level} or higher ({words}{of})"
+        tail = " or better" if len(above) > 1 else ""
+        return f'{who} "{label}"{tail} ({words}{of})'
 
     def __str__(self) -> str:
         return self.to_text(levers=0)
@@ -1498,6 +1825,63 @@ class ScoreResult(Result):
 
     def _repr_latex_(self) -> str:
         return self.to_latex(levers=0)
+
+
+def _percent(p: float, decimals: int = 0) -> str:
+    """A probability as a percentage; below half the last digit ``<1%``, near 1 ``>99%``."""
+    if math.isnan(p):
+        return "n/a"
+    v = 100.0 * p
+    step = 10.0**-decimals
+    if 0 < v < step / 2:
+        return f"<{step:.{decimals}f}%"
+    if 100 - step / 2 < v < 100:
+        return f">{100 - step:.{decimals}f}%"
+    return f"{v:.{decimals}f}%"
+
+
+def _points(v: float, decimals: int = 0) -> str:
+    """A change in percentage points with its sign (``+19``, ``-3``; ``0`` when it rounds so)."""
+    if math.isnan(v):
+        return "n/a"
+    text = f"{v:+.{decimals}f}"
+    return f"{0:.{decimals}f}" if float(text) == 0 else text
+
+
+def _show_value(v: Any) -> str:
+    """A default's value for reading: yes/no, numbers without trailing zeros, shares of a mix."""
+    v = plain_label(v)
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, Mapping):
+        return ", ".join(f"{k} {_show_value(x)}" for k, x in v.items())
+    if isinstance(v, float):
+        return f"{v:g}"
+    return "(not known)" if v is None else str(v)
+
+
+def _wrap(text: str, first: str = "", rest: str = "  ", width: int = 100) -> str:
+    """Text wrapped at ``width`` columns, continuation lines indented by ``rest``."""
+    import textwrap
+
+    return textwrap.fill(
+        text,
+        width=width,
+        initial_indent=first,
+        subsequent_indent=rest,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def _json_value(v: Any) -> Any:
+    """A default's value as plain JSON (NumPy scalars as Python, mappings as dicts)."""
+    if isinstance(v, Mapping):
+        return {str(k): _json_value(x) for k, x in v.items()}
+    v = plain_label(v)
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
 
 
 def _num(v: Any) -> float | None:
@@ -1606,6 +1990,10 @@ def score(
         n_draws_sorted=engine.n_sorted,
         random_state=random_state,
         notes=list(batch.notes),
+        simulated=bool(fitted.simulated),
+        model_info=_model_info(fitted),
+        defaults_used={**plan.defaults_used, **batch.defaults},
+        level_labels=_level_labels(engine.classes, engine.binary),
         _plan=plan,
         _engine=engine,
     )
@@ -1647,7 +2035,8 @@ def score_many(
         ``probability_low``, ``probability_high``, ``expected``, ``expected_low``,
         ``expected_high`` (NaN intervals without draws), ``p_<level>`` for each level of the
         model, ``n_flags`` and ``flags`` (joined by ``"; "``). ``attrs["model_note"]`` says what
-        the model was fitted on. Each row equals what :func:`score` gives for that plan.
+        the model was fitted on, ``attrs["simulated"]`` whether that was SIMULATED data. Each
+        row equals what :func:`score` gives for that plan.
 
     Examples
     --------
@@ -1719,5 +2108,6 @@ def score_many(
         out["n_flags"] = pd.array([pd.NA] * len(out), dtype="Int64")
         out["flags"] = None
     out.attrs["model_note"] = _model_note(fitted)
+    out.attrs["simulated"] = bool(fitted.simulated)
     out.attrs["level"] = plain_label(engine.level)
     return out[columns]
