@@ -275,3 +275,45 @@ def test_cli_hints_name_flags_not_arguments():
     assert cli_hint("declare them with missing_codes=[99]") == (
         "declare them with --missing-codes [99]"
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile options and files: one line of error, exit code 1
+def test_score_caps_draws_and_checks_the_seed():
+    big = run("score", HEART, "--draws", 1_000_000_000)
+    assert big.exit_code == 1
+    assert big.output.startswith("error: --draws is 1000000000, more than the 100000 allowed")
+    assert "--draws 100000 or fewer" in big.output
+    negative = run("score", HEART, "--seed", -1)
+    assert negative.exit_code == 1
+    assert negative.output.startswith("error: --seed must be an integer from 0 to 4294967295")
+    assert run("score", HEART, "--draws", -3).output.startswith("error: --draws must be an")
+    assert run("score", HEART, "--draws", 100, "--seed", 2**32 - 1).exit_code == 0
+
+
+def test_score_refuses_a_model_with_reversed_thresholds_and_a_recomputed_checksum(tmp_path):
+    from copfactors.persist import _checksum
+    from copfactors.scoring import REFERENCE_MODEL_FILE
+
+    source = Path(cf.__file__).parent / "data" / REFERENCE_MODEL_FILE
+    doc = json.loads(source.read_text(encoding="utf-8"))
+    doc["regression"]["thresholds"]["values"].reverse()
+    doc.pop("checksum")
+    doc["checksum"] = {"algorithm": "sha256", "value": _checksum(doc)}
+    edited = tmp_path / "reversed.json"
+    edited.write_text(json.dumps(doc), encoding="utf-8")
+    result = run("score", HEART, "--model", edited, "--draws", 0)
+    assert result.exit_code == 1 and result.output.startswith("error: ")
+    assert "regression.thresholds.values: expected strictly increasing" in result.output
+
+
+def test_score_refuses_a_plan_of_nested_aliases(tmp_path):
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        lines.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]")
+    plan = tmp_path / "laughs.yaml"
+    plan.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run("score", plan)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"error: plan file {plan}, line 1: the anchor &a")
+    assert len(result.output) < 300

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import copfactors
-from copfactors.errors import DataFormatError, SchemaError
-from copfactors.io import problems_table, read_survey, summarize, validation_report
+from copfactors.errors import DataFormatError, ParameterError, ParameterTypeError, SchemaError
+from copfactors.io import (
+    ReadLimits,
+    problems_table,
+    read_survey,
+    read_table,
+    summarize,
+    validation_report,
+)
 from copfactors.schema import CODEBOOK, validate
 
 HEADER = "respondent_id,cop_id,gender,professional_category,platform,hours_per_week,imp_quality"
@@ -709,3 +720,318 @@ def test_read_table_spss_names_carry_the_question_labels(tmp_path):
     assert survey["imp_efficiency"].tolist() == [4, pd.NA]
     assert survey["respondent_id"].tolist() == ["r1", "r2"]
     assert "column_labels" not in read_survey(path, validate=False).attrs
+
+
+# --------------------------------------------------------------------------------------------
+# hostile files: bounded work, and only copfactors errors
+
+SHEET = "xl/worksheets/sheet1.xml"
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def small_workbook(path: Path, rows: int = 2) -> Path:
+    frame = pd.DataFrame(
+        {"respondent_id": [str(i) for i in range(1, rows + 1)], "cop_id": ["A"] * rows}
+    )
+    frame.to_excel(path, index=False)
+    return path
+
+
+def rewrite_zip(path: Path, change=None, add: dict[str, bytes] | None = None) -> Path:
+    """Rewrite a workbook's parts: ``change(name, data)`` returns the new data of a part."""
+    with zipfile.ZipFile(path) as old:
+        parts = [(info.filename, old.read(info.filename)) for info in old.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in parts:
+            new.writestr(name, change(name, data) if change else data)
+        for name, data in (add or {}).items():
+            new.writestr(name, data)
+    return path
+
+
+def add_to_sheet(rows_xml: bytes, dimension: bytes | None = None):
+    def change(name: str, data: bytes) -> bytes:
+        if name != SHEET:
+            return data
+        data = data.replace(b"</sheetData>", rows_xml + b"</sheetData>")
+        if dimension is not None:
+            data = re.sub(
+                rb'<dimension ref="[^"]*"/>', b'<dimension ref="' + dimension + b'"/>', data
+            )
+        return data
+
+    return change
+
+
+def test_xlsx_cell_far_from_the_table_is_refused_before_reading(tmp_path):
+    # 5 KB on disk; pandas would fill 1,048,576 rows of 16,384 cells
+    far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    path = rewrite_zip(small_workbook(tmp_path / "bomb.xlsx"), add_to_sheet(far, b"A1:XFD1048576"))
+    assert path.stat().st_size < 10_000
+    for read in (read_survey, read_table):
+        with pytest.raises(DataFormatError) as info:
+            read(path)
+        message = str(info.value)
+        assert "bomb.xlsx: part 'xl/worksheets/sheet1.xml'" in message
+        assert "row 1_048_576 and column 16_384 (XFD)" in message
+        assert "more than the 10_000_000 allowed" in message
+        assert "limits=ReadLimits(max_cells=17_179_869_184)" in message
+
+
+def test_xlsx_rows_without_cells_and_cells_without_references_count(tmp_path):
+    # no r attributes: openpyxl numbers rows and cells one after the other
+    rows = b"<row/>" * 300 + b"<row>" + b"<c/>" * 39 + b"<c><v>7</v></c></row>"
+    path = rewrite_zip(small_workbook(tmp_path / "implicit.xlsx"), add_to_sheet(rows))
+    with pytest.raises(DataFormatError, match=r"reaches row 304 and column 33 \(AG\) at least"):
+        read_table(path, limits=ReadLimits(max_cells=10_000))
+    table = read_table(path, limits=ReadLimits(max_cells=304 * 40))
+    assert table.shape == (303, 3) and table.iloc[-1, -1] == 7
+
+
+def test_xlsx_larger_legitimate_sheet_reads_when_the_limit_is_raised(tmp_path):
+    path = small_workbook(tmp_path / "large.xlsx", rows=300)  # 301 rows of 2 columns
+    with pytest.raises(DataFormatError, match=r"cells once read, more than the 500 allowed"):
+        read_survey(path, limits=ReadLimits(max_cells=500))
+    assert len(read_survey(path, limits=ReadLimits(max_cells=602))) == 300
+    assert len(read_survey(path)) == 300
+
+
+def test_xlsx_compression_ratio_and_unpacked_size(tmp_path):
+    filler = b'<?xml version="1.0"?><root>' + b"<a/>" * 500_000 + b"</root>"  # 2 MB of XML
+    path = rewrite_zip(small_workbook(tmp_path / "ratio.xlsx"), add={"customXml/item1.xml": filler})
+    assert path.stat().st_size < 20_000
+    with pytest.raises(DataFormatError) as info:
+        read_survey(path)
+    message = str(info.value)
+    assert "ratio.xlsx: part 'customXml/item1.xml' of the workbook unpacks" in message
+    assert "more than the 100 allowed" in message and "max_compression_ratio=" in message
+    high_ratio = ReadLimits(max_compression_ratio=1e6)
+    assert len(read_survey(path, limits=high_ratio)) == 2
+    with pytest.raises(DataFormatError, match=r"unpacks to [\d_]+ bytes, more than the 1_000_000"):
+        read_survey(path, limits=ReadLimits(max_compression_ratio=1e6, max_unpacked_bytes=10**6))
+
+
+def shared_strings_workbook(path: Path, entries: int) -> Path:
+    """A workbook whose cells are shared strings, as Excel writes them (the entries past the
+    first four all alike, so that they compress as a bomb does)."""
+    small_workbook(path)
+    texts = ["respondent_id", "cop_id", "1", "A"] + ["t"] * (entries - 4)
+    sst = (
+        f'<sst xmlns="{MAIN_NS}" count="{entries}" uniqueCount="{entries}">'.encode()
+        + b"".join(f"<si><t>{t}</t></si>".encode() for t in texts)
+        + b"</sst>"
+    )
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == SHEET:
+            for i, ref in enumerate((b"A1", b"B1", b"A2", b"B2")):
+                data = re.sub(
+                    rb'<c r="' + ref + rb'"[^>]*>.*?</c>',
+                    b'<c r="' + ref + b'" t="s"><v>' + str(i).encode() + b"</v></c>",
+                    data,
+                )
+        elif name == "[Content_Types].xml":
+            data = data.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+            )
+        elif name == "xl/_rels/workbook.xml.rels":
+            data = data.replace(
+                b"</Relationships>",
+                b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/'
+                b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                b"</Relationships>",
+            )
+        return data
+
+    return rewrite_zip(path, change, add={"xl/sharedStrings.xml": sst})
+
+
+def test_xlsx_shared_strings_are_counted(tmp_path):
+    path = shared_strings_workbook(tmp_path / "strings.xlsx", 30)
+    assert read_survey(path)["cop_id"].tolist() == ["A", "A"]
+    with pytest.raises(DataFormatError) as info:
+        read_survey(path, limits=ReadLimits(max_shared_strings=20))
+    message = str(info.value)
+    assert "strings.xlsx: part 'xl/sharedStrings.xml' of the workbook" in message
+    assert "more than 20 entries" in message and "max_shared_strings=" in message
+    # a bomb: 300,000 tiny entries in a few kilobytes (the declared count is not trusted)
+    bomb = shared_strings_workbook(tmp_path / "sst_bomb.xlsx", 300_000)
+    assert bomb.stat().st_size < 50_000
+    with pytest.raises(DataFormatError, match="sharedStrings.xml' of the workbook unpacks"):
+        read_survey(bomb)
+    with pytest.raises(DataFormatError, match="more than 200_000 entries"):
+        read_survey(bomb, limits=ReadLimits(max_compression_ratio=1e6, max_shared_strings=200_000))
+
+
+def test_xlsx_corrupt_compressed_part(tmp_path):
+    path = small_workbook(tmp_path / "deflate.xlsx", rows=200)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(SHEET)
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    middle = start + info.compress_size // 2
+    data[middle : middle + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    for read in (read_survey, read_table):
+        with pytest.raises(
+            DataFormatError, match=r"deflate\.xlsx: part 'xl/worksheets/sheet1\.xml"
+        ):
+            read(path)
+
+
+def test_xlsx_numbers_too_large_for_a_float(tmp_path):
+    huge = "9" * 400
+
+    def put_huge(name: str, data: bytes) -> bytes:
+        if name != SHEET:
+            return data
+        return re.sub(rb'<c r="C3"[^>]*>.*?</c>', f'<c r="C3"><v>{huge}</v></c>'.encode(), data)
+
+    path = tmp_path / "huge.xlsx"
+    pd.DataFrame(
+        {"respondent_id": ["1", "2"], "cop_id": ["A", "A"], "imp_quality": [3, 4]}
+    ).to_excel(path, index=False)
+    rewrite_zip(path, put_huge)
+    for read in (read_survey, read_table):
+        with pytest.raises(DataFormatError) as info:
+            read(path)
+        message = str(info.value)
+        assert "huge.xlsx: sheet 0, column 'imp_quality', sheet row 3: the number 9999" in message
+        assert "(400 digits) is too large" in message and len(message) < 300
+    with pytest.raises(DataFormatError, match="column 'imp_quality', sheet row 3"):
+        read_survey(path, missing_codes=[9])
+    # in an id column, a long number is its digits
+    ids = tmp_path / "ids.xlsx"
+    pd.DataFrame({"respondent_id": [1, 2], "cop_id": ["A", "A"]}).to_excel(ids, index=False)
+    rewrite_zip(
+        ids,
+        lambda name, data: (
+            data
+            if name != SHEET
+            else re.sub(rb'<c r="A3"[^>]*>.*?</c>', f'<c r="A3"><v>{huge}</v></c>'.encode(), data)
+        ),
+    )
+    assert read_survey(ids)["respondent_id"].tolist() == ["1", huge]
+
+
+def test_csv_cr_only_line_endings(tmp_path):
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"# exported\rrespondent_id,cop_id,imp_quality\r1,A,3\r2,A,9\r")
+    with pytest.raises(SchemaError) as info:
+        read_survey(path)
+    assert info.value.problems[["column", "row", "line"]].values.tolist() == [["imp_quality", 2, 4]]
+    assert read_table(path)["imp_quality"].tolist() == [3, 9]
+
+
+def test_csv_long_header_and_fields(tmp_path):
+    # a header line beyond the csv module's default 131,072 characters, of 2,001 columns
+    names = [f"Q{i} - " + "how much do you agree " * 4 for i in range(2_000)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["respondent_id", *names]) + "\n1," + "3," * 1_999 + "3\n")
+    assert len(path.read_text().splitlines()[0]) > 150_000
+    assert read_table(path).columns[-1] == names[-1].strip()
+    # one column name of 200,000 characters is no survey's header
+    named = tmp_path / "named.csv"
+    named.write_text("# note\nrespondent_id,cop_id," + "x" * 200_000 + "\n1,A,3\n")
+    for read in (read_survey, read_table):
+        with pytest.raises(DataFormatError) as info:
+            read(named)
+        message = str(info.value)
+        assert "named.csv, line 2: the name of column 3 is 200_000 characters long" in message
+        assert len(message) < 400
+    field = tmp_path / "field.csv"
+    field.write_text("respondent_id,cop_id,professional_category\n1,A,ok\n2,A," + "y" * 300 + "\n")
+    for read in (read_survey, read_table):
+        with pytest.raises(DataFormatError) as info:
+            read(field, limits=ReadLimits(max_field_chars=100))
+        message = str(info.value)
+        assert "field.csv, line 3: a field is longer than 100 characters" in message
+        assert "limits=ReadLimits(max_field_chars=" in message
+    assert len(read_survey(field, limits=ReadLimits(max_field_chars=300))) == 2
+    with pytest.raises(DataFormatError, match=r"wide\.csv, line 1: a field is longer than 50 "):
+        read_table(path, limits=ReadLimits(max_field_chars=50))
+
+
+def test_csv_numbers_too_large_are_problems_of_their_row(tmp_path):
+    path = write(
+        tmp_path / "s.csv", "respondent_id,cop_id,imp_quality\n1,A,3\n2,A,99999999999999999999999\n"
+    )
+    with pytest.raises(SchemaError) as info:
+        read_survey(path, missing_codes=[99999999999999999999999.0, 9])
+    assert info.value.problems[["column", "row", "line"]].values.tolist() == [["imp_quality", 2, 3]]
+
+
+def test_csv_numbers_of_thousands_of_digits_are_refused(tmp_path):
+    lines = ["respondent_id,cop_id,imp_quality,leader_changes,voluntary"]
+    lines += ["1,A,3,0,yes", '2,A,"4\n",0,yes', f"3,A,3,{'9' * 5_000},no"]
+    path = write(tmp_path / "digits.csv", "\n".join(lines) + "\n")
+    with pytest.raises(DataFormatError) as info:
+        read_survey(path)
+    message = str(info.value)
+    assert "digits.csv: column 'leader_changes', row 3 (line 5): the number 9999" in message
+    assert "has 5_000 digits" in message and len(message) < 300
+    for column in ("imp_quality", "voluntary"):
+        # a text cell beside keeps the column as text (else pandas reads a float)
+        values = ["x", "7" * 400]
+        frame = pd.DataFrame({"respondent_id": ["1", "2"], "cop_id": ["A", "A"], column: values})
+        frame.to_csv(tmp_path / "one.csv", index=False)
+        with pytest.raises(DataFormatError, match=f"column '{column}', row 2 \\(line 3\\)"):
+            read_survey(tmp_path / "one.csv")
+    assert read_survey(path, validate=False).shape == (3, 5)
+
+
+def invalid_utf8_parquet(path: Path) -> Path:
+    text = pa.Array.from_buffers(
+        pa.string(),
+        2,
+        [None, pa.py_buffer(np.array([0, 1, 3], np.int32).tobytes()), pa.py_buffer(b"1\xff2")],
+    )
+    pq.write_table(pa.table({"respondent_id": text, "cop_id": pa.array(["A", "B"])}), path)
+    return path
+
+
+def test_parquet_invalid_utf8_truncated_and_too_large(tmp_path):
+    path = invalid_utf8_parquet(tmp_path / "bad.parquet")
+    for read in (read_survey, read_table):
+        with pytest.raises(DataFormatError) as info:
+            read(path)
+        assert "bad.parquet: column 'respondent_id', row 2, value b'\\xff2'" in str(info.value)
+        assert "not valid UTF-8" in str(info.value)
+    good = tmp_path / "good.parquet"
+    small_survey().to_parquet(good)
+    for cut in (len(good.read_bytes()) // 2, len(good.read_bytes()) - 3, 10):
+        short = tmp_path / f"short{cut}.parquet"
+        short.write_bytes(good.read_bytes()[:cut])
+        with pytest.raises(
+            DataFormatError, match=rf"short{cut}\.parquet: cannot read as a Parquet"
+        ):
+            read_survey(short)
+    with pytest.raises(DataFormatError, match=r"declares 4 rows of 11 columns, 44 cells, more"):
+        read_survey(good, limits=ReadLimits(max_cells=40))
+    assert len(read_survey(good, limits=ReadLimits(max_cells=44))) == 4
+
+
+def test_spss_truncated_and_too_large(tmp_path):
+    good = write_spss(tmp_path / "s.sav")
+    data = good.read_bytes()
+    for cut in (len(data) // 2, len(data) - 5, 8):
+        short = tmp_path / f"short{cut}.sav"
+        short.write_bytes(data[:cut])
+        with pytest.raises(DataFormatError, match=rf"short{cut}\.sav: cannot read as an SPSS file"):
+            read_survey(short)
+    with pytest.raises(DataFormatError, match=r"declares 5 rows of 10 columns, 50 cells, more"):
+        read_survey(good, limits=ReadLimits(max_cells=49))
+    assert len(read_survey(good, limits=ReadLimits(max_cells=50))) == 5
+
+
+def test_read_limits_are_checked():
+    with pytest.raises(ParameterError, match=r"ReadLimits\(max_cells=0\): expected a whole"):
+        ReadLimits(max_cells=0)
+    with pytest.raises(ParameterTypeError, match="max_field_chars='big'"):
+        ReadLimits(max_field_chars="big")
+    with pytest.raises(ParameterError, match="max_compression_ratio=0.5"):
+        ReadLimits(max_compression_ratio=0.5)
+    with pytest.raises(ParameterTypeError, match="limits must be a copfactors.io.ReadLimits"):
+        read_table("survey.csv", limits={"max_cells": 10})

@@ -597,3 +597,49 @@ def test_propose_mapping_on_a_wide_table_is_quick(exports):
     mapping = propose_mapping(wide)
     assert time.perf_counter() - start < 5.0
     assert len(mapping.entries) == 200
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile mapping files: bounded work, short messages, MappingError only
+def test_alias_expansion_is_refused_with_a_short_message(tmp_path):
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        lines.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]")
+    path = tmp_path / "mapping.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(MappingError) as info:
+        load_mapping(path)
+    message = str(info.value)
+    assert message.startswith(f"mapping in {path}, line 1: the anchor &a is not allowed")
+    assert len(message) < 300
+    with pytest.raises(MappingError, match="line 2: the alias"):
+        load_mapping("columns: []\nsource: *x\n")
+
+
+def test_duplicate_keys_deep_nesting_and_huge_integers_are_refused():
+    text = "columns:\n  - source: Genre\n    target: gender\n    target: age_band\n"
+    with pytest.raises(MappingError, match="line 4: the key 'target' is given twice"):
+        load_mapping(text)
+    with pytest.raises(MappingError, match="nested more than 50 levels"):
+        load_mapping("columns:\n" + "- " * 60 + "x\n")
+    with pytest.raises(MappingError, match="integer of 400 characters is too large"):
+        load_mapping("columns: []\nversion: " + "1" * 400 + "\n")
+
+
+def test_size_is_capped_and_the_cap_can_be_raised(tmp_path):
+    path = tmp_path / "mapping.yaml"
+    path.write_text("columns: []\n" + "# padding\n" * 600_000, encoding="utf-8")
+    with pytest.raises(MappingError, match="more than the 5000000 allowed"):
+        load_mapping(path)
+    assert load_mapping(path, max_bytes=10_000_000).targets == {}
+    with pytest.raises(MappingError, match="more than the 10 allowed"):
+        load_mapping("columns: []\nsource: x\n", max_bytes=10)
+
+
+def test_long_values_are_cut_in_messages():
+    data = {"columns": [{"source": "s" * 100_000, "target": "t" * 100_000, "method": "m" * 10**5}]}
+    with pytest.raises(MappingError) as info:
+        load_mapping(data)
+    message = str(info.value)
+    assert message.startswith("2 problems with the mapping")
+    assert "(100002 characters)" in message and len(message) < 1000

@@ -632,6 +632,16 @@ def test_point_fit_reports_separation_by_position():
         warnings.simplefilter("ignore")
         full = OrdinalRegression().fit(x, codes)
         light = point_fit(x, codes, 4)
+    # complete separation (x1 orders the levels with gaps): x0 can be added to the separating
+    # direction too, so its estimate is infinite as well
+    assert full.separation_ == ["x0", "x1"] and light.separation == ["x0", "x1"]
+    # a single quasi-separating dummy (the top level only) is named alone
+    top = ((codes == 3) & (np.arange(len(codes)) % 2 == 0)).astype(float)
+    x = np.column_stack([X["hours_per_week"].to_numpy(), top])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = OrdinalRegression().fit(x, codes)
+        light = point_fit(x, codes, 4)
     assert full.separation_ == ["x1"] and light.separation == ["x1"]
     assert point_fit(x, codes, 4, separation=False).separation is None
 
@@ -713,13 +723,19 @@ def test_complete_separation_warns_and_marks_summary():
         {"hours_per_week": rng.normal(size=150), "steward_present": rng.integers(0, 2, 150)}
     )
     y = X["steward_present"].to_numpy()  # steward_present decides the outcome
-    with pytest.warns(PerfectSeparationWarning, match="steward_present"):
+    with pytest.warns(PerfectSeparationWarning, match="hours_per_week, steward_present"):
         model = OrdinalRegression().fit(X, y)
-    assert model.separation_ == ["steward_present"]
+    # complete separation: hours_per_week can join the separating direction, so its estimate
+    # is infinite too (of either sign), as is the intercept
+    assert model.separation_ == ["hours_per_week", "steward_present"]
     table = model.summary()
-    assert table.attrs["separation"] == ["steward_present"]
+    assert table.attrs["separation"] == ["hours_per_week", "steward_present"]
+    assert table["separated"].tolist() == [True, True, True]
+    assert table[["se", "z", "p", "ci_low", "ci_high"]].isna().all().all()
     assert any("separation" in note for note in table.attrs["notes"])
-    assert "separation by steward_present" in model.render_summary()
+    assert "hours_per_week, steward_present and the intercept are infinite" in (
+        model.render_summary()
+    )
 
 
 def test_ordinal_separation_by_monotone_predictor_warns():
@@ -728,7 +744,9 @@ def test_ordinal_separation_by_monotone_predictor_warns():
     y = np.digitize(X["hours_per_week"], [-0.5, 0.5])
     with pytest.warns(PerfectSeparationWarning, match="hours_per_week"):
         model = OrdinalRegression().fit(X, y)
-    assert model.separation_ == ["hours_per_week"]
+    # hours_per_week orders the levels with gaps (complete separation), so members can join
+    # the separating direction and is infinite too
+    assert model.separation_ == ["hours_per_week", "members"]
 
 
 def test_strong_but_finite_effect_is_not_separation():

@@ -257,15 +257,25 @@ def test_non_finite_numbers_are_written_as_text(model, tmp_path):
     import copy
 
     odd = copy.deepcopy(model)
-    odd.regression.cov_.iloc[0, 1] = np.nan
-    odd.regression.se_.iloc[0] = np.inf
+    # a fit whose information could not be inverted: no covariance, no standard errors
+    odd.regression.cov_.iloc[:, :] = np.nan
+    odd.regression.se_.iloc[:] = np.nan
+    odd.regression.aic_ = np.inf
     path = save_model(odd, tmp_path / "odd.json")
     text = path.read_text(encoding="utf-8")
     assert '"NaN"' in text and '"Infinity"' in text
     again = load_model(path)
-    assert np.isnan(again.regression.cov_.iloc[0, 1])
-    assert again.regression.se_.iloc[0] == np.inf
+    assert np.isnan(again.regression.cov_.to_numpy()).all()
+    assert np.isnan(again.regression.se_.to_numpy()).all()
+    assert again.regression.aic_ == np.inf
     pd.testing.assert_frame_equal(again.regression.cov_, odd.regression.cov_)
+    # a covariance that is NaN in part is no covariance at all: refused
+    odd.regression.cov_.iloc[:, :] = model.regression.cov_.to_numpy()
+    odd.regression.cov_.iloc[0, 1] = np.nan
+    odd.regression.se_.iloc[:] = model.regression.se_.to_numpy()
+    path = save_model(odd, tmp_path / "odd.json", overwrite=True)
+    with pytest.raises(ModelFormatError, match=r"regression\.cov\.matrix\[0\]\[1\]: expected a fi"):
+        load_model(path)
 
 
 def test_loaded_model_cannot_refit_what_the_file_does_not_hold(saved):
@@ -652,7 +662,10 @@ _RE = ["regression", "random_effects"]
         (lambda d: d["regression"]["cov"]["matrix"].pop(), r"regression\.cov\.matrix"),
         (lambda d: d["regression"]["se"].pop(), r"regression\.se: expected 20 numbers"),
         (lambda d: d["regression"]["coef"]["names"].reverse(), r"regression\.coef\.names"),
-        (_set(["regression", "thresholds", "values", 0], 99.0), r"thresholds\.values must inc"),
+        (
+            _set(["regression", "thresholds", "values", 0], 99.0),
+            r"thresholds\.values: expected strictly inc",
+        ),
         (lambda d: d["regression"]["fixed"].pop("cov"), r"regression\.fixed\.cov is missing"),
         (
             lambda d: d["regression"]["fixed"].update(type="mixed-ordinal-regression"),
@@ -888,4 +901,180 @@ def test_a_tampered_typical_value_of_an_extra_column_is_refused(tmp_path):
     assert load_model(path).builder.extra_groups_["team"]["typical"] in ("red", "blue")
     _rewrite(path, lambda d: d["builder"]["extra_groups"]["team"].__setitem__("typical", "pink"))
     with pytest.raises(ModelFormatError, match=r"extra_groups\.team\.typical"):
+        load_model(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# invariants: a file whose checksum was recomputed is still held to what a fitted model is
+_REG = ["regression"]
+
+
+def _swap_diagonal_sign(d):
+    cov = d["regression"]["cov"]["matrix"]
+    cov[0][0] = -cov[0][0]
+
+
+def _shift_off_diagonal(d):
+    cov = d["regression"]["cov"]["matrix"]
+    cov[0][1] = cov[0][1] + 1.0
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda d: d["regression"]["thresholds"]["values"].reverse(),
+            r"regression\.thresholds\.values: expected strictly increasing numbers, but \[1\]",
+        ),
+        (
+            _set([*_REG, "thresholds", "values", 1], "NaN"),
+            r"regression\.thresholds\.values\[1\]: expected a finite number",
+        ),
+        (
+            lambda d: d["regression"]["classes"]["values"].reverse(),
+            r"regression\.classes\.values: expected the outcome levels in increasing order",
+        ),
+        (
+            _set([*_REG, "classes", "values", 1], 2),
+            r"regression\.classes\.values: an outcome level is listed twice",
+        ),
+        (
+            lambda d: d["regression"]["classes"].update(dtype="int8", values=[2, 3, 4, 300]),
+            r"regression\.classes\.values do not fit dtype int8",
+        ),
+        (
+            lambda d: d["regression"]["classes"].update(dtype="uint8", values=[-1, 3, 4, 5]),
+            r"regression\.classes\.values do not fit dtype uint8",
+        ),
+        (
+            lambda d: d["regression"]["class_scores"].reverse(),
+            r"regression\.class_scores: expected strictly increasing",
+        ),
+        (
+            _set([*_REG, "coef", "values", 0], "Infinity"),
+            r"regression\.coef\.values\[0\]: expected a finite number",
+        ),
+        (
+            _set([*_REG, "cov", "matrix", 0, 1], "Infinity"),
+            r"regression\.cov\.matrix\[0\]\[1\]: expected a finite number",
+        ),
+        (_shift_off_diagonal, r"regression\.cov\.matrix: expected a symmetric matrix"),
+        (_swap_diagonal_sign, r"regression\.cov\.matrix: expected a positive semi-definite"),
+        (
+            lambda d: d["regression"]["se"].__setitem__(0, -d["regression"]["se"][0]),
+            r"regression\.se\[0\]: expected a finite number >= 0",
+        ),
+        (
+            lambda d: d["regression"]["se"].__setitem__(2, 2 * d["regression"]["se"][2]),
+            r"regression\.se\[2\]: .* is not the square root of the covariance's diagonal",
+        ),
+        (
+            _set([*_REG, "cov", "matrix", 2], [1.0]),
+            r"regression\.cov\.matrix\[2\]: expected \d+ numbers, got 1",
+        ),
+    ],
+)
+def test_a_broken_invariant_is_refused_even_with_a_recomputed_checksum(saved, edit, message):
+    _rewrite(saved, edit)
+    doc = json.loads(saved.read_text(encoding="utf-8"))
+    assert doc["checksum"]["value"] == _checksum(doc)  # the checksum alone would pass
+    with pytest.raises(ModelFormatError, match=message) as info:
+        load_model(saved)
+    assert str(saved) in str(info.value) and len(str(info.value)) < 400
+
+
+def test_reversed_thresholds_never_score_an_impossible_probability(saved):
+    _rewrite(saved, lambda d: d["regression"]["thresholds"]["values"].reverse())
+    with pytest.raises(ModelFormatError, match="thresholds"):
+        cf.score({"composition": {"n_members": 10}}, model=saved, n_draws=0)
+
+
+def test_a_claimed_billion_features_is_a_dimension_mismatch(saved):
+    def claim(d):
+        d["kind"] = "ordinal-regression"
+        d["regression"]["feature_names_in"] = None
+        d["regression"]["n_features_in"] = 10**9
+
+    _rewrite(saved, claim)
+    with pytest.raises(ModelFormatError) as info:
+        load_model(saved)
+    message = str(info.value)
+    assert "regression.n_features_in is 1000000000 but loc_idx and nominal_idx list" in message
+    assert "(dimension mismatch)" in message
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (_set(["regression", "sigma_se"], -1.0), r"regression\.sigma_se: expected a finite"),
+        (_set(["regression", "sigma_ci"], [2.0, 1.0]), r"regression\.sigma_ci: expected \[low"),
+        (_swap_diagonal_sign, r"regression\.cov\.matrix: expected a positive semi-definite"),
+        (
+            lambda d: d["regression"]["se"].__setitem__(1, -d["regression"]["se"][1]),
+            r"regression\.se\[1\]: expected a finite number >= 0",
+        ),
+        (
+            lambda d: d["regression"]["fixed"]["thresholds"]["values"].reverse(),
+            r"regression\.fixed\.thresholds\.values: expected strictly increasing",
+        ),
+    ],
+)
+def test_broken_invariants_of_a_random_intercept_model_are_refused(mixed_saved, edit, message):
+    _rewrite(mixed_saved, edit)
+    with pytest.raises(ModelFormatError, match=message):
+        load_model(mixed_saved)
+
+
+def test_file_size_is_capped_before_reading(saved):
+    size = saved.stat().st_size
+    with pytest.raises(ModelFormatError, match=rf"is {size} bytes, more than the 1000 allowed"):
+        load_model(saved, max_bytes=1000)
+    assert isinstance(load_model(saved, max_bytes=size), AttainmentModel)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ('"n_rows": ', '"n_rows": 1' + "0" * 400 + ', "x": ', "an integer of 401 digits"),
+        ('"loglik": ', '"loglik": 1e999, "x": ', "the number 1e999 is too large for a float"),
+    ],
+)
+def test_huge_numbers_are_refused_while_parsing(saved, old, new, message):
+    text = saved.read_text(encoding="utf-8")
+    saved.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match=message) as info:
+        load_model(saved)
+    assert len(str(info.value)) < 300
+
+
+def test_deep_nesting_and_long_values_are_refused_with_short_messages(saved, tmp_path):
+    nested: list = []
+    for _ in range(40):
+        nested = [nested]
+    _rewrite(saved, _set(["training", "description"], nested))
+    with pytest.raises(ModelFormatError, match="nested more than 32 levels deep"):
+        load_model(saved)
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text(json.dumps({"format": "x" * 1_000_000}), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="its 'format' is 'xxx") as info:
+        load_model(foreign)
+    assert len(str(info.value)) < 300
+
+
+def test_an_estimate_without_covariance_has_a_nan_row_column_and_standard_error(model, tmp_path):
+    import copy
+
+    odd = copy.deepcopy(model)
+    cov = odd.regression.cov_.to_numpy().copy()
+    cov[1, :] = cov[:, 1] = np.nan  # as for an infinite estimate of a separated fit
+    odd.regression.cov_.iloc[:, :] = cov
+    odd.regression.se_.iloc[1] = np.nan
+    path = save_model(odd, tmp_path / "masked.json")
+    again = load_model(path)
+    assert np.isnan(again.regression.se_.iloc[1]) and np.isfinite(again.regression.se_.iloc[0])
+    _rewrite(path, _set(["regression", "se", 1], 0.5))
+    with pytest.raises(ModelFormatError, match=r"regression\.se\[1\]: expected NaN"):
+        load_model(path)
+    _rewrite(path, lambda d: d["regression"]["cov"]["matrix"][1].__setitem__(1, 0.25))
+    with pytest.raises(ModelFormatError, match=r"regression\.cov\.matrix\[0\]\[1\]: expected a"):
         load_model(path)

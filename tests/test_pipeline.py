@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,7 +12,7 @@ import pytest
 import copfactors
 from copfactors import htmlreport, pipeline
 from copfactors.datasets import load_example_survey
-from copfactors.errors import CopFactorsError, SchemaError
+from copfactors.errors import CopFactorsError, OutputExistsError, SchemaError
 from copfactors.models import MixedOrdinalRegression
 from copfactors.pipeline import (
     STEPS,
@@ -403,7 +406,11 @@ def test_write_report_writes_every_file(tmp_path, result, cached_build):
     assert path == out / "report.html"
     bundle = cached_build
     names = {p.name for p in out.iterdir()}
-    assert names == {*bundle.files(), "tables.docx"}  # and the tables in one Word document
+    # and the tables in one Word document, and the marker of the files copfactors wrote
+    assert names == {*bundle.files(), "tables.docx", pipeline.MARKER_FILE}
+    assert sorted(pipeline.read_report_marker(out)) == sorted(names - {pipeline.MARKER_FILE})
+    marker = json.loads((out / pipeline.MARKER_FILE).read_text(encoding="utf-8"))
+    assert marker["version"] == copfactors.__version__
     # the effect display and the Likert bars, with their numbers as CSV
     assert {"ordinal_effects.png", "ordinal_effects.csv"} <= names
     assert {"gender_importance_likert.png", "gender_importance_likert.csv"} <= names
@@ -418,14 +425,118 @@ def test_write_report_writes_every_file(tmp_path, result, cached_build):
     assert [p.name for p in out.parent.iterdir()] == ["report"]
 
 
-def test_write_report_keeps_other_files_and_replaces_its_own(tmp_path, result, cached_build):
+def _user_folder(tmp_path):
+    """A folder of the user's own, with files named as the report's."""
     out = tmp_path / "report"
     out.mkdir()
-    (out / "notes.txt").write_text("mine", encoding="utf-8")
-    (out / "report.html").write_text("old", encoding="utf-8")
-    write_report(result, out)
+    mine = {"notes.txt": "mine", "report.html": "my page", "plans.csv": "my,plans\n"}
+    for name, text in mine.items():
+        (out / name).write_text(text, encoding="utf-8")
+    return out, mine
+
+
+def test_write_report_refuses_a_folder_it_did_not_write(tmp_path, result, cached_build):
+    out, mine = _user_folder(tmp_path)
+    with pytest.raises(OutputExistsError, match="not empty .*--overwrite"):
+        write_report(result, out)
+    # nothing was touched, nothing was added
+    assert {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()} == mine
+
+
+def test_write_report_overwrite_replaces_only_its_own_files(tmp_path, result, cached_build):
+    out, _ = _user_folder(tmp_path)
+    write_report(result, out, overwrite=True)
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (out / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert (out / "plans.csv").read_text(encoding="utf-8") != "my,plans\n"
+    assert "notes.txt" not in pipeline.read_report_marker(out)
+    # the folder is now a report's: it is written again without overwrite, the user's file kept
+    write_report(result, out)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert not [p for p in out.iterdir() if p.name.startswith(".copfactors-tmp")]
+
+
+def test_an_empty_existing_folder_is_fine(tmp_path, result, cached_build):
+    out = tmp_path / "report"
+    out.mkdir()
+    assert write_report(result, out) == out / "report.html"
+
+
+def test_a_report_folder_is_refreshed_and_its_stale_files_removed(tmp_path, result, cached_build):
+    out = tmp_path / "report"
+    write_report(result, out)
+    # a file of the earlier report that this one does not write, and one of the user's
+    marker = json.loads((out / pipeline.MARKER_FILE).read_text(encoding="utf-8"))
+    marker["files"].append("old_table.csv")
+    (out / pipeline.MARKER_FILE).write_text(json.dumps(marker), encoding="utf-8")
+    (out / "old_table.csv").write_text("stale", encoding="utf-8")
+    (out / "mine.csv").write_text("mine", encoding="utf-8")
+    write_report(result, out)
+    assert not (out / "old_table.csv").exists()
+    assert (out / "mine.csv").read_text(encoding="utf-8") == "mine"
+    assert "old_table.csv" not in pipeline.read_report_marker(out)
+
+
+def test_a_report_folder_with_a_user_file_of_a_new_name_is_refused(tmp_path, result, cached_build):
+    out = tmp_path / "report"
+    write_report(result, out)
+    marker = json.loads((out / pipeline.MARKER_FILE).read_text(encoding="utf-8"))
+    marker["files"].remove("plans.csv")  # the earlier report did not write plans.csv ...
+    (out / pipeline.MARKER_FILE).write_text(json.dumps(marker), encoding="utf-8")
+    (out / "plans.csv").write_text("my,plans\n", encoding="utf-8")  # ... the user did
+    with pytest.raises(OutputExistsError, match="plans.csv"):
+        write_report(result, out)
+    assert (out / "plans.csv").read_text(encoding="utf-8") == "my,plans\n"
+
+
+def test_a_marker_cannot_make_it_remove_files_outside_the_folder(tmp_path, result, cached_build):
+    out = tmp_path / "report"
+    write_report(result, out)
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep", encoding="utf-8")
+    marker = json.loads((out / pipeline.MARKER_FILE).read_text(encoding="utf-8"))
+    marker["files"] += ["../precious.txt", str(outside), ".hidden"]
+    (out / pipeline.MARKER_FILE).write_text(json.dumps(marker), encoding="utf-8")
+    (out / ".hidden").write_text("mine", encoding="utf-8")
+    write_report(result, out)
+    assert outside.read_text(encoding="utf-8") == "keep"
+    assert (out / ".hidden").read_text(encoding="utf-8") == "mine"
+
+
+def test_dot_dot_in_the_path_leaves_no_stray_folder(tmp_path, result, cached_build):
+    path = write_report(result, f"{tmp_path}/base/x/../y")
+    assert path == tmp_path / "base" / "y" / "report.html" and path.is_file()
+    assert [p.name for p in (tmp_path / "base").iterdir()] == ["y"]
+
+
+def test_the_temporary_folder_is_made_inside_the_report_folder(
+    tmp_path, monkeypatch, result, cached_build
+):
+    import os
+    import tempfile
+
+    made = []
+    mkdtemp = tempfile.mkdtemp
+
+    def recording(*args, **kwargs):
+        made.append(mkdtemp(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", recording)
+    parent = tmp_path / "locked"
+    out = parent / "report"
+    out.mkdir(parents=True)
+    parent.chmod(0o555)  # the parent is read-only, the report's folder is writable
+    try:
+        restricted = not os.access(parent, os.W_OK)  # root is not restricted by the mode
+        write_report(result, out)
+    finally:
+        parent.chmod(0o755)
+    assert restricted or os.geteuid() == 0
+    assert (out / "report.html").is_file()
+    assert [os.path.dirname(m) for m in made] == [str(out)]
+    assert os.path.basename(made[0]).startswith(".copfactors-tmp-") and not Path(made[0]).exists()
+    assert [p.name for p in parent.iterdir()] == ["report"]
 
 
 class _Broken:
@@ -442,11 +553,15 @@ def test_a_failure_writes_nothing(tmp_path, monkeypatch, result):
         write_report(result, out)
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
+    # nor the folders made for it
+    with pytest.raises(TypeError):
+        write_report(result, tmp_path / "a" / "b" / "report")
+    assert list(tmp_path.iterdir()) == []
     # an existing report is left as it was
     out.mkdir()
     (out / "report.html").write_text("old", encoding="utf-8")
     with pytest.raises(TypeError):
-        write_report(result, out)
+        write_report(result, out, overwrite=True)
     assert (out / "report.html").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]
     assert [p.name for p in out.iterdir()] == ["report.html"]

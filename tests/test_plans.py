@@ -392,3 +392,151 @@ def test_to_dict_without_defaults_reads_back_the_same_defaults(tmp_path):
     # with the defaults written out, they are given: only the steward's activity is left
     full = PlannedCoP.from_dict(plan.to_dict())
     assert list(full.defaults_used) == ["composition.steward_active"]
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile plan files: bounded work, short messages, copfactors errors only
+def _billion_laughs() -> str:
+    """Nine levels of nine aliases: under 400 bytes that expand to 9**9 strings."""
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 9):
+        prev, name = chr(96 + i), chr(97 + i)
+        lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def test_billion_laughs_is_refused_at_its_first_anchor_with_a_short_message(tmp_path):
+    text = _billion_laughs()
+    assert len(text.encode()) < 400
+    path = tmp_path / "laughs.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanError) as info:
+        PlannedCoP.from_yaml(path)
+    message = str(info.value)
+    assert message.startswith(f"plan file {path}, line 1: the anchor &a is not allowed")
+    assert "lol" not in message and len(message) < 300
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: &n Pilot\ncomposition:\n  n_members: 5\n", "line 1: the anchor &n"),
+        ("composition:\n  n_members: 5\nname: *n\n", "line 3: the alias *n"),
+        ("composition:\n  <<: {n_members: 5}\n", "line 2: merge keys (<<) are not allowed"),
+    ],
+)
+def test_anchors_aliases_and_merge_keys_are_refused_naming_the_line(tmp_path, text, expected):
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanError, match=re.escape(expected)):
+        PlannedCoP.from_file(path)
+
+
+def test_duplicate_keys_are_refused_in_yaml_and_json(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text("composition:\n  n_members: 5\n  n_members: 500\n", encoding="utf-8")
+    with pytest.raises(PlanError, match=r"line 3: the key 'n_members' is given twice"):
+        PlannedCoP.from_file(path)
+    path = tmp_path / "plan.json"
+    path.write_text('{"steward_type": "none", "steward_type": "dedicated"}', encoding="utf-8")
+    with pytest.raises(PlanError, match=r"plan\.json: the key 'steward_type' is given twice"):
+        PlannedCoP.from_file(path)
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_deep_nesting_is_refused(tmp_path, suffix):
+    path = tmp_path / f"deep{suffix}"
+    depth = 100_000 if suffix == ".json" else 5_000
+    path.write_text('{"name": ' + "[" * depth + "]" * depth + "}", encoding="utf-8")
+    with pytest.raises(PlanError, match="nested"):
+        PlannedCoP.from_file(path)
+    path.write_text('{"name": ' + "[" * 60 + "]" * 60 + "}", encoding="utf-8")
+    with pytest.raises(PlanError, match="nested more than 50 levels"):
+        PlannedCoP.from_file(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("huge.yaml", "composition:\n  n_members: " + "9" * 5000 + "\n", "5000 characters"),
+        ("big.yaml", "composition:\n  n_members: 9007199254740993\n", "too large"),
+        ("huge.json", '{"composition": {"n_members": ' + "9" * 5000 + "}}", "5000 digits"),
+        ("nan.json", '{"composition": {"n_members": NaN}}', "bare token NaN"),
+        ("inf.json", '{"composition": {"n_members": Infinity}}', "bare token Infinity"),
+        ("float.json", '{"composition": {"n_members": 1e999}}', "too large for a float"),
+    ],
+)
+def test_huge_and_non_finite_numbers_are_refused(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanError, match=expected) as info:
+        PlannedCoP.from_file(path)
+    assert len(str(info.value)) < 300
+
+
+def test_a_huge_integer_in_a_mapping_is_a_plan_error():
+    with pytest.raises(PlanError, match=r"composition\.n_members = .*integer from 1 to 100000"):
+        PlannedCoP.from_dict({"composition": {"n_members": 10**400}})
+    with pytest.raises(PlanError, match=r"leader_changes = .*integer from 0 to 1000"):
+        PlannedCoP.from_dict({"leader_changes": -(10**400), "composition": {"n_members": 3}})
+
+
+def test_file_size_is_capped_before_parsing_and_the_cap_can_be_raised(tmp_path):
+    path = tmp_path / "plan.yaml"
+    text = "composition:\n  n_members: 5\ndescription: " + "x" * 1_000_000 + "\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanError, match=r"is \d+ bytes, more than the 1000000 allowed"):
+        PlannedCoP.from_file(path)
+    # a larger cap lets the file be parsed; the description is then too long for a plan
+    with pytest.raises(PlanError, match=r"description = 'xxx.*\(1000002 characters\)"):
+        PlannedCoP.from_file(path, max_bytes=2_000_000)
+    small = tmp_path / "small.json"
+    small.write_text('{"composition": {"n_members": 5}}', encoding="utf-8")
+    with pytest.raises(PlanError, match="more than the 10 allowed"):
+        PlannedCoP.from_json(small, max_bytes=10)
+    assert PlannedCoP.from_json(small).n_members == 5
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("composition.n_members", 100_001, "an integer from 1 to 100000"),
+        ("composition.hours_per_week", 169, "a number of hours per week from 0 to 168"),
+        ("leader_changes", 1001, "an integer from 0 to 1000"),
+        ("org_support", 6, "from 1 to 5"),
+        ("composition.share_women", 1.01, "a share from 0 to 1"),
+        ("platform", "p" * 1001, "text of at most 1000 characters"),
+        ("name", "n" * 1001, "text of at most 1000 characters"),
+    ],
+)
+def test_fields_out_of_their_plausible_range_are_named(field, value, expected):
+    plan = _composition_plan()
+    if field.startswith("composition."):
+        plan["composition"][field.split(".")[1]] = value
+    else:
+        plan[field] = value
+    with pytest.raises(PlanError, match=re.escape(expected)) as info:
+        PlannedCoP.from_dict(plan)
+    assert f"{field} = " in str(info.value) and len(str(info.value)) < 400
+    # the top of each range is accepted
+    top = {"composition.n_members": 100_000, "composition.hours_per_week": 168}
+    if field in top:
+        plan["composition"][field.split(".")[1]] = top[field]
+        PlannedCoP.from_dict(plan)
+
+
+def test_member_list_length_and_member_hours_are_bounded():
+    with pytest.raises(PlanError, match="members: a list of 100001 members; expected at most"):
+        PlannedCoP.from_dict({"members": [{}] * 100_001})
+    with pytest.raises(PlanError, match=r"members\[2\]\.hours_per_week = 200"):
+        PlannedCoP.from_dict({"members": [{}, {"hours_per_week": 200}]})
+
+
+def test_long_values_and_many_problems_are_cut_in_the_message():
+    plan = {"steward_type": "w" * 1_000_000, "members": [{"gender": "x"}] * 30}
+    with pytest.raises(PlanError) as info:
+        PlannedCoP.from_dict(plan)
+    message = str(info.value)
+    assert message.startswith("31 problems with the plan")
+    assert "(1000002 characters)" in message and "... and 11 more" in message
+    assert len(message) < 5000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 import warnings
 
 import numpy as np
@@ -125,3 +127,69 @@ def test_ordinal_print_summary_prints_render_summary(fitted, capsys):
     text = model.render_summary(style="latex", digits=3)
     assert model.print_summary(style="latex", digits=3) is None
     assert capsys.readouterr().out == text + "\n"
+
+
+# -- output that leaves copfactors: spreadsheets and terminals -------------------------------
+
+
+@pytest.mark.parametrize("first", ["=", "+", "-", "@", "\t", "\r"])
+def test_formula_leading_text_gets_a_quote(first):
+    from copfactors.report import neutralise_cell
+
+    assert neutralise_cell(f"{first}cmd|' /C calc'!A0") == f"'{first}cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize("value", ["-0.5", "+3", "1e-3", "-", "text", "a=b", "", " =x"])
+def test_plain_text_and_numbers_as_text_are_kept(value):
+    from copfactors.report import neutralise_cell
+
+    assert neutralise_cell(value) == value
+
+
+def test_numbers_are_never_changed():
+    from copfactors.report import neutralise_cell, neutralise_frame
+
+    for value in (-0.5, -3, np.float64(-1e-9), True, None, np.nan):
+        assert neutralise_cell(value) is value
+    frame = pd.DataFrame(
+        {
+            "x": [-0.5, 1.0],
+            "n": pd.array([-2, None], dtype="Int64"),
+            "flag": [True, False],
+            "when": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+            "label": pd.Categorical(["-a", "b"]),
+            "text": pd.array(["=1", None], dtype="string"),
+        }
+    )
+    safe = neutralise_frame(frame)
+    for column in ("x", "n", "flag", "when"):
+        pd.testing.assert_series_equal(safe[column], frame[column])
+    assert safe["label"].tolist() == ["'-a", "b"]
+    assert safe["text"].iloc[0] == "'=1" and pd.isna(safe["text"].iloc[1])
+    assert frame["text"].iloc[0] == "=1"  # the input is left as it was
+
+
+def test_safe_csv_quotes_text_and_keeps_numbers_numeric():
+    from copfactors.report import safe_csv
+
+    frame = pd.DataFrame({"=name": ["a;=1+2", '=1+2";=1+2', "-7"], "coef": [-0.5, 2.0, np.nan]})
+    text = safe_csv(frame)
+    assert text.splitlines() == [
+        '"\'=name","coef"',
+        '"a;=1+2",-0.5',  # a separator stays inside its quoted cell
+        '"\'=1+2"";=1+2",2.0',
+        '"-7",""',
+    ]
+    back = pd.read_csv(io.StringIO(text))
+    assert back["coef"].dtype == float and back["coef"].iloc[0] == -0.5
+
+
+def test_terminal_safe_escapes_every_control_character():
+    from copfactors.report import terminal_safe
+
+    controls = [chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)] if chr(c) not in "\t\n"]
+    text = terminal_safe("".join(controls))
+    assert not any(ch in text for ch in controls)
+    assert text.startswith("\\x00\\x01") and "\\x1b" in text and text.endswith("\\x9f")
+    assert terminal_safe("a\tb\nc é ✓") == "a\tb\nc é ✓"
+    assert json.loads(f'"{terminal_safe(chr(0x9B) + chr(0x1B), json=True)}"') == "\x9b\x1b"

@@ -17,7 +17,12 @@ from hypothesis import strategies as st
 
 import copfactors as cf
 from copfactors import scoring
-from copfactors.errors import CopFactorsError, PlanError
+from copfactors.errors import (
+    CopFactorsError,
+    ModelInputError,
+    PerfectSeparationWarning,
+    PlanError,
+)
 from copfactors.persist import AttainmentModel, fit_attainment_model
 from copfactors.plans import PlannedCoP
 from helpers import assert_json_close, assert_text_close
@@ -579,10 +584,24 @@ def test_scoring_page_is_current():
     )
 
 
+def test_a_separated_model_is_refused_naming_the_infinite_estimates(survey):
+    # on the example survey every respondent without a steward is "not attained": the binary
+    # model's steward estimates are infinite, so some members' probabilities are undefined
+    with pytest.warns(PerfectSeparationWarning):
+        binary = fit_attainment_model(
+            survey, kind="binary", builder=cf.CoPFeatureBuilder(exclude="sponsor")
+        )
+    assert binary.regression.separated_.any()
+    with pytest.raises(ModelInputError, match="steward_designated, steward_dedicated"):
+        cf.score(_plan(), binary, n_draws=0)
+
+
 def test_binary_models_score_the_probability_of_attainment(survey):
+    # without the steward drivers the binary model is not separated
     binary = fit_attainment_model(
-        survey, kind="binary", builder=cf.CoPFeatureBuilder(exclude="sponsor")
+        survey, kind="binary", builder=cf.CoPFeatureBuilder(exclude=["sponsor", "steward_type"])
     )
+    assert not binary.regression.separated_.any()
     plan = _plan()
     result = cf.score(plan, binary, n_draws=100, level=99)  # the level is not used
     proba = binary.predict_proba(plan.to_members())
@@ -979,3 +998,37 @@ def test_levers_are_in_percentage_points_with_the_caveat():
     html = result.to_html(levers=3)
     assert "change (percentage points)" in html and "not tested interventions" in html
     assert "SIMULATED" in html.split("</caption>")[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# draws and seeds: checked before anything is read or drawn
+def test_draws_are_capped_before_the_plan_or_model_is_read(tmp_path):
+    from copfactors.errors import ParameterError
+
+    missing = tmp_path / "missing.json"  # never read: the draws are checked first
+    with pytest.raises(ParameterError, match="n_draws is 1000000000, more than the 100000"):
+        cf.score(missing, missing, n_draws=10**9)
+    with pytest.raises(ParameterError, match="pass max_draws=100001"):
+        cf.score_many([missing], missing, n_draws=scoring.MAX_DRAWS + 1)
+    with pytest.raises(ParameterError, match="n_draws is 11, more than the 10 allowed"):
+        cf.score(_plan(), n_draws=11, max_draws=10)
+    assert cf.score(_plan(), n_draws=10, max_draws=10).n_draws == 10
+    with pytest.raises(ParameterError, match="max_draws must be an integer >= 0"):
+        cf.score(_plan(), max_draws=-5)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 10**100, True, 1.5, "0"])
+def test_seeds_outside_what_numpy_accepts_are_parameter_errors(tmp_path, seed):
+    from copfactors.errors import ParameterError
+
+    with pytest.raises(ParameterError, match=r"random_state must be an integer from 0 to 429"):
+        cf.score(tmp_path / "missing.yaml", random_state=seed)
+    with pytest.raises(ParameterError, match="random_state"):
+        cf.score_many([tmp_path / "missing.yaml"], random_state=seed)
+
+
+def test_the_edges_of_the_seed_range_and_none_are_accepted():
+    top = cf.score(_plan(), n_draws=20, random_state=2**32 - 1)
+    assert top.random_state == 2**32 - 1 and top.n_draws == 20
+    assert cf.score(_plan(), n_draws=20, random_state=np.int64(0)).random_state == 0
+    assert cf.score(_plan(), n_draws=20, random_state=None).random_state is None

@@ -1093,8 +1093,11 @@ def fit_cop_model(
         )
     g = groups.to_numpy(dtype=object).astype(str)
     clustered, cluster_notes = fixed("cluster", g)
-    # relative tolerance: a separated fit leaves round-off directions far above machine epsilon
-    sv = np.linalg.svd(clustered.cov_.to_numpy(dtype=float), compute_uv=False)
+    # relative tolerance: a separated fit leaves round-off directions far above machine epsilon;
+    # the infinite estimates of a separated fit have NaN covariances: the rank is of the rest
+    cov = clustered.cov_.to_numpy(dtype=float)
+    kept = ~np.isnan(np.diag(cov))
+    sv = np.linalg.svd(cov[np.ix_(kept, kept)], compute_uv=False)
     rank = int(np.sum(sv > 1e-8 * sv[0])) if sv.size and sv[0] > 0 else 0
     failure = ""
     mixed = MixedOrdinalRegression(link=link, alpha=alpha)

@@ -4,12 +4,17 @@ Every command prints a message (never a traceback) and exits non-zero when its i
 one handler (:class:`_Commands`) turns every :class:`~copfactors.errors.CopFactorsError` and
 ``OSError`` a command raises into one ``error: ...`` line on stderr and exit code 1. Choices are
 Enum types, which typer checks itself (a usage error: exit code 2, with the choices listed).
+
+Everything a command prints, its warnings and errors included, goes through :func:`_echo`,
+which shows control characters as visible escapes (``\\x1b``): names and values from the
+user's files cannot drive the terminal.
 """
 
 from __future__ import annotations
 
 import re
 import typing
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +22,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from copfactors._utils.render import terminal_safe
 from copfactors.errors import CopFactorsError
 
 
@@ -92,8 +98,31 @@ def cli_hint(message: str) -> str:
     return _BARE_ARGUMENT.sub(lambda m: f"--{m[1].replace('_', '-')} {m[2]}".rstrip(), text)
 
 
+def _echo(message: Any = "", *, err: bool = False, nl: bool = True, json: bool = False) -> None:
+    """Print on stdout (or stderr) with every control character shown as a visible escape.
+
+    Everything the command line prints goes through here, since much of it comes from the
+    user's files (plan names, column names, values, messages naming them): an escape sequence
+    in them is printed as ``\\x1b[31m``, never sent to the terminal. ``json=True`` writes the
+    escapes as JSON's ``\\u001b``, so JSON output stays valid.
+    """
+    typer.echo(terminal_safe(message, json=json), err=err, nl=nl)
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: typing.TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """``warnings.showwarning`` of the command line: on stderr, through :func:`_echo`."""
+    _echo(warnings.formatwarning(message, category, filename, lineno, line), err=True, nl=False)
+
+
 def _fail(err: Exception) -> typing.NoReturn:
-    typer.echo(f"error: {cli_hint(str(err))}", err=True)
+    _echo(f"error: {cli_hint(str(err))}", err=True)
     raise typer.Exit(code=1)
 
 
@@ -141,6 +170,15 @@ MappingOption = Annotated[
 ]
 
 
+OverwriteReportOption = Annotated[
+    bool,
+    typer.Option(
+        help="Write into a folder that has other files than a copfactors report: the report's "
+        "files replace those of the same names, the others are kept."
+    ),
+]
+
+
 def read_options(
     sheet: str | None = None,
     encoding: str | None = None,
@@ -180,14 +218,17 @@ class _Commands(TyperGroup):
     ``error: <message>`` on stderr (no traceback) and exits with code 1. Usage errors (an
     unknown option, a value outside an option's choices) are typer's: a message that lists the
     choices, exit code 2. It is a command group rather than a ``try`` in :func:`main` so that
-    the same handler runs however the app is invoked (``main()``, ``CliRunner``).
+    the same handler runs however the app is invoked (``main()``, ``CliRunner``). Warnings
+    shown while a command runs go through :func:`_echo` too, as every other output does.
     """
 
     def invoke(self, ctx: typer.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except (CopFactorsError, OSError) as err:
-            _fail(err)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except (CopFactorsError, OSError) as err:
+                _fail(err)
 
 
 app = typer.Typer(
@@ -204,7 +245,7 @@ def _print_version(value: bool) -> None:
     if value:
         from copfactors import __version__
 
-        typer.echo(f"copfactors {__version__}")
+        _echo(f"copfactors {__version__}")
         raise typer.Exit()
 
 
@@ -224,13 +265,17 @@ def _main(
 def demo(
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder of the report (default: ./copfactors-demo)."),
+        typer.Option(
+            help="Folder of the report (default: ./copfactors-demo): new, empty, or holding an "
+            "earlier copfactors report."
+        ),
     ] = None,
+    overwrite: OverwriteReportOption = False,
 ) -> None:
     """Run the whole analysis on the embedded example survey (SIMULATED) and write its report."""
     from copfactors.demo import run_demo
 
-    run_demo(out=out)
+    run_demo(out=out, overwrite=overwrite)
 
 
 @app.command()
@@ -238,8 +283,12 @@ def report(
     survey: Annotated[Path, typer.Argument(help="Survey file: .csv, .xlsx, .sav or .parquet.")],
     out: Annotated[
         Path | None,
-        typer.Option(help="Folder of the report (default: ./copfactors-report)."),
+        typer.Option(
+            help="Folder of the report (default: ./copfactors-report): new, empty, or holding "
+            "an earlier copfactors report."
+        ),
     ] = None,
+    overwrite: OverwriteReportOption = False,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", help="Workers for the relative-importance refits.")
     ] = 1,
@@ -278,6 +327,7 @@ def report(
         read=read_options(sheet, encoding, delimiter, decimal, missing_codes, header_rows, mapping),
         extra=extra or None,
         formula=formula,
+        overwrite=overwrite,
     )
 
 
@@ -310,6 +360,7 @@ def validate(
     with what it supports; the command fails when it supports nothing beyond its ids, or less
     than --require asks.
     """
+    from copfactors._utils.render import safe_csv
     from copfactors.errors import ReadinessError, SchemaError
     from copfactors.io import problems_by_column, read_survey, summarize
     from copfactors.preflight import readiness
@@ -319,17 +370,17 @@ def validate(
         survey = read_survey(file, **read)
     except SchemaError as err:
         grouped = problems_by_column(err.problems, line_name=err.line_name)
-        typer.echo(cli_hint(f"{file.name}: {grouped}"))
+        _echo(cli_hint(f"{file.name}: {grouped}"))
         if problems_out is not None:
-            _write_text(problems_out, err.problems.to_csv(index=False), overwrite=overwrite)
-            typer.echo(f"wrote every problem to {problems_out}")
+            _write_text(problems_out, safe_csv(err.problems), overwrite=overwrite)
+            _echo(f"wrote every problem to {problems_out}")
         elif len(err.problems) > 3:
-            typer.echo("(every problem, one per row: --problems-out problems.csv)")
+            _echo("(every problem, one per row: --problems-out problems.csv)")
         raise typer.Exit(code=1) from None
-    typer.echo(summarize(survey, file.name))
+    _echo(summarize(survey, file.name))
     ready = readiness(survey)
-    typer.echo("")
-    typer.echo(ready.to_text())
+    _echo("")
+    _echo(ready.to_text())
     if ready.nothing_beyond_ids:
         recognised = set(survey.columns) - set(survey.attrs.get("unknown_columns", []))
         hint = (
@@ -367,8 +418,8 @@ def map_command(
     table = read_table(survey, **read)
     proposed = propose_mapping(table)
     proposed.save(out, overwrite=overwrite)
-    typer.echo(proposed.summary())
-    typer.echo(f"wrote {out}: check it, then 'copfactors validate {survey} --mapping {out}'")
+    _echo(proposed.summary())
+    _echo(f"wrote {out}: check it, then 'copfactors validate {survey} --mapping {out}'")
 
 
 @app.command()
@@ -383,7 +434,11 @@ def replicate(
     """Recompute the paper's Table 1 tests and audit its cells (GRIM, GRIMMER, totals)."""
     from copfactors.replicate import replication_report
 
-    typer.echo(replication_report(format.value, all_checks=all_checks), nl=False)  # type: ignore[arg-type]
+    _echo(
+        replication_report(format.value, all_checks=all_checks),  # type: ignore[arg-type]
+        nl=False,
+        json=format is TableFormat.json,
+    )
 
 
 @app.command("fit")
@@ -442,10 +497,10 @@ def fit_command(
             source=str(survey),
         )
     for w in caught:
-        typer.echo(f"warning: {w.message}", err=True)
+        _echo(f"warning: {w.message}", err=True)
     save_model(model, out, overwrite=overwrite)
-    typer.echo(model.describe())
-    typer.echo(f"wrote {out}")
+    _echo(model.describe())
+    _echo(f"wrote {out}")
 
 
 @app.command("score")
@@ -463,13 +518,14 @@ def score_command(
         ScoreFormat, typer.Option("--format", "-f", help="Output format.")
     ] = ScoreFormat.text,
     draws: Annotated[
-        int, typer.Option(help="Parameter draws for the intervals (0: no intervals).")
+        int,
+        typer.Option(help="Parameter draws for the intervals (0: no intervals; at most 100000)."),
     ] = 1000,
     levers: Annotated[
         int,
         typer.Option(help="Top levers shown in the text output (changes in percentage points)."),
     ] = 5,
-    seed: Annotated[int, typer.Option(help="Seed of the parameter draws.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the parameter draws (0 to 4294967295).")] = 0,
 ) -> None:
     """Chance that a typical member of a planned CoP rates its objectives attained.
 
@@ -480,14 +536,22 @@ def score_command(
     """
     import json
 
-    from copfactors.scoring import score
+    from copfactors.scoring import MAX_DRAWS, check_draws, score
 
+    # checked before the plan or the model is read, naming the flags
+    check_draws(
+        draws,
+        seed,
+        names=("--draws", "--seed"),
+        hint=f"Use --draws {MAX_DRAWS} or fewer (copfactors.score takes max_draws for more).",
+        allow_none=False,
+    )
     result = score(plan, model, n_draws=draws, random_state=seed)
     if format is ScoreFormat.json:
         text = json.dumps(result.to_dict(levers=True), indent=2, ensure_ascii=False)
     else:
         text = result.to_text(levers=levers)
-    typer.echo(text)
+    _echo(text, json=format is ScoreFormat.json)
 
 
 plan_app = typer.Typer(
@@ -518,14 +582,14 @@ def plan_init(
 
     text = plan_template()
     if out is None:
-        typer.echo(text, nl=not text.endswith("\n"))
+        _echo(text, nl=not text.endswith("\n"))
         return
     if out.suffix.lower() not in (".yaml", ".yml"):
         raise PlanError(
             f"{out}: the template is YAML; expected a .yaml or .yml file name, got {out.suffix!r}"
         )
     _write_text(out, text, overwrite=overwrite)
-    typer.echo(f"wrote {out}: fill it in, then 'copfactors score {out}'")
+    _echo(f"wrote {out}: fill it in, then 'copfactors score {out}'")
 
 
 @plan_app.command("examples")
@@ -561,9 +625,9 @@ def plan_examples(
     for path, plan in zip(files, plans, strict=True):
         summary = re.split(r"(?<=[.!?])\s", plan.description.strip(), maxsplit=1)[0]
         line = f"{path.name:<{file_width}}  {plan.name:<{name_width}}  {summary}"
-        typer.echo(line.rstrip())
+        _echo(line.rstrip())
     if copy is None:
-        typer.echo("(copy them into a folder to edit: --copy DIR)", err=True)
+        _echo("(copy them into a folder to edit: --copy DIR)", err=True)
         return
     if copy.exists() and not copy.is_dir():
         raise OutputExistsError(f"{copy} exists and is not a folder; nothing was copied")
@@ -581,7 +645,7 @@ def plan_examples(
     copy.mkdir(parents=True, exist_ok=True)
     for target, text in zip(targets, texts, strict=True):
         _write_text(target, text, overwrite=overwrite)
-    typer.echo(
+    _echo(
         f"copied {len(targets)} example plans to {copy}; score one with "
         f"'copfactors score {targets[0]}'"
     )
@@ -619,7 +683,7 @@ def claims(
     if survey is None:
         from copfactors.datasets import load_example_survey
 
-        typer.echo(
+        _echo(
             "no survey given: using the example survey, which is SIMULATED (not the "
             "paper's respondents)",
             err=True,
@@ -643,7 +707,7 @@ def claims(
         "html": result.to_html,
     }[format.value]
     text = render()
-    typer.echo(text, nl=not text.endswith("\n"))
+    _echo(text, nl=not text.endswith("\n"), json=format is TableFormat.json)
 
 
 @app.command("questionnaire")
@@ -666,10 +730,10 @@ def questionnaire_command(
 
     text = questionnaire(lang.value, format.value)
     if out is None:
-        typer.echo(text, nl=not text.endswith("\n"))
+        _echo(text, nl=not text.endswith("\n"))
         return
     _write_text(out, text, overwrite=overwrite)
-    typer.echo(f"wrote {out}")
+    _echo(f"wrote {out}")
 
 
 def _write_text(path: Path, text: str, *, overwrite: bool) -> None:

@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
+from copfactors._utils.render import terminal_safe
 from copfactors.analysis import random_intercept_text
 from copfactors.pipeline import describe_survey
 
@@ -89,6 +91,21 @@ def comparison_table(survey: pd.DataFrame) -> pd.DataFrame:
     from copfactors.datasets import calibration_report
 
     return calibration_report(survey)
+
+
+def _safe(value: Any) -> str:
+    """Text for the console: control characters as visible escapes, rich markup escaped.
+
+    Everything printed that may come from the user's file (its name, column names, values,
+    messages naming them) goes through it, so it can neither drive the terminal nor be read
+    as rich markup.
+
+    Examples
+    --------
+    >>> print(_safe("[bold]cop\x1b]0;x\x07"))
+    \\[bold]cop\\x1b]0;x\\x07
+    """
+    return escape(terminal_safe(value))
 
 
 def _console(stderr: bool = False) -> Console:
@@ -176,10 +193,10 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
 
     ov = result.overview
     console.print(
-        f"[bold]Data:[/bold] {result.source_label}"
+        f"[bold]Data:[/bold] {_safe(result.source_label)}"
         + (" [bold red](SIMULATED)[/bold red]" if result.simulated else "")
-        + f": {ov.get('Respondents', '?')} respondents in {ov.get('CoPs', '?')} CoPs, "
-        f"{ov.get('Answered at T2', '?')} answered at T2."
+        + f": {_safe(ov.get('Respondents', '?'))} respondents in {_safe(ov.get('CoPs', '?'))} "
+        f"CoPs, {_safe(ov.get('Answered at T2', '?'))} answered at T2."
     )
     if result.table1 is not None and result.audit is not None:
         rep, audit = result.table1, result.audit
@@ -199,16 +216,17 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
     for key in ("ordinal", "binary"):
         line = _model_line(result, key)
         if line:
-            console.print(f"[bold]{line.split(':', 1)[0]}:[/bold]{line.split(':', 1)[1]}")
+            what, how = line.split(":", 1)
+            console.print(f"[bold]{_safe(what)}:[/bold]{_safe(how)}")
             choice = result.model_choice.get(key)
             if choice is not None:
-                console.print(f"  Why: {choice.reason}")
+                console.print(f"  Why: {_safe(choice.reason)}")
                 if key == "ordinal":  # the cluster-robust covariance set aside; few CoPs
                     for text in choice.lines(cop_level=False)[1:]:
-                        console.print(f"  {text}")
+                        console.print(f"  {_safe(text)}")
     if result.cop_level is not None:
         for text in result.cop_level.lines():
-            console.print(f"  [yellow]{text}[/yellow]")
+            console.print(f"  [yellow]{_safe(text)}[/yellow]")
 
     if result.drivers is not None:
         inference = result.inference_model("ordinal")
@@ -233,7 +251,7 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
             star = " *" if r.driver in cop_level else ""
             starred = starred or bool(star)
             table.add_row(
-                driver_label(r.driver) + star,
+                _safe(driver_label(r.driver) + star),
                 "" if est is None else _or_text(est["odds_ratio"], est["ci_low"], est["ci_high"]),
                 "" if est is None else _p(est["p"]).removeprefix("p = ").removeprefix("p "),
                 "" if pct != pct else f"{pct:.0f}%",
@@ -269,7 +287,8 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
         table.add_column("claim")
         for r in result.claims.table.itertuples(index=False):
             style = _VERDICT_STYLE.get(r.verdict, "")
-            table.add_row(r.id, f"[{style}]{r.verdict}[/{style}]", r.statement)
+            verdict = f"[{style}]{_safe(r.verdict)}[/{style}]" if style else _safe(r.verdict)
+            table.add_row(_safe(r.id), verdict, _safe(r.statement))
         console.print(table)
 
     if result.plans:
@@ -296,16 +315,16 @@ def print_summary(result: AnalysisResult, console: Console, report: Path | None 
             if ps.levers is not None and len(ps.levers):
                 top = ps.levers.iloc[0]
                 best = f"{top['description']} ({top['change_pp']:+.0f} pp)"
-            table.add_row(ps.name, prob, best)
+            table.add_row(_safe(ps.name), _safe(prob), _safe(best))
         console.print(table)
 
     for section, reason in result.skipped.items():
         if reason.startswith("not run"):
             continue
         short = reason if len(reason) <= 160 else reason[:157].rstrip() + "..."
-        console.print(f"[yellow]Not in the report: {section}: {short}[/yellow]")
+        console.print(f"[yellow]Not in the report: {_safe(section)}: {_safe(short)}[/yellow]")
     if report is not None:
-        console.print(f"Report: {report}")
+        console.print(f"Report: {_safe(report)}")
 
 
 def _or_text(odds: float, lo: float, hi: float) -> str:
@@ -324,9 +343,11 @@ def _run(
     console: Console,
     extra: list[str] | None = None,
     formula: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    from copfactors.pipeline import run_analysis, write_report
+    from copfactors.pipeline import check_report_folder, run_analysis, write_report
 
+    out = check_report_folder(out, overwrite=overwrite)  # before the long analysis
     err = _console(stderr=True)
     with _progress(err) as update:
         result = run_analysis(
@@ -339,12 +360,12 @@ def _run(
             formula=formula,
         )
         update("Writing the report", 1, 1)
-        path = write_report(result, out)
+        path = write_report(result, out, overwrite=overwrite)
     print_summary(result, console, path.resolve())
     return path
 
 
-def run_demo(out: Path | str | None = None, *, n_jobs: int = 1) -> Path:
+def run_demo(out: Path | str | None = None, *, n_jobs: int = 1, overwrite: bool = False) -> Path:
     """Run the whole analysis on the SIMULATED example survey and write its report.
 
     Prints a banner saying the data are simulated, then the summary (how the survey compares
@@ -359,13 +380,25 @@ def run_demo(out: Path | str | None = None, *, n_jobs: int = 1) -> Path:
         :data:`COMPARISON_FILE`.
     n_jobs : int, default 1
         Workers for the relative-importance refits.
+    overwrite : bool, default False
+        Write into a non-empty folder that holds no copfactors report (only the report's files
+        are replaced; see :func:`copfactors.pipeline.write_report`).
 
     Returns
     -------
     pathlib.Path
         The path of ``report.html``.
+
+    Raises
+    ------
+    copfactors.errors.OutputExistsError
+        If ``out`` holds files that copfactors did not write and ``overwrite`` is False
+        (checked before the analysis runs).
     """
     from copfactors.datasets import EXAMPLE_SEED, load_example_survey
+    from copfactors.pipeline import check_report_folder
+
+    folder = check_report_folder(out if out is not None else DEFAULT_DEMO_DIR, overwrite=overwrite)
 
     console = _console()
     console.print(Panel(_BANNER.format(seed=EXAMPLE_SEED), title="copfactors demo", style="red"))
@@ -374,9 +407,10 @@ def run_demo(out: Path | str | None = None, *, n_jobs: int = 1) -> Path:
         survey,
         source_label="the example survey shipped with copfactors (example_survey.csv)",
         simulated=True,
-        out=Path(out) if out is not None else DEFAULT_DEMO_DIR,
+        out=folder,
         n_jobs=n_jobs,
         console=console,
+        overwrite=overwrite,
     )
 
 
@@ -388,6 +422,7 @@ def run_report(
     read: dict[str, Any] | None = None,
     extra: list[str] | None = None,
     formula: str | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Read a survey file, run the whole analysis on it and write its report.
 
@@ -408,6 +443,9 @@ def run_report(
     formula : str, optional
         Your own model of the drivers, a formula right-hand side over the built features and
         the ``extra`` columns (:func:`copfactors.pipeline.run_analysis`).
+    overwrite : bool, default False
+        Write into a non-empty folder that holds no copfactors report (only the report's files
+        are replaced; see :func:`copfactors.pipeline.write_report`).
 
     Returns
     -------
@@ -418,9 +456,16 @@ def run_report(
     ------
     copfactors.errors.CopFactorsError
         If the file cannot be read or does not follow the codebook.
+    copfactors.errors.OutputExistsError
+        If ``out`` holds files that copfactors did not write and ``overwrite`` is False
+        (checked before the survey is read).
     """
     from copfactors.io import read_survey
+    from copfactors.pipeline import check_report_folder
 
+    folder = check_report_folder(
+        out if out is not None else DEFAULT_REPORT_DIR, overwrite=overwrite
+    )
     path = Path(survey)
     data = read_survey(path, **(read or {}))
     simulated = bool(data.attrs.get("simulated", False))
@@ -431,9 +476,10 @@ def run_report(
         data,
         source_label=path.name,
         simulated=simulated,
-        out=Path(out) if out is not None else DEFAULT_REPORT_DIR,
+        out=folder,
         n_jobs=n_jobs,
         console=console,
         extra=extra,
         formula=formula,
+        overwrite=overwrite,
     )

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from copfactors._utils.render import safe_csv
 from copfactors.analysis import random_intercept_text
 from copfactors.report import render_table
 
@@ -170,6 +171,10 @@ class ReportBundle:
     def files(self) -> dict[str, str | bytes]:
         """Every file of the report by name: ``report.html``, ``*.png``, ``*.csv``, ``*.tex``.
 
+        The CSV files are safe to open in a spreadsheet (:func:`copfactors.report.safe_csv`):
+        a text cell that would run as a formula (``=``, ``+``, ``-``, ``@``, tab or carriage
+        return first) starts with ``'``, every text cell is quoted, numbers stay numbers.
+
         Examples
         --------
         >>> ReportBundle("<html></html>").files()
@@ -179,7 +184,7 @@ class ReportBundle:
         for name, png in self.figures.items():
             out[f"{name}.png"] = png
         for name, table in self.tables.items():
-            out[f"{name}.csv"] = table.frame.to_csv(index=False, lineterminator="\n")
+            out[f"{name}.csv"] = safe_csv(table.frame)
             out[f"{name}.tex"] = table.latex + "\n"
         return out
 

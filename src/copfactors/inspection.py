@@ -146,16 +146,17 @@ class DriverTable(Result):
         SHAP value); ``importance_r2`` (general dominance weight of McFadden's R-squared: the
         weights sum to the model's R-squared) and ``importance_pct`` (the same weight as a
         percentage of their total, the R-squared: they sum to 100); ``po_test_p`` (p-value of
-        the driver's proportional-odds test).
+        the driver's proportional-odds test). When the model is (quasi-)completely separated a
+        last column ``separated`` flags the drivers whose estimates are infinite.
     notes : list of str
         What each column means here, how the table was computed and anything to watch.
     info : dict
         Facts about the computation: ``model`` (``"fixed"`` or ``"mixed"``), ``link``, ``n``
         (rows of X), ``classes``, ``r2_mcfadden`` (of a fixed model), ``importance_method``
         (``"exact"``, ``"sampled"`` or None), ``n_subset_fits``, ``importance_mc_se`` (Monte
-        Carlo standard errors of sampled ``importance_r2``, a Series, or None), ``po_test`` and
-        ``sorted_by``; for a mixed model also ``sigma`` (SD of the random intercepts),
-        ``icc`` and ``n_groups``.
+        Carlo standard errors of sampled ``importance_r2``, a Series, or None), ``po_test``,
+        ``separated`` (the drivers with infinite estimates) and ``sorted_by``; for a mixed
+        model also ``sigma`` (SD of the random intercepts), ``icc`` and ``n_groups``.
 
     Examples
     --------
@@ -782,6 +783,13 @@ def drivers(
         - ``mean_abs_shap``: mean of ``|coef * (x - mean x)|`` over X, the exact SHAP values
           of the linear predictor ``x'beta`` (latent scale, e.g. logit units) with X as
           background.
+        - ``separated`` (only when the model is (quasi-)completely separated): True for a
+          driver whose estimate is infinite. Its ``coef`` is ``+inf``/``-inf`` (NaN when
+          either sign fits), ``odds_ratio`` ``inf`` or 0, ``se``, ``p``, the interval,
+          ``ame_expected``, ``ame_se`` and ``po_test_p`` are NaN and ``mean_abs_shap`` is
+          ``inf``. The
+          relative importance is then not computed for any driver (NaN, with a note): its
+          subset refits would be separated too.
 
     Raises
     ------
@@ -921,6 +929,12 @@ def drivers(
             "odds_ratio": coef_rows["odds_ratio"].to_numpy(dtype=float),
         }
     )
+    separated = (
+        coef_rows["separated"].to_numpy(dtype=bool)
+        if "separated" in coef_rows.columns
+        else np.zeros(len(loc), dtype=bool)
+    )
+    info["separated"] = [d for d, flag in zip(loc, separated, strict=True) if flag]
     level = f"{100 * (1 - alpha):g}%"
     if mixed:
         notes.append(
@@ -961,9 +975,15 @@ def drivers(
     table["ame_expected"] = ame
     if ame_se == "delta" and jac is not None:
         V = model.cov_.to_numpy()
+        # under separation the infinite estimates have NaN covariances; the effects of the
+        # other drivers no longer depend on them (their rows' probabilities are saturated),
+        # so they drop out of the delta method
+        V = np.where(np.isnan(V), 0.0, V) if separated.any() else V
         table["ame_se"] = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, V, jac), 0.0))
     else:
         table["ame_se"] = np.nan
+    if separated.any():
+        table.loc[separated, ["ame_expected", "ame_se"]] = np.nan
     scores = _class_scores(model)
     kinds = []
     if (~binary).any():
@@ -999,6 +1019,8 @@ def drivers(
     Xl = frame.loc[:, loc].to_numpy()
     beta = model.coef_.to_numpy()
     table["mean_abs_shap"] = np.mean(np.abs((Xl - Xl.mean(axis=0)) * beta), axis=0)
+    # an infinite coefficient makes the latent contributions of a varying driver unbounded
+    table.loc[separated, "mean_abs_shap"] = np.inf
     notes.append(
         f"mean_abs_shap: mean |coef * (x - mean x)| over X, the exact SHAP values of the latent "
         f"linear predictor x'beta ({link} scale"
@@ -1011,6 +1033,13 @@ def drivers(
     table["importance_pct"] = np.nan
     if importance is None:
         notes.append("importance_r2 and importance_pct not computed (importance=None)")
+    elif getattr(model, "separation_", None):
+        notes.append(
+            "importance_r2 and importance_pct not computed: the model is (quasi-)completely "
+            f"separated (by {', '.join(model.separation_)}), so the subset refits of the "
+            "relative importance run off to infinite estimates too and their R2 values are "
+            "unreliable"
+        )
     elif mixed:
         notes.append(
             "importance_r2 and importance_pct not computed for a mixed model: general dominance "
@@ -1055,6 +1084,9 @@ def drivers(
                 *po_notes,
             ]
         notes.extend(po_notes)
+        if separated.any():
+            # the refits with a separated driver made nominal are separated too
+            table.loc[separated, "po_test_p"] = np.nan
 
     if table["importance_r2"].notna().any():
         order = np.lexsort(
@@ -1068,7 +1100,18 @@ def drivers(
         order = np.argsort(-table["mean_abs_shap"].to_numpy(), kind="stable")
         info["sorted_by"] = "mean_abs_shap"
     notes.append(f"rows sorted by {info['sorted_by']} (largest first)")
-    table = table.iloc[order].reset_index(drop=True).loc[:, list(DRIVER_COLUMNS)]
+    columns = list(DRIVER_COLUMNS)
+    if separated.any():
+        table["separated"] = separated
+        columns.append("separated")
+        notes.insert(
+            0,
+            f"(quasi-)complete separation: the estimates of {', '.join(info['separated'])} "
+            "are infinite (separated = True): coef +inf/-inf (NaN when either sign fits), "
+            "odds_ratio inf or 0, no se, p or interval; ame_expected, ame_se and po_test_p "
+            "are NaN and mean_abs_shap is inf (their latent effects are unbounded)",
+        )
+    table = table.iloc[order].reset_index(drop=True).loc[:, columns]
     return DriverTable(table=table, notes=notes, info=info)
 
 

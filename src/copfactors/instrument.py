@@ -45,11 +45,11 @@ Examples
 from __future__ import annotations
 
 import html
-import io
 from dataclasses import dataclass
 
 import pandas as pd
 
+from copfactors._utils.render import safe_csv
 from copfactors.errors import ParameterError
 from copfactors.schema import (
     CODEBOOK,
@@ -533,6 +533,4 @@ def questionnaire(lang: str = "en", format: str = "md") -> str:
         return _markdown(lang)
     if format == "html":
         return _html(lang)
-    buffer = io.StringIO()
-    questionnaire_table(lang).to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue()
+    return safe_csv(questionnaire_table(lang))

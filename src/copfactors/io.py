@@ -29,6 +29,18 @@ innovation``). :func:`copfactors.mapping.propose_mapping` proposes, from such a 
 column holds which codebook variable and how its answers are recoded; ``read_survey(...,
 mapping=...)`` reads the export with that mapping and validates the result.
 
+Limits
+------
+A file is checked against :class:`ReadLimits` before the expensive work: the cells of the table
+(an Excel sheet up to its last row and column, or the rows and columns a Parquet or SPSS file
+declares), the bytes an Excel workbook, Parquet or SPSS file unpacks to, the compression ratio
+of a workbook's parts, the entries of its shared-strings table, and the characters of a CSV
+field. A file over a limit raises a :class:`DataFormatError` naming the file, the part at fault
+and the limit to raise (``read_survey(path, limits=ReadLimits(max_cells=50_000_000))``) if the
+file is trusted. Damaged files (a corrupt zip or deflate stream, a truncated Parquet or SPSS
+file, text that is not UTF-8 in a Parquet string column, a number beyond any float in a sheet)
+raise a :class:`DataFormatError` too, never the reader library's own exception.
+
 Line numbers
 ------------
 The ``row`` of a problem is the data row (1 for the first respondent); its ``line`` is the line
@@ -57,15 +69,20 @@ from __future__ import annotations
 
 import codecs
 import csv
+import math
 import os
 import re
+import threading
 import warnings
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from io import StringIO
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 import numpy as np
 import pandas as pd
@@ -76,6 +93,7 @@ from copfactors.mapping import SurveyMapping, load_mapping
 
 __all__ = [
     "FORMATS",
+    "ReadLimits",
     "problems_by_column",
     "problems_table",
     "read_survey",
@@ -112,6 +130,136 @@ _SECOND_ROW_WORDS = frozenset(
 _HEAD_RECORDS = 4
 
 
+@dataclass(frozen=True)
+class ReadLimits:
+    """How much a survey file may make the readers do, checked before the work is done.
+
+    A few kilobytes of a compressed format can declare gigabytes: an ``.xlsx`` whose only cell
+    is at ``XFD1048576`` (pandas fills every row up to the last column, 17 billion cells), a
+    shared-strings table of millions of entries, a Parquet or ``.zsav`` file of a billion
+    repeated values. The readers refuse such files with a
+    :class:`~copfactors.errors.DataFormatError` that names the file, the part at fault, the
+    size found and the limit; pass larger limits for a trusted file that needs them
+    (``read_survey(path, limits=ReadLimits(max_cells=50_000_000))``).
+
+    Parameters
+    ----------
+    max_cells : int, default 10_000_000
+        Cells of the table read (rows times columns): the area of the Excel sheet up to its
+        last row and last column (empty cells count: pandas fills the rectangle), or the rows
+        times columns that a Parquet or SPSS file declares.
+    max_unpacked_bytes : int, default 200_000_000
+        Excel: bytes of all parts of the workbook once decompressed (as the zip declares them;
+        a part that decompresses to more is corrupt). Parquet and SPSS: bytes of the data once
+        decompressed, as the file declares them.
+    max_compression_ratio : float, default 100.0
+        Excel: decompressed over compressed size of any part larger than 1 MB (text such as a
+        survey compresses about 5 to 20 times; a bomb thousands of times).
+    max_shared_strings : int, default 1_000_000
+        Excel: entries of the shared-strings table (the distinct texts of the workbook), which
+        openpyxl reads whole when it opens the file.
+    max_zip_members : int, default 10_000
+        Excel: parts (files) in the workbook's zip archive.
+    max_field_chars : int, default 10_000_000
+        CSV: characters in one field (Python's csv module stops at 131,072). A column name
+        (a cell of the header rows) may have at most 10,000 characters, a fixed bound.
+
+    Raises
+    ------
+    ParameterTypeError
+        A limit is not a number (``max_compression_ratio``) or a whole number (the others).
+    ParameterError
+        A limit is not positive.
+
+    Examples
+    --------
+    >>> from copfactors.io import ReadLimits
+    >>> ReadLimits().max_cells
+    10000000
+    >>> ReadLimits(max_cells=50_000_000).max_cells
+    50000000
+    >>> ReadLimits(max_cells=0)
+    Traceback (most recent call last):
+    ...
+    copfactors.errors.ParameterError: ReadLimits(max_cells=0): expected a whole number >= 1
+    """
+
+    max_cells: int = 10_000_000
+    max_unpacked_bytes: int = 200_000_000
+    max_compression_ratio: float = 100.0
+    max_shared_strings: int = 1_000_000
+    max_zip_members: int = 10_000
+    max_field_chars: int = 10_000_000
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_cells",
+            "max_unpacked_bytes",
+            "max_shared_strings",
+            "max_zip_members",
+            "max_field_chars",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer):
+                raise ParameterTypeError(
+                    f"ReadLimits({name}={value!r}): expected a whole number, "
+                    f"not {type(value).__name__}"
+                )
+            if value < 1:
+                raise ParameterError(f"ReadLimits({name}={value!r}): expected a whole number >= 1")
+        ratio = self.max_compression_ratio
+        if isinstance(ratio, bool) or not isinstance(ratio, int | float | np.number):
+            raise ParameterTypeError(
+                f"ReadLimits(max_compression_ratio={ratio!r}): expected a number, "
+                f"not {type(ratio).__name__}"
+            )
+        if not ratio >= 1:  # also refuses NaN
+            raise ParameterError(
+                f"ReadLimits(max_compression_ratio={ratio!r}): expected a number >= 1"
+            )
+
+
+_DEFAULT_LIMITS = ReadLimits()
+
+
+def _limit_hint(name: str, needed: float) -> str:
+    """How to pass a limit raised to ``needed``, for messages.
+
+    >>> _limit_hint("max_cells", 12_345_678)
+    'if the file is trusted, pass limits=ReadLimits(max_cells=12_345_678) or more'
+    """
+    value = math.ceil(needed) if name != "max_compression_ratio" else round(needed, 1)
+    return f"if the file is trusted, pass limits=ReadLimits({name}={value:_}) or more"
+
+
+def _limits_of(limits: object) -> ReadLimits:
+    if limits is None:
+        return _DEFAULT_LIMITS
+    if not isinstance(limits, ReadLimits):
+        raise ParameterTypeError(
+            f"limits must be a copfactors.io.ReadLimits, not {type(limits).__name__}"
+        )
+    return limits
+
+
+def _shorten(value: object, width: int = 60) -> str:
+    """A value as repr, at most about ``width`` characters (a long number keeps its length).
+
+    >>> _shorten(10**100)
+    '1000000000000000000000000000000000000000... (101 digits)'
+    >>> _shorten("abc")
+    "'abc'"
+    """
+    if isinstance(value, int) and not isinstance(value, bool):
+        digits = str(abs(value))
+        if len(digits) > width - 20:
+            sign = "-" if value < 0 else ""
+            return f"{sign}{digits[:40]}... ({len(digits)} digits)"
+        return str(value)
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def read_survey(
     path: str | os.PathLike[str],
     *,
@@ -123,6 +271,7 @@ def read_survey(
     validate: bool = True,
     header_rows: int | None = None,
     mapping: MappingLike = None,
+    limits: ReadLimits | None = None,
 ) -> pd.DataFrame:
     """Read a survey file and validate it against the codebook.
 
@@ -153,6 +302,10 @@ def read_survey(
         :class:`~copfactors.mapping.SurveyMapping`). The file is read with
         :func:`read_table`, the mapping applied (columns renamed, ignored ones dropped,
         answers recoded, missing codes made missing), and the result validated.
+    limits : ReadLimits, optional
+        How large a file may unpack to (cells of the table, decompressed bytes, shared strings
+        of a workbook, characters of a CSV field); the defaults of :class:`ReadLimits` when
+        left out. A file over a limit is refused before it is read.
 
     Returns
     -------
@@ -165,8 +318,9 @@ def read_survey(
     ------
     DataFormatError
         The file is missing, empty (0 bytes), of an unsupported extension, corrupt, in an
-        encoding other than UTF-8 or cp1252 (unless ``encoding`` is given), or its delimiter
-        cannot be found.
+        encoding other than UTF-8 or cp1252 (unless ``encoding`` is given), its delimiter
+        cannot be found, it holds a number too large for a float, or it is larger than
+        ``limits`` allow.
     SchemaError
         The table does not follow the codebook (every problem listed, with its data ``row``
         and the ``line`` of the file), including a file with a header and no data rows.
@@ -202,6 +356,7 @@ def read_survey(
     """
     path = Path(path)
     source = str(path)
+    limits = _limits_of(limits)
     kind = _check_file(path, sheet, encoding, delimiter, decimal, header_rows)
     codes_for = _missing_codes_lookup(missing_codes)
     survey_mapping = None
@@ -210,32 +365,40 @@ def read_survey(
 
     if survey_mapping is not None or header_rows is not None:
         is_text = survey_mapping.reads_as_text if survey_mapping is not None else _codebook_text
-        df = _read_table(path, kind, sheet, encoding, delimiter, decimal, header_rows, is_text)
+        df = _read_table(
+            path, kind, sheet, encoding, delimiter, decimal, header_rows, is_text, limits
+        )
         if survey_mapping is not None:
             df = survey_mapping.apply(df)
         df = _apply_missing_codes(df, codes_for)
     elif kind == "csv":
-        df = _read_csv(path, encoding, delimiter, decimal, codes_for)
+        df = _read_csv(path, encoding, delimiter, decimal, codes_for, limits=limits)
     elif kind == "excel":
-        df = _apply_missing_codes(_read_excel(path, sheet, codes_for), codes_for)
+        df = _apply_missing_codes(_read_excel(path, sheet, codes_for, limits), codes_for)
         df.attrs.update(header_rows=1, first_data_line=2)
     elif kind == "spss":
-        df = _apply_missing_codes(_read_spss(path), codes_for)
+        df = _apply_missing_codes(_read_spss(path, limits), codes_for)
         df.attrs.pop("column_labels", None)
         df.attrs.update(header_rows=1, first_data_line=None)
     else:
-        df = _apply_missing_codes(_read_parquet(path), codes_for)
+        df = _apply_missing_codes(_read_parquet(path, limits), codes_for)
         df.attrs.update(header_rows=1, first_data_line=None)
     df.attrs["source"] = source
     layout = df.attrs.pop("csv_layout", None)  # only to count lines again, below
     if not validate:
         return df
     first_line = df.attrs.get("first_data_line")
+    _check_long_numbers(df, path, kind, layout, limits)
     try:
         return schema.validate(df, source=source, first_data_line=first_line)
     except SchemaError as err:
         problems = _problems_for_file(
-            err.problems, path, kind, {**df.attrs, "csv_layout": layout}, mapped=mapping is not None
+            err.problems,
+            path,
+            kind,
+            {**df.attrs, "csv_layout": layout},
+            mapped=mapping is not None,
+            limits=limits,
         )
         line_name = "sheet row" if kind == "excel" else "line"
         raise SchemaError(problems, source=source, line_name=line_name) from None
@@ -249,6 +412,7 @@ def read_table(
     delimiter: str | None = None,
     decimal: str | None = None,
     header_rows: int | None = None,
+    limits: ReadLimits | None = None,
 ) -> pd.DataFrame:
     """Read a file as a raw table, without validation: a survey tool's export as it is.
 
@@ -267,7 +431,7 @@ def read_table(
     ----------
     path : str or path-like
         A ``.csv``, ``.xlsx``/``.xlsm``, ``.sav``/``.zsav`` or ``.parquet``/``.pq`` file.
-    sheet, encoding, delimiter, decimal
+    sheet, encoding, delimiter, decimal, limits
         As for :func:`read_survey`.
     header_rows : int, optional
         CSV and Excel only: the number of header rows; by default found from the first rows.
@@ -306,11 +470,61 @@ def read_table(
     (2, 3)
     """
     path = Path(path)
+    limits = _limits_of(limits)
     kind = _check_file(path, sheet, encoding, delimiter, decimal, header_rows)
-    df = _read_table(path, kind, sheet, encoding, delimiter, decimal, header_rows, _codebook_text)
+    df = _read_table(
+        path, kind, sheet, encoding, delimiter, decimal, header_rows, _codebook_text, limits
+    )
     df.attrs.pop("csv_layout", None)
     df.attrs["source"] = str(path)
     return df
+
+
+#: a cell written as a number of more digits than the largest float has (308)
+_LONG_NUMBER = re.compile(r"\s*[+-]?\d{309,}")
+#: the codebook types whose answers are read as numbers
+_NUMBER_TYPES = ("likert", "integer", "float", "boolean")
+
+
+def _check_long_numbers(
+    df: pd.DataFrame,
+    path: Path,
+    kind: str,
+    layout: Mapping[str, Any] | None,
+    limits: ReadLimits,
+) -> None:
+    """Refuse a text cell of a numeric codebook column that is a number of more than 308
+    digits (beyond any float; Python will not even convert one of 4,300), naming its column,
+    row and line, as a sheet's cell of such a number is refused (see _check_numbers)."""
+    for i, column in enumerate(df.columns):
+        name = schema.CODEBOOK.match(column)
+        if name is None or schema.CODEBOOK[name].type not in _NUMBER_TYPES:
+            continue
+        s = df.iloc[:, i]
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            continue
+        long = s.map(
+            lambda x: isinstance(x, str) and len(x) > 308 and bool(_LONG_NUMBER.match(x)),
+            na_action="ignore",
+        )
+        hits = np.flatnonzero(long.eq(True).to_numpy(dtype=bool, na_value=False))
+        if not hits.size:
+            continue
+        row = int(hits[0]) + 1
+        value = str(s.iloc[hits[0]]).strip()
+        digits = sum(ch.isdigit() for ch in value)
+        where = f"column {_shorten(column)}, row {row}"
+        first = df.attrs.get("first_data_line")
+        if kind == "csv" and layout:
+            lines = _data_record_lines(path, layout, limits)
+            if row <= len(lines):
+                where += f" (line {lines[row - 1]})"
+        elif first is not None:
+            where += f" ({'sheet row' if kind == 'excel' else 'line'} {first + row - 1})"
+        raise DataFormatError(
+            f"{path}: {where}: the number {value[:40]}... has {digits:_} digits, more than "
+            f"the 308 of the largest float; expected a survey answer"
+        )
 
 
 def _check_file(
@@ -380,16 +594,24 @@ def _read_table(
     decimal: str | None,
     header_rows: int | None,
     is_text: Callable[[str], bool],
+    limits: ReadLimits,
 ) -> pd.DataFrame:
     """The raw table of a file, header rows found (if not given) and combined."""
     if kind == "csv":
         no_codes: Callable[[object], list[object]] = lambda column: []  # noqa: E731
         return _read_csv(
-            path, encoding, delimiter, decimal, no_codes, header_rows=header_rows, is_text=is_text
+            path,
+            encoding,
+            delimiter,
+            decimal,
+            no_codes,
+            header_rows=header_rows,
+            is_text=is_text,
+            limits=limits,
         )
     if kind == "excel":
-        return _read_excel_table(path, sheet, header_rows, is_text)
-    df = _read_spss(path) if kind == "spss" else _read_parquet(path)
+        return _read_excel_table(path, sheet, header_rows, is_text, limits)
+    df = _read_spss(path, limits) if kind == "spss" else _read_parquet(path, limits)
     labels = df.attrs.pop("column_labels", None) or {}
     # an SPSS variable's label is its question: "Q1 - Community of practice identifier"
     df.columns = pd.Index(
@@ -476,7 +698,10 @@ def _apply_missing_codes(
 def _number_in(x: object, nums: list[float]) -> bool:
     if isinstance(x, bool) or not isinstance(x, int | float | np.number):
         return False
-    return float(x) in nums
+    try:
+        return float(x) in nums
+    except OverflowError:  # an integer beyond any float is no missing code
+        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,21 +744,52 @@ def _header_line(path: Path, encoding: str) -> tuple[str, int]:
         text = codecs.decode(head, encoding, errors="replace")
     except LookupError:
         raise DataFormatError(f"{path}: unknown encoding {encoding!r}") from None
-    for k, line in enumerate(text.lstrip("\ufeff").split("\n")):
+    for k, line in enumerate(_LINE_BREAK.split(text.lstrip("\ufeff"))):
         stripped = line.strip()
         if stripped and not stripped.startswith("#"):
-            return line.rstrip("\r"), k
+            return line, k
     raise DataFormatError(
         f"{path}: no header line found; expected a CSV table whose first line names the columns"
     )
 
 
-def _split(header: str, delimiter: str) -> list[str]:
-    return next(csv.reader([header], delimiter=delimiter), [])
+#: line breaks as pandas and the csv module (reading with ``newline=""``) see them: CR LF, LF
+#: and a lone CR (old Mac files)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+#: the csv module's field size limit is one setting for the whole process: changed under a lock
+_CSV_LOCK = threading.RLock()
 
 
-def _sniff_delimiter(path: Path, header: str) -> str:
-    splits = {d: _split(header, d) for d in _DELIMITERS}
+@contextmanager
+def _csv_module(path: Path, limits: ReadLimits, line: Callable[[], int]) -> Iterator[None]:
+    """The csv module reading fields of up to ``limits.max_field_chars`` characters (not
+    131,072), its errors raised as a DataFormatError naming the file and ``line()``."""
+    with _CSV_LOCK:
+        before = csv.field_size_limit(limits.max_field_chars)
+        try:
+            yield
+        except csv.Error as err:
+            where = f"{path}, line {line()}"
+            if "field limit" in str(err):
+                raise DataFormatError(
+                    f"{where}: a field is longer than {limits.max_field_chars:_} characters; "
+                    f"expected survey answers; "
+                    f"{_limit_hint('max_field_chars', path.stat().st_size)}"
+                ) from None
+            raise DataFormatError(f"{where}: cannot read as CSV: {err}") from None
+        finally:
+            csv.field_size_limit(before)
+
+
+def _split(
+    header: str, delimiter: str, path: Path, line: int, limits: ReadLimits = _DEFAULT_LIMITS
+) -> list[str]:
+    with _csv_module(path, limits, lambda: line):
+        return next(csv.reader([header], delimiter=delimiter), [])
+
+
+def _sniff_delimiter(path: Path, header: str, line: int, limits: ReadLimits) -> str:
+    splits = {d: _split(header, d, path, line, limits) for d in _DELIMITERS}
     candidates = [d for d, fields in splits.items() if len(fields) > 1]
     if len(candidates) == 1:
         return candidates[0]
@@ -570,6 +826,7 @@ def _read_csv(
     *,
     header_rows: int | None = 1,
     is_text: Callable[[str], bool] | None = None,
+    limits: ReadLimits = _DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """A CSV file as read (``header_rows=1``: the survey layout read_survey has always read).
 
@@ -580,17 +837,19 @@ def _read_csv(
     enc = encoding or _detect_encoding(path)
     header, skip = _header_line(path, enc)
     if delimiter is None:
-        delimiter = _sniff_delimiter(path, header)
+        delimiter = _sniff_delimiter(path, header, skip + 1, limits)
     if decimal is None:
         decimal = "," if delimiter == ";" else "."
-    records, ends = _head_records(path, enc, delimiter, skip)
+    records, ends = _head_records(path, enc, delimiter, skip, limits)
     k = header_rows if header_rows is not None else _detect_header_rows(records)
     if k > len(records):
         raise DataFormatError(
             f"{path}: the file has {len(records)} record(s) after skipped lines, fewer than "
             f"the {k} header rows expected; pass read_survey(..., header_rows=1)"
         )
-    fields = _split(header, delimiter)
+    fields = _split(header, delimiter, path, skip + 1, limits)
+    for n, record in enumerate([fields, *records[1:k]]):
+        _check_header_names(path, record, skip + (ends[n - 1] + 1 if n else 1))
     common = ["", *schema.MISSING_CODES]
     na_values: list[str] | dict[str, list[str]] = common
     if k == 1:
@@ -631,32 +890,69 @@ def _read_csv(
         df.columns = pd.Index(fields)
     if decimal == ",":
         _fix_decimal_commas(df)
-    df.attrs.update(
-        header_rows=k,
-        first_data_line=skip + ends[k - 1] + 1,
-        csv_layout={"encoding": enc, "delimiter": delimiter, "skip": skip, "header_rows": k},
-    )
+    layout = {"encoding": enc, "delimiter": delimiter, "skip": skip, "header_rows": k}
+    if path.stat().st_size > limits.max_field_chars:  # else no field can be longer
+        _check_field_lengths(df, path, layout, limits)
+    df.attrs.update(header_rows=k, first_data_line=skip + ends[k - 1] + 1, csv_layout=layout)
     return df
 
 
-def _head_records(path: Path, encoding: str, delimiter: str, skip: int) -> tuple[list, list]:
+#: the longest column name (header cell) read: a question's full text fits many times over
+_MAX_HEADER_CHARS = 10_000
+
+
+def _check_header_names(path: Path, names: Sequence[str], line: int) -> None:
+    """Refuse a header cell longer than ``_MAX_HEADER_CHARS``: no survey names a column so,
+    and the name would be repeated in every message about the column."""
+    for j, name in enumerate(names):
+        if len(name) > _MAX_HEADER_CHARS:
+            raise DataFormatError(
+                f"{path}, line {line}: the name of column {j + 1} is {len(name):_} characters "
+                f"long ({_shorten(name, 40)}), more than the {_MAX_HEADER_CHARS:_} a column "
+                "name may have; expected a header line naming the survey's columns"
+            )
+
+
+def _check_field_lengths(
+    df: pd.DataFrame, path: Path, layout: Mapping[str, Any], limits: ReadLimits
+) -> None:
+    """Refuse a text cell longer than ``limits.max_field_chars``, naming its line."""
+    for i, column in enumerate(df.columns):
+        s = df.iloc[:, i]
+        if not (s.dtype == object or isinstance(s.dtype, pd.StringDtype)):
+            continue
+        lengths = s.map(lambda x: len(x) if isinstance(x, str) else 0, na_action="ignore")
+        too_long = np.flatnonzero(lengths.fillna(0).to_numpy(dtype=float) > limits.max_field_chars)
+        if too_long.size:
+            _data_record_lines(path, layout, limits)  # names the line of the field
+            raise DataFormatError(
+                f"{path}: column {_shorten(column)}, row {too_long[0] + 1}: a field is longer "
+                f"than {limits.max_field_chars:_} characters; expected survey answers; "
+                f"{_limit_hint('max_field_chars', path.stat().st_size)}"
+            )
+
+
+def _head_records(
+    path: Path, encoding: str, delimiter: str, skip: int, limits: ReadLimits = _DEFAULT_LIMITS
+) -> tuple[list, list]:
     """The first records after the ``skip`` lines before the header, as lists of cells, and
     the number of lines read at the end of each (a quoted cell may hold line breaks)."""
     with path.open("rb") as fh:
         head = fh.read(_CHUNK)
     text = codecs.decode(head, encoding, errors="replace").lstrip("\ufeff")
     # lines split as _header_line splits them, so that ``skip`` counts the same lines
-    rest = "\n".join(text.split("\n")[skip:])
+    rest = "\n".join(_LINE_BREAK.split(text)[skip:])
     reader = csv.reader(StringIO(rest, newline=""), delimiter=delimiter)
     records: list[list[str]] = []
     ends: list[int] = []
-    for record in reader:
-        if not record:  # a blank line: pandas skips it too
-            continue
-        records.append(record)
-        ends.append(reader.line_num)
-        if len(records) == _HEAD_RECORDS:
-            break
+    with _csv_module(path, limits, lambda: skip + reader.line_num):
+        for record in reader:
+            if not record:  # a blank line: pandas skips it too
+                continue
+            records.append(record)
+            ends.append(reader.line_num)
+            if len(records) == _HEAD_RECORDS:
+                break
     return records, ends
 
 
@@ -760,23 +1056,26 @@ def _unique_names(names: Sequence[str]) -> list[str]:
     return out
 
 
-def _data_record_lines(path: Path, layout: Mapping[str, Any]) -> list[int]:
+def _data_record_lines(
+    path: Path, layout: Mapping[str, Any], limits: ReadLimits = _DEFAULT_LIMITS
+) -> list[int]:
     """The line on which each data record of a CSV file starts (blank lines skipped, as
     pandas skips them; a record whose quoted cells hold line breaks spans several lines)."""
-    with path.open(encoding=layout["encoding"], newline="") as fh:
+    with path.open(encoding=layout["encoding"], errors="replace", newline="") as fh:
         for _ in range(layout["skip"]):
             fh.readline()
         reader = csv.reader(fh, delimiter=layout["delimiter"])
         lines: list[int] = []
         headers = layout["header_rows"]
         before = 0
-        for record in reader:
-            if record:
-                if headers:
-                    headers -= 1
-                else:
-                    lines.append(layout["skip"] + before + 1)
-            before = reader.line_num
+        with _csv_module(path, limits, lambda: layout["skip"] + reader.line_num):
+            for record in reader:
+                if record:
+                    if headers:
+                        headers -= 1
+                    else:
+                        lines.append(layout["skip"] + before + 1)
+                before = reader.line_num
     return lines
 
 
@@ -802,6 +1101,9 @@ def _parse_csv(path: Path, options: dict[str, object]) -> pd.DataFrame:
         ) from None
     except LookupError:
         raise DataFormatError(f"{path}: unknown encoding {options['encoding']!r}") from None
+    except (ValueError, OverflowError, MemoryError, csv.Error) as err:
+        # pandas' parser on a damaged file (a line too long for memory, ...)
+        raise DataFormatError(f"{path}: cannot read as CSV: {str(err)[:200]}") from None
 
 
 def _fix_decimal_commas(df: pd.DataFrame) -> None:
@@ -825,20 +1127,209 @@ def _fix_decimal_commas(df: pd.DataFrame) -> None:
 # Excel, SPSS, Parquet
 
 
-def _open_workbook(path: Path) -> pd.ExcelFile:
-    """The workbook, or a DataFormatError naming the file (corrupt, or not .xlsx)."""
+def _open_workbook(path: Path, limits: ReadLimits = _DEFAULT_LIMITS) -> pd.ExcelFile:
+    """The workbook, or a DataFormatError naming the file (corrupt, not .xlsx, or larger than
+    ``limits`` allow: checked by :func:`_check_workbook` before openpyxl reads anything)."""
+    _check_workbook(path, limits)
     try:
         return pd.ExcelFile(path, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as err:
+    except Exception as err:  # openpyxl raises many types on damaged workbooks
         raise DataFormatError(
-            f"{path}: cannot open as an Excel workbook (corrupt, or not .xlsx): {err}"
+            f"{path}: cannot open as an Excel workbook (corrupt, or not .xlsx): "
+            f"{type(err).__name__}: {str(err)[:200]}"
         ) from None
 
 
+#: SpreadsheetML namespaces (transitional, as Excel writes, and strict)
+_SHEET_NAMESPACES = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_ROW_TAGS = frozenset(f"{ns} row" for ns in _SHEET_NAMESPACES)
+_CELL_TAGS = frozenset(f"{ns} c" for ns in _SHEET_NAMESPACES)
+_STRING_TAGS = frozenset(f"{ns} si" for ns in _SHEET_NAMESPACES)
+#: a cell reference as openpyxl reads it: column letters, row digits
+_CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+#: parts smaller than this may compress by any ratio: they cannot unpack to much
+_RATIO_FLOOR = 1 << 20
+
+
+class _OverLimit(Exception):
+    """Raised inside the XML scan to stop it at the first limit passed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _check_workbook(path: Path, limits: ReadLimits) -> None:
+    """Refuse a workbook that would unpack beyond ``limits`` before openpyxl opens it.
+
+    The zip archive's declared sizes bound what each part decompresses to (Python's zipfile
+    stops there and a part that holds more fails its checksum), so they are checked first:
+    the number of parts, their total size and each part's compression ratio. Then every part
+    is decompressed once and its XML scanned with expat (the parser openpyxl uses, so entities
+    and encodings are read alike) without building a tree: a worksheet's rows and columns up
+    to its last cell, ``<row>`` elements without cells counted (pandas fills the whole
+    rectangle, whatever the ``<dimension>`` element says), and the entries of a shared-strings
+    table. A part that is not XML is left to openpyxl; a corrupt compressed stream is a
+    DataFormatError naming the part.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except Exception as err:  # BadZipFile, NotImplementedError (zip version), OSError, ...
+        raise DataFormatError(
+            f"{path}: cannot open as an Excel workbook (corrupt, or not .xlsx): not a zip "
+            f"archive ({str(err)[:120]}); expected an .xlsx file saved by Excel or LibreOffice"
+        ) from None
+    with archive:
+        if any(not m.filename for m in archive.infolist()):
+            # no spreadsheet writes one (and ZipInfo.is_dir fails on it)
+            raise DataFormatError(
+                f"{path}: the workbook's zip archive holds a part without a name; expected an "
+                ".xlsx file saved by Excel or LibreOffice"
+            )
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        if len(members) > limits.max_zip_members:
+            raise DataFormatError(
+                f"{path}: the workbook's zip archive holds {len(members):_} parts, more than "
+                f"the {limits.max_zip_members:_} allowed; "
+                f"{_limit_hint('max_zip_members', len(members))}"
+            )
+        total = sum(m.file_size for m in members)
+        if total > limits.max_unpacked_bytes:
+            raise DataFormatError(
+                f"{path}: the workbook unpacks to {total:_} bytes, more than the "
+                f"{limits.max_unpacked_bytes:_} allowed; "
+                f"{_limit_hint('max_unpacked_bytes', total)}"
+            )
+        for m in members:
+            ratio = m.file_size / max(m.compress_size, 1)
+            if m.file_size > _RATIO_FLOOR and ratio > limits.max_compression_ratio:
+                raise DataFormatError(
+                    f"{path}: part {_shorten(m.filename)} of the workbook unpacks "
+                    f"{ratio:.0f} times its compressed size ({m.file_size:_} bytes), more than "
+                    f"the {limits.max_compression_ratio:g} allowed (a zip bomb?); "
+                    f"{_limit_hint('max_compression_ratio', ratio + 1)}"
+                )
+        for m in members:
+            try:
+                _scan_part(archive, m, limits)
+            except _OverLimit as err:
+                raise DataFormatError(
+                    f"{path}: part {_shorten(m.filename)} of the workbook: {err.message}"
+                ) from None
+            except Exception as err:  # zlib.error, bad CRC, truncated or encrypted part, ...
+                raise DataFormatError(
+                    f"{path}: part {_shorten(m.filename)} of the workbook cannot be "
+                    f"decompressed (corrupt): {type(err).__name__}: {str(err)[:120]}"
+                ) from None
+
+
+def _scan_part(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limits: ReadLimits) -> None:
+    """Count the extent of a worksheet part and the entries of a shared-strings part.
+
+    Raises :class:`_OverLimit` at the first limit passed. Rows and columns are counted as
+    openpyxl counts them (``r`` attributes, else one more than the previous row or cell), the
+    largest ever seen: a sheet cannot make pandas fill more than ``rows * columns`` cells.
+    """
+    state = {"row": 0, "col": 0, "rows": 0, "cols": 0, "strings": 0}
+    max_cells, max_strings = limits.max_cells, limits.max_shared_strings
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if name in _CELL_TAGS:
+            ref = _CELL_REF.match(attrs.get("r", ""))
+            if ref:
+                state["col"] = _column_number(ref.group(1))
+                state["rows"] = max(state["rows"], int(ref.group(2)))
+            else:
+                state["col"] += 1
+            if state["col"] > state["cols"]:
+                state["cols"] = state["col"]
+                _check_area(state, max_cells)
+        elif name in _ROW_TAGS:
+            state["row"] = _row_number(attrs.get("r"), state["row"])
+            state["col"] = 0
+            if state["row"] > state["rows"]:
+                state["rows"] = state["row"]
+                _check_area(state, max_cells)
+        elif name in _STRING_TAGS:
+            state["strings"] += 1
+            if state["strings"] > max_strings:
+                raise _OverLimit(
+                    f"the shared-strings table holds more than {max_strings:_} entries; "
+                    f"{_limit_hint('max_shared_strings', max_strings * 10)}"
+                )
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = start
+    with archive.open(member) as fh:
+        while chunk := fh.read(1 << 16):
+            try:
+                parser.Parse(chunk, False)
+            except expat.ExpatError:
+                return  # not XML, or broken: openpyxl fails on it where this scan stopped
+    try:
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        return
+
+
+def _check_area(state: dict[str, int], max_cells: int) -> None:
+    rows, cols = state["rows"], max(state["cols"], 1)
+    if rows * cols > max_cells:
+        raise _OverLimit(
+            f"the sheet reaches row {rows:_} and column {cols:_} ({_column_letters(cols)}) "
+            f"at least, {rows * cols:_} cells once read, more than the {max_cells:_} allowed "
+            f"(a cell far from the table makes every row as wide and every row above it "
+            f"count); "
+            f"{_limit_hint('max_cells', rows * cols)}"
+        )
+
+
+def _row_number(r: str | None, previous: int) -> int:
+    """A ``<row r=...>`` number as openpyxl reads it (0 if unreadable: openpyxl fails)."""
+    if r is None:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        pass
+    try:
+        number = float(r)
+    except ValueError:
+        return 0
+    return int(number) if number.is_integer() else 0
+
+
+def _column_number(letters: str) -> int:
+    """>>> _column_number("A"), _column_number("AA"), _column_number("XFD")
+    (1, 27, 16384)
+    """
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _column_letters(n: int) -> str:
+    """>>> _column_letters(1), _column_letters(27), _column_letters(16384)
+    ('A', 'AA', 'XFD')
+    """
+    letters = ""
+    while n > 0:
+        n, rest = divmod(n - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _read_excel(
-    path: Path, sheet: str | int | None, codes_for: Callable[[object], list[object]]
+    path: Path,
+    sheet: str | int | None,
+    codes_for: Callable[[object], list[object]],
+    limits: ReadLimits = _DEFAULT_LIMITS,
 ) -> pd.DataFrame:
-    with _open_workbook(path) as book:
+    with _open_workbook(path, limits) as book:
         sheet = _sheet_of(path, book, sheet)
         try:
             options = {"keep_default_na": False, "na_values": ["", *schema.MISSING_CODES]}
@@ -851,15 +1342,69 @@ def _read_excel(
                 and schema.CODEBOOK[name].type in ("id", "text")
             }
             return pd.read_excel(book, sheet_name=sheet, dtype=as_text, **options)
+        except OverflowError:  # a number beyond any float, which pandas cannot hold
+            try:
+                raw = pd.read_excel(book, sheet_name=sheet, header=None, dtype=object)
+            except Exception as err:  # openpyxl raises many types on damaged sheets
+                raise _sheet_error(path, sheet, err) from None
+            filled = raw.notna().any(axis=1).to_numpy()
+            top = int(np.argmax(filled)) if filled.any() else 0
+            data = raw.iloc[top + 1 :]
+            data.columns = pd.Index([_clean_header(c) for c in raw.iloc[top]] if len(raw) else [])
+            _check_numbers(path, sheet, data, top + 2, _codebook_text, infinite=True)
+            raise _sheet_error(path, sheet, OverflowError("a number too large")) from None
         except Exception as err:  # openpyxl raises many types on damaged sheets
-            raise DataFormatError(f"{path}: cannot read sheet {sheet!r}: {err}") from None
+            raise _sheet_error(path, sheet, err) from None
+
+
+def _sheet_error(path: Path, sheet: str | int, err: BaseException) -> DataFormatError:
+    return DataFormatError(
+        f"{path}: cannot read sheet {sheet!r}: {type(err).__name__}: {str(err)[:200]}"
+    )
+
+
+#: the largest float; openpyxl reads a cell's digits as a Python int of any size
+_FLOAT_MAX = float(np.finfo(float).max)
+
+
+def _check_numbers(
+    path: Path,
+    sheet: str | int,
+    frame: pd.DataFrame,
+    first_row: int,
+    is_text: Callable[[str], bool],
+    infinite: bool = False,
+) -> None:
+    """Refuse a cell holding a number too large for a float (``9`` repeated 400 times) in a
+    column not read as text, and with ``infinite`` an infinite float (``1e400``) in a column
+    read as text, naming its column and sheet row. ``frame`` holds the data rows of the sheet
+    as openpyxl read them (``dtype=object``), the first at sheet row ``first_row``."""
+    for j, name in enumerate(frame.columns):
+        text = is_text(str(name))
+        if text and not infinite:
+            continue  # a long integer is written out as its digits
+        for i, x in enumerate(frame.iloc[:, j].to_numpy(dtype=object)):
+            if text:
+                bad = isinstance(x, float) and math.isinf(x)
+            else:
+                bad = type(x) is int and (x > _FLOAT_MAX or x < -_FLOAT_MAX)
+            if bad:
+                raise DataFormatError(
+                    f"{path}: sheet {sheet!r}, column {_shorten(name)}, sheet row "
+                    f"{first_row + i}: the number {_shorten(x)} is too large; expected a "
+                    f"number of at most {_FLOAT_MAX:.3g} in size (a survey answer)"
+                )
 
 
 def _read_excel_table(
-    path: Path, sheet: str | int | None, header_rows: int | None, is_text: Callable[[str], bool]
+    path: Path,
+    sheet: str | int | None,
+    header_rows: int | None,
+    is_text: Callable[[str], bool],
+    limits: ReadLimits = _DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """A sheet as read, header rows found (if not given) and combined (see read_table)."""
-    with _open_workbook(path) as book:
+    with _open_workbook(path, limits) as book:
         sheet = _sheet_of(path, book, sheet)
         try:
             raw = pd.read_excel(
@@ -871,7 +1416,7 @@ def _read_excel_table(
                 na_values=["", *schema.MISSING_CODES],
             )
         except Exception as err:  # openpyxl raises many types on damaged sheets
-            raise DataFormatError(f"{path}: cannot read sheet {sheet!r}: {err}") from None
+            raise _sheet_error(path, sheet, err) from None
     filled = raw.notna().any(axis=1).to_numpy()
     if not filled.any():
         raise DataFormatError(
@@ -895,7 +1440,9 @@ def _read_excel_table(
         for i, name in enumerate(names)
         if not name.startswith("Unnamed ") or df.iloc[:, i].notna().any()
     ]
-    df = df.iloc[:, keep].infer_objects()
+    df = df.iloc[:, keep]
+    _check_numbers(path, sheet, df, top + k + 1, is_text)
+    df = df.infer_objects()
     for i, column in enumerate(df.columns):
         s = df.iloc[:, i]
         if is_text(column) and not pd.api.types.is_string_dtype(s.dtype):
@@ -926,13 +1473,30 @@ def _sheet_of(path: Path, book: pd.ExcelFile, sheet: str | int | None) -> str | 
     return sheet
 
 
-def _read_spss(path: Path) -> pd.DataFrame:
+def _read_spss(path: Path, limits: ReadLimits = _DEFAULT_LIMITS) -> pd.DataFrame:
+    """An SPSS file, its size checked against ``limits`` from its header first: at most
+    ``max_cells`` rows times columns and ``max_unpacked_bytes`` of data (a ``.zsav`` file
+    is compressed; the rows read are bounded too, for a header that does not say)."""
     import pyreadstat
 
     try:
-        df, meta = pyreadstat.read_sav(str(path), user_missing=True)
-    except (pyreadstat.ReadstatError, pyreadstat.PyreadstatError, OSError) as err:
-        raise DataFormatError(f"{path}: cannot read as an SPSS file: {err}") from None
+        _, head = pyreadstat.read_sav(str(path), metadataonly=True)
+    except Exception as err:  # pyreadstat raises many types on damaged files
+        raise _spss_error(path, err) from None
+    cols = max(int(head.number_columns or 0), 1)
+    widths = getattr(head, "variable_storage_width", None) or {}
+    row_bytes = max(sum(int(w or 0) for w in widths.values()), 8 * cols)
+    max_rows = min(limits.max_cells // cols, limits.max_unpacked_bytes // row_bytes)
+    declared = head.number_rows if head.number_rows is not None and head.number_rows >= 0 else 0
+    rows = max(declared, 1)
+    if cols > limits.max_cells or row_bytes > limits.max_unpacked_bytes or declared > max_rows:
+        raise _too_large(path, "the SPSS file declares", rows, cols, row_bytes, limits)
+    try:
+        df, meta = pyreadstat.read_sav(str(path), user_missing=True, row_limit=max_rows + 1)
+    except Exception as err:  # pyreadstat raises many types on damaged files
+        raise _spss_error(path, err) from None
+    if len(df) > max_rows:
+        raise _too_large(path, "the SPSS file holds more than", len(df), cols, row_bytes, limits)
     df.attrs["column_labels"] = dict(getattr(meta, "column_names_to_labels", None) or {})
     ranges = getattr(meta, "missing_ranges", None) or {}
     discrete = getattr(meta, "missing_user_values", None) or {}
@@ -971,15 +1535,89 @@ def _apply_value_labels(s: pd.Series, var: schema.Variable, labels: dict) -> pd.
     return mapped.where(mapped.notna(), s.astype(object))
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _spss_error(path: Path, err: BaseException) -> DataFormatError:
+    return DataFormatError(
+        f"{path}: cannot read as an SPSS file (corrupt, truncated, or not .sav): "
+        f"{type(err).__name__}: {str(err)[:200]}"
+    )
+
+
+def _too_large(
+    path: Path, what: str, rows: int, cols: int, row_bytes: int, limits: ReadLimits
+) -> DataFormatError:
+    """The error for a table of ``rows`` by ``cols`` over ``limits`` (cells or bytes)."""
+    cells, size = rows * cols, rows * row_bytes
+    if cells > limits.max_cells:
+        over = f"{cells:_} cells, more than the {limits.max_cells:_} allowed"
+        hint = _limit_hint("max_cells", cells)
+    else:
+        over = f"{size:_} bytes of data, more than the {limits.max_unpacked_bytes:_} allowed"
+        hint = _limit_hint("max_unpacked_bytes", size)
+    return DataFormatError(f"{path}: {what} {rows:_} rows of {cols:_} columns, {over}; {hint}")
+
+
+def _read_parquet(path: Path, limits: ReadLimits = _DEFAULT_LIMITS) -> pd.DataFrame:
+    """A Parquet file, its size checked against ``limits`` from its footer first (rows times
+    columns, and the bytes of its data once decompressed) and its text checked to be UTF-8."""
     try:
         import pyarrow
+        import pyarrow.parquet
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         raise DataFormatError(f"{path}: reading Parquet needs pyarrow") from None
     try:
-        return pd.read_parquet(path, engine="pyarrow")
-    except (pyarrow.ArrowException, OSError, ValueError) as err:
-        raise DataFormatError(f"{path}: cannot read as a Parquet file: {err}") from None
+        meta = pyarrow.parquet.read_metadata(path)
+        rows, cols = int(meta.num_rows), max(int(meta.num_columns), 1)
+        size = sum(int(meta.row_group(i).total_byte_size) for i in range(meta.num_row_groups))
+    except Exception as err:  # pyarrow raises many types on damaged files
+        raise _parquet_error(path, err) from None
+    if rows * cols > limits.max_cells or size > limits.max_unpacked_bytes:
+        row_bytes = math.ceil(size / rows) if rows else size
+        raise _too_large(path, "the Parquet file declares", max(rows, 1), cols, row_bytes, limits)
+    try:
+        df = pd.read_parquet(path, engine="pyarrow")
+    except Exception as err:  # pyarrow raises many types on damaged files
+        raise _parquet_error(path, err) from None
+    for i, column in enumerate(df.columns):
+        s = df.iloc[:, i]
+        values = s.cat.categories.array if isinstance(s.dtype, pd.CategoricalDtype) else s.array
+        if not hasattr(values, "__arrow_array__"):
+            continue  # numbers, or Python objects (str objects are valid text)
+        array = pyarrow.array(values)
+        try:
+            array.validate(full=True)
+        except pyarrow.ArrowInvalid:
+            raise _invalid_text(path, column, array) from None
+    return df
+
+
+def _parquet_error(path: Path, err: BaseException) -> DataFormatError:
+    return DataFormatError(
+        f"{path}: cannot read as a Parquet file (corrupt, truncated, or not Parquet): "
+        f"{type(err).__name__}: {str(err)[:200]}"
+    )
+
+
+def _invalid_text(path: Path, column: object, array: Any) -> DataFormatError:
+    """The error for a Parquet text column holding bytes that are not UTF-8, naming the first
+    row at fault (a row of the categories for a categorical column)."""
+    import pyarrow
+
+    where = f"column {_shorten(column)}"
+    try:
+        raw = array.cast(pyarrow.large_binary()).to_pylist()
+    except pyarrow.ArrowException:  # pragma: no cover - strings always cast to bytes
+        raw = []
+    for row, value in enumerate(raw, start=1):
+        try:
+            if value is not None:
+                value.decode("utf-8")
+        except UnicodeDecodeError:
+            where += f", row {row}, value {_shorten(value)}"
+            break
+    return DataFormatError(
+        f"{path}: {where}: text that is not valid UTF-8; expected UTF-8 text, as Parquet "
+        "string columns hold"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -989,7 +1627,12 @@ _DECIMAL_HINT = ' (read_survey(..., decimal=",") reads decimal commas)'
 
 
 def _problems_for_file(
-    problems: pd.DataFrame, path: Path, kind: str, attrs: Mapping[str, Any], mapped: bool
+    problems: pd.DataFrame,
+    path: Path,
+    kind: str,
+    attrs: Mapping[str, Any],
+    mapped: bool,
+    limits: ReadLimits = _DEFAULT_LIMITS,
 ) -> pd.DataFrame:
     """Problems of a file's table with exact lines and only the hints that fit the file.
 
@@ -1017,7 +1660,7 @@ def _problems_for_file(
     if kind == "csv" and layout and "line" in problems.columns:
         has_row = problems["row"].map(lambda r: r is not None and r == r)
         if has_row.any():
-            lines = _data_record_lines(path, layout)
+            lines = _data_record_lines(path, layout, limits)
             first = attrs.get("first_data_line")
             regular = bool(lines) and lines[0] == first and lines[-1] - first == len(lines) - 1
             if not regular:

@@ -80,6 +80,7 @@ import numpy as np
 import pandas as pd
 
 from copfactors import schema
+from copfactors._utils.safeyaml import load_yaml, read_limited, short
 from copfactors.errors import (
     CopFactorsWarning,
     MappingError,
@@ -90,6 +91,7 @@ from copfactors.errors import (
 __all__ = [
     "ACCEPT",
     "IGNORE",
+    "MAX_MAPPING_BYTES",
     "METADATA_COLUMNS",
     "METHODS",
     "MISSING_ANSWERS",
@@ -103,6 +105,11 @@ __all__ = [
 
 #: The target of a column that is left out on purpose.
 IGNORE = "ignore"
+#: Largest mapping file (or YAML text) read by default, in bytes (``max_bytes`` of
+#: :func:`load_mapping` raises it): far above the mapping of any real survey export.
+MAX_MAPPING_BYTES = 5_000_000
+#: Problems listed in one MappingError (the count of the others follows).
+_MAX_PROBLEMS = 50
 #: Fuzzy scores (0-100) from which a near match is taken...
 ACCEPT = 90.0
 #: ...and from which, below ACCEPT, it is proposed for review (left out until confirmed).
@@ -1307,6 +1314,8 @@ _TOP_FIELDS = ("version", "source", "columns", "unmatched_columns", "unrecognise
 
 def load_mapping(
     mapping: str | os.PathLike[str] | Mapping[str, Any] | SurveyMapping,
+    *,
+    max_bytes: int = MAX_MAPPING_BYTES,
 ) -> SurveyMapping:
     """Read and check a survey mapping (a YAML file, its content as a dict, or a mapping).
 
@@ -1322,6 +1331,11 @@ def load_mapping(
         with a line break), its content as a dict (``columns``: a list of entries with
         ``source`` and ``target``, and optionally ``values``, ``method``, ``confidence``,
         ``review``, ``suggestion``, ``note``), or a :class:`SurveyMapping` (checked again).
+        A file or text is read safely: at most ``max_bytes`` bytes (checked before reading),
+        no YAML anchors or aliases, no key given twice in a mapping, at most 50 levels of
+        nesting and no integer beyond 2**53; each refusal names the line.
+    max_bytes : int, default 5_000_000
+        Largest mapping file or text read, in bytes.
 
     Returns
     -------
@@ -1361,24 +1375,17 @@ def load_mapping(
     elif isinstance(mapping, Mapping):
         data = mapping
     elif isinstance(mapping, str | os.PathLike):
-        import yaml
-
         text_given = isinstance(mapping, str) and "\n" in mapping
+        text: str | bytes
         if text_given:
             text = str(mapping)
         else:
             path = Path(mapping)
             where = f" in {path}"
-            try:
-                text = path.read_text(encoding="utf-8")
-            except FileNotFoundError:
-                raise MappingError(f"mapping file {path}: no such file") from None
-            except (OSError, UnicodeDecodeError) as err:
-                raise MappingError(f"mapping file {path}: cannot be read: {err}") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            raise MappingError(f"mapping{where} is not valid YAML: {err}") from None
+            if not path.exists():
+                raise MappingError(f"mapping file {path}: no such file")
+            text = read_limited(path, max_bytes=max_bytes, error=MappingError, what="mapping file")
+        data = load_yaml(text, error=MappingError, source=f"mapping{where}", max_bytes=max_bytes)
     else:
         raise MappingError(
             f"a mapping must be a file, YAML text, a dict or a SurveyMapping, "
@@ -1395,13 +1402,13 @@ def _from_data(data: Any, where: str) -> SurveyMapping:
     problems: list[str] = []
     for key in data:
         if key not in _TOP_FIELDS:
-            problems.append(f"unknown field {key!r}; expected one of {', '.join(_TOP_FIELDS)}")
+            problems.append(f"unknown field {short(key)}; expected one of {', '.join(_TOP_FIELDS)}")
     version = data.get("version", _FORMAT_VERSION)
     if version != _FORMAT_VERSION:
-        problems.append(f"version {version!r}; expected {_FORMAT_VERSION}")
+        problems.append(f"version {short(version)}; expected {_FORMAT_VERSION}")
     source = data.get("source")
     if source is not None and not isinstance(source, str):
-        problems.append(f"source {source!r}; expected the file name as text")
+        problems.append(f"source {short(source)}; expected the file name as text")
     columns = data.get("columns")
     if not isinstance(columns, list):
         problems.append(f"columns: {_kind(columns)}; expected a list of entries")
@@ -1414,7 +1421,7 @@ def _from_data(data: Any, where: str) -> SurveyMapping:
             continue
         if entry.source in seen:
             problems.append(
-                f"entry {entry.source!r}: given twice (entries {seen[entry.source]} and {k}); "
+                f"entry {short(entry.source)}: given twice (entries {seen[entry.source]} and {k}); "
                 "expected one entry per column"
             )
             continue
@@ -1427,7 +1434,7 @@ def _from_data(data: Any, where: str) -> SurveyMapping:
     for target, sources in holders.items():
         if len(sources) > 1:
             problems.append(
-                f"entry {sources[1]!r}: target {target!r} is also the target of "
+                f"entry {short(sources[1])}: target {short(target)} is also the target of "
                 + ", ".join(repr(s) for s in sources[:1] + sources[2:])
                 + "; expected one column per variable (set the others to ignore)"
             )
@@ -1442,7 +1449,7 @@ def _from_data(data: Any, where: str) -> SurveyMapping:
         for column, values in raw_unrecognised.items():
             if not isinstance(values, list):
                 problems.append(
-                    f"unrecognised_values of {column!r}: {_kind(values)}; expected a list"
+                    f"unrecognised_values of {short(column)}: {_kind(values)}; expected a list"
                 )
                 continue
             entry = by_source.get(str(column))
@@ -1456,7 +1463,10 @@ def _from_data(data: Any, where: str) -> SurveyMapping:
     if problems:
         n = len(problems)
         head = f"{n} problem{'s' if n != 1 else ''} with the mapping{where}:"
-        raise MappingError("\n".join([head, *("  - " + p for p in problems)]))
+        lines = ["  - " + p for p in problems[:_MAX_PROBLEMS]]
+        if n > _MAX_PROBLEMS:
+            lines.append(f"  ... and {n - _MAX_PROBLEMS} more")
+        raise MappingError("\n".join([head, *lines]))
     review = [e.source for e in entries if e.review]
     if review:
         warnings.warn(
@@ -1469,7 +1479,7 @@ def _from_data(data: Any, where: str) -> SurveyMapping:
 
 
 def _kind(value: object) -> str:
-    return "missing" if value is None else f"{value!r} ({type(value).__name__})"
+    return "missing" if value is None else f"{short(value)} ({type(value).__name__})"
 
 
 def _entry(item: Any, k: int, problems: list[str]) -> MappingEntry | None:
@@ -1483,45 +1493,47 @@ def _entry(item: Any, k: int, problems: list[str]) -> MappingEntry | None:
     if not isinstance(source, str) or not source.strip():
         problems.append(f"entry {k}: source {_kind(source)}; expected the column's header")
         return None
-    name = f"entry {source!r}"
+    name = f"entry {short(source)}"
     before = len(problems)
     for key in item:
         if key not in _ENTRY_FIELDS:
-            problems.append(f"{name}: unknown field {key!r}; expected {', '.join(_ENTRY_FIELDS)}")
+            problems.append(
+                f"{name}: unknown field {short(key)}; expected {', '.join(_ENTRY_FIELDS)}"
+            )
     target = item.get("target")
     if target is not None and (
         not isinstance(target, str) or (target != IGNORE and target not in schema.CODEBOOK)
     ):
         problems.append(
-            f"{name}: target {target!r} is not a codebook variable; expected a codebook name"
+            f"{name}: target {short(target)} is not a codebook variable; expected a codebook name"
             + _did_you_mean(target)
             + ", ignore or null"
         )
         target = None
     method = item.get("method", "manual")
     if method not in METHODS:
-        problems.append(f"{name}: method {method!r}; expected one of {', '.join(METHODS)}")
+        problems.append(f"{name}: method {short(method)}; expected one of {', '.join(METHODS)}")
     confidence = item.get("confidence", 1.0)
     if (
         isinstance(confidence, bool)
         or not isinstance(confidence, int | float)
         or not 0.0 <= float(confidence) <= 1.0
     ):
-        problems.append(f"{name}: confidence {confidence!r}; expected a number from 0 to 1")
+        problems.append(f"{name}: confidence {short(confidence)}; expected a number from 0 to 1")
         confidence = 0.0
     review = item.get("review", False)
     if not isinstance(review, bool):
-        problems.append(f"{name}: review {review!r}; expected true or false")
+        problems.append(f"{name}: review {short(review)}; expected true or false")
         review = True
     suggestion = item.get("suggestion")
     if suggestion is not None and suggestion not in schema.CODEBOOK:
         problems.append(
-            f"{name}: suggestion {suggestion!r} is not a codebook variable; expected a "
+            f"{name}: suggestion {short(suggestion)} is not a codebook variable; expected a "
             "codebook name or nothing"
         )
     note = item.get("note")
     if note is not None and not isinstance(note, str):
-        problems.append(f"{name}: note {note!r}; expected text")
+        problems.append(f"{name}: note {short(note)}; expected text")
     values = item.get("values") or {}
     checked: dict[str, Any] = {}
     if not isinstance(values, Mapping):
@@ -1538,7 +1550,7 @@ def _entry(item: Any, k: int, problems: list[str]) -> MappingEntry | None:
                 expected = _check_value(var, value)
                 if expected is not None:
                     problems.append(
-                        f"{name}: values: {answer_text!r} is recoded to {value!r}; "
+                        f"{name}: values: {short(answer_text)} is recoded to {short(value)}; "
                         f"expected {expected}, or null for missing"
                     )
                     continue

@@ -10,10 +10,29 @@ CoPs) and a summary of the training data (size, CoPs, source and whether it was 
 write it to a JSON file and read it back (a bare :class:`~copfactors.models.OrdinalRegression`
 or :class:`~copfactors.models.MixedOrdinalRegression` can be saved too).
 
-Loading never runs code from the file: it uses only :func:`json.loads` and then rebuilds each
-object field by field from plain numbers, strings and lists, checking every one. There is no
-pickle, joblib, ``eval`` or import by a name found in the file. A pickle is refused with a
-message, without being unpickled.
+A model file is data, never code. Loading never runs code from the file: it uses only
+:func:`json.loads` and then rebuilds each object field by field from plain numbers, strings and
+lists, checking every one. There is no pickle, joblib, ``eval`` or import by a name found in
+the file. A pickle is refused with a message, without being unpickled.
+
+Loading bounds the work a file can cause before doing it: the file's size is checked before it
+is read (at most :data:`MAX_MODEL_BYTES`, 50 MB, by default; ``max_bytes`` raises it), JSON
+nesting is capped, integers beyond 2**53 and numbers that overflow a float are refused, and
+every claimed dimension (``n_features_in``, matrix rows and columns) is checked against the
+lists the file actually holds before anything of that size is made.
+
+Every loaded model is then held to the invariants a fitted model has, whatever its checksum
+says, and a file that breaks one is refused with a :class:`~copfactors.errors.ModelFormatError`
+naming the field: thresholds finite and strictly increasing (else probabilities fall outside
+[0, 1]); outcome levels unique, numeric levels increasing and fitting their ``dtype``; class
+scores finite and increasing; coefficients and nominal effects finite; coefficient, standard
+error and covariance dimensions matching the feature names; the covariance symmetric
+(relative tolerance 1e-8) and positive semi-definite (no eigenvalue below -1e-8 times the
+largest in magnitude), the standard errors non-negative and the square roots of its diagonal
+(an estimate without a covariance, e.g. an infinite estimate of a separated fit, has NaN in
+its whole row and column and a NaN standard error); for a random-intercept model
+``sigma > 0`` equal to ``exp(log_sigma)``, ``sigma_se >= 0``, ``0 <= icc < 1`` and each CoP's
+conditional SD positive.
 
 File format (format_version 1)
 ------------------------------
@@ -74,7 +93,13 @@ folder, then :func:`os.replace`). Its top-level keys:
     ``{"algorithm": "sha256", "value": <hex>}``: the SHA-256 of the *canonical JSON* of the
     whole object without ``checksum`` (keys sorted, separators ``","`` and ``":"``, non-ASCII
     characters kept, UTF-8). A file whose content no longer matches is refused ("checksum
-    mismatch"), so a hand-edited or damaged file is never used silently.
+    mismatch"), so a hand-edited or damaged file is never used silently. The checksum detects
+    accidents (a damaged, truncated or hand-edited file), not tampering: anyone can recompute
+    it, so it is no signature and says nothing of who wrote the file. What protects a user
+    from a malicious file is that loading runs no code and refuses any model that breaks the
+    invariants of a fitted model (increasing thresholds, a positive semi-definite covariance,
+    ...: see the module's description); trust a model file as much as the survey and the
+    person it comes from.
 
 Numbers are JSON numbers written with Python's shortest round-trip representation, so every
 float reads back bit for bit and a loaded model predicts exactly what the saved one did.
@@ -161,6 +186,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from copfactors._utils.safeyaml import MAX_INT, MAX_INT_CHARS, check_depth, read_limited, short
 from copfactors.errors import (
     CopFactorsError,
     FeatureError,
@@ -179,6 +205,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
+    "MAX_MODEL_BYTES",
     "AttainmentModel",
     "fit_attainment_model",
     "load_model",
@@ -190,6 +217,12 @@ FORMAT = "copfactors-model"
 #: Highest version of the file format this copfactors reads and writes. A file is written in
 #: the lowest version that can hold its model: 2 for a random-intercept model, else 1.
 FORMAT_VERSION = 2
+
+#: Largest model file read by default, in bytes (``max_bytes`` of :func:`load_model` raises
+#: it); the reference model is about 30 kB.
+MAX_MODEL_BYTES = 50_000_000
+# deepest nesting of objects and lists in a model file (the format itself needs about 8)
+_MAX_MODEL_DEPTH = 32
 
 _MIXED = "mixed-ordinal-regression"
 _KINDS = ("attainment-model", "ordinal-regression", _MIXED)
@@ -906,6 +939,13 @@ def _matrix(v: Any, where: str, rows: int, cols: int) -> np.ndarray:
         raise ModelFormatError(
             f"{where}: expected {rows} rows, got {_kind(v) if not isinstance(v, list) else len(v)}"
         )
+    # every row's length is checked against the file's content before the matrix is made
+    for i, row in enumerate(v):
+        if not isinstance(row, list) or len(row) != cols:
+            raise ModelFormatError(
+                f"{where}[{i}]: expected {cols} numbers, got "
+                f"{len(row) if isinstance(row, list) else _kind(row)}"
+            )
     out = np.empty((rows, cols), dtype=float)
     for i, row in enumerate(v):
         out[i] = _numbers(row, f"{where}[{i}]", cols)
@@ -1017,17 +1057,19 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
                 for v in raw_classes
             ]
             classes = np.asarray(values, dtype=dtype)
-        except (TypeError, ValueError, KeyError) as err:
+        except (TypeError, ValueError, KeyError, OverflowError) as err:
             raise ModelFormatError(
-                f"{where}.classes.values do not fit dtype {dtype}: {err}"
-            ) from err
+                f"{where}.classes.values do not fit dtype {dtype}: {_cut(err)}"
+            ) from None
         if classes.tolist() != [
             (_NONFINITE[v] if isinstance(v, str) else v) for v in raw_classes
         ] and not dtype.startswith("float"):
             raise ModelFormatError(f"{where}.classes.values do not fit dtype {dtype}")
+    _check_classes(classes, f"{where}.classes.values")
     K = len(classes)
     J = K - 1
     class_scores = np.asarray(r.numbers("class_scores", K), dtype=float)
+    _increasing(class_scores, f"{where}.class_scores")
 
     names_in = r.texts("feature_names_in", optional=True)
     n_in = r.integer("n_features_in", low=1)
@@ -1037,6 +1079,13 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
         )
     loc_idx = r.integers("loc_idx")
     nominal_idx = r.integers("nominal_idx")
+    # the claimed dimension is checked against the positions the file lists before anything
+    # of that size is made
+    if len(loc_idx) + len(nominal_idx) != n_in:
+        raise ModelFormatError(
+            f"{where}.n_features_in is {n_in} but loc_idx and nominal_idx list "
+            f"{len(loc_idx) + len(nominal_idx)} positions (dimension mismatch)"
+        )
     if sorted(loc_idx + nominal_idx) != list(range(n_in)):
         raise ModelFormatError(
             f"{where}.loc_idx and nominal_idx must together list the positions 0..{n_in - 1} once"
@@ -1046,11 +1095,13 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
     t = r.sub("thresholds")
     thr_names = t.texts("names", J)
     thresholds = np.asarray(t.numbers("values", J), dtype=float)
+    _increasing(thresholds, f"{where}.thresholds.values")
     nc = r.sub("nominal_coef")
     nom_cols = nc.texts("columns", len(nominal_idx))
     if nc.texts("index", J) != thr_names:
         raise ModelFormatError(f"{where}.nominal_coef.index must equal the threshold names")
     nom_values = _matrix(nc.raw("values"), f"{where}.nominal_coef.values", J, len(nominal_idx))
+    _finite(nom_values.ravel().tolist(), f"{where}.nominal_coef.values")
     co = r.sub("coef")
     loc_names = co.texts("names", len(loc_idx))
     if loc_names != [display[j] for j in loc_idx]:
@@ -1060,6 +1111,7 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
             f"{where}.nominal_coef.columns do not match feature_names_in and nominal_idx"
         )
     coef = np.asarray(co.numbers("values", len(loc_idx)), dtype=float)
+    _finite(coef.tolist(), f"{where}.coef.values")
     param_names = thr_names + [f"{tn}.{v}" for v in nom_cols for tn in thr_names] + loc_names
     k = len(param_names)
     cv = r.sub("cov")
@@ -1069,6 +1121,7 @@ def _regression_from_dict(data: Any, where: str = "regression") -> OrdinalRegres
         )
     cov = _matrix(cv.raw("matrix"), f"{where}.cov.matrix", k, k)
     se = np.asarray(r.numbers("se", k), dtype=float)
+    _check_covariance(cov, se, where)
     params = np.concatenate([thresholds, nom_values.T.ravel(), coef])
 
     reg.classes_ = classes
@@ -1174,6 +1227,115 @@ def _mixed_to_dict(reg: MixedOrdinalRegression) -> dict[str, Any]:
     }
 
 
+def _cut(value: Any, width: int = 80) -> str:
+    """Text of an exception or value for a message, cut to ``width`` characters."""
+    text = " ".join(str(value).split())
+    return text if len(text) <= width else text[:width] + "..."
+
+
+def _check_classes(classes: np.ndarray, where: str) -> None:
+    """Outcome levels: unique; numbers (and booleans) in increasing order."""
+    import numpy as np
+
+    values = classes.tolist()
+    try:
+        unique = len(set(values)) == len(values)
+    except TypeError:
+        unique = False
+    if not unique:
+        raise ModelFormatError(f"{where}: an outcome level is listed twice")
+    if classes.dtype.kind in "biuf":
+        if not np.isfinite(classes.astype(float)).all():
+            raise ModelFormatError(f"{where}: expected finite outcome levels")
+        if np.any(np.diff(classes.astype(float)) <= 0):
+            raise ModelFormatError(
+                f"{where}: expected the outcome levels in increasing order, got {_cut(values)}"
+            )
+
+
+def _increasing(values: Any, where: str) -> None:
+    """Finite and strictly increasing (thresholds, class scores)."""
+    values = [float(v) for v in values]
+    _finite(values, where)
+    for i, (a, b) in enumerate(itertools.pairwise(values), start=1):
+        if b <= a:
+            raise ModelFormatError(
+                f"{where}: expected strictly increasing numbers, but [{i}] = {b!r} follows "
+                f"{a!r} (thresholds must increase or probabilities fall outside [0, 1])"
+            )
+
+
+#: Tolerances of the covariance checks, relative to its largest absolute eigenvalue.
+_SYMMETRY_TOL = 1e-8
+_PSD_TOL = 1e-8
+
+
+def _check_covariance(cov: np.ndarray, se: np.ndarray, where: str) -> None:
+    """The covariance is symmetric and positive semi-definite, the standard errors are the
+    square roots of its diagonal. An estimate without a covariance (an infinite estimate of a
+    separated fit, or every estimate of a fit whose information could not be inverted) has
+    NaN in its whole row and column and a NaN standard error."""
+    import numpy as np
+
+    if cov.shape[0] == 0:
+        return
+    masked = np.isnan(cov).all(axis=1)
+    keep = np.flatnonzero(~masked)
+
+    def refuse_entry(i: int, j: int) -> ModelFormatError:
+        return ModelFormatError(
+            f"{where}.cov.matrix[{i}][{j}]: expected a finite number, got "
+            f"{float(cov[i, j])!r} (a covariance holds finite numbers, or NaN in the whole row "
+            "and column of an estimate without one)"
+        )
+
+    block = cov[np.ix_(keep, keep)]
+    if not np.isfinite(block).all():
+        i, j = np.argwhere(~np.isfinite(block))[0]
+        raise refuse_entry(int(keep[i]), int(keep[j]))
+    stray = ~np.isnan(cov[:, masked])
+    if stray.any():
+        i, j = np.argwhere(stray)[0]
+        raise refuse_entry(int(i), int(np.flatnonzero(masked)[j]))
+    for i in np.flatnonzero(masked):
+        if not np.isnan(se[i]):
+            raise ModelFormatError(
+                f"{where}.se[{i}]: expected NaN (its row of the covariance is NaN), got "
+                f"{float(se[i])!r}"
+            )
+    if keep.size == 0:
+        return
+    se_kept = se[keep]
+    bad = np.flatnonzero(~np.isfinite(se_kept) | (se_kept < 0))
+    if bad.size:
+        i = int(keep[bad[0]])
+        raise ModelFormatError(
+            f"{where}.se[{i}]: expected a finite number >= 0, got {float(se[i])!r}"
+        )
+    scale = float(np.max(np.abs(block)))
+    asym = float(np.max(np.abs(block - block.T)))
+    if asym > _SYMMETRY_TOL * max(scale, np.finfo(float).tiny):
+        raise ModelFormatError(
+            f"{where}.cov.matrix: expected a symmetric matrix, but entries differ from their "
+            f"mirror by up to {asym:.3g}"
+        )
+    eig = np.linalg.eigvalsh((block + block.T) / 2)
+    top = float(np.max(np.abs(eig)))
+    if float(eig.min()) < -_PSD_TOL * top:
+        raise ModelFormatError(
+            f"{where}.cov.matrix: expected a positive semi-definite matrix, but it has the "
+            f"eigenvalue {float(eig.min()):.3g} (largest {top:.3g})"
+        )
+    diag = np.abs(np.diag(block))
+    off = np.abs(se_kept**2 - diag) > 1e-7 * diag + 2 * _PSD_TOL * top
+    if off.any():
+        k = int(np.flatnonzero(off)[0])
+        raise ModelFormatError(
+            f"{where}.se[{int(keep[k])}]: {float(se_kept[k])!r} is not the square root of the "
+            f"covariance's diagonal ({float(np.sqrt(diag[k]))!r})"
+        )
+
+
 def _finite(values: Sequence[float], where: str, *, positive: bool = False) -> None:
     for i, v in enumerate(values):
         if not math.isfinite(v) or (positive and v <= 0):
@@ -1243,9 +1405,7 @@ def _mixed_from_dict(data: Any, where: str = "regression") -> MixedOrdinalRegres
     if thr_names != [str(i) for i in fixed.thresholds_.index]:
         raise ModelFormatError(f"{where}.thresholds.names must be those of {where}.fixed")
     thresholds = t.numbers("values", J)
-    _finite(thresholds, f"{where}.thresholds.values")
-    if any(b <= a for a, b in itertools.pairwise(thresholds)):
-        raise ModelFormatError(f"{where}.thresholds.values must increase, got {thresholds}")
+    _increasing(thresholds, f"{where}.thresholds.values")
     co = r.sub("coef")
     names = [str(i) for i in fixed.coef_.index]
     if co.texts("names", len(names)) != names:
@@ -1278,6 +1438,16 @@ def _mixed_from_dict(data: Any, where: str = "regression") -> MixedOrdinalRegres
         )
     cov = _matrix(cv.raw("matrix"), f"{where}.cov.matrix", k, k)
     se = np.asarray(r.numbers("se", k), dtype=float)
+    _check_covariance(cov, se, where)
+    if not (math.isnan(sigma_se) or (math.isfinite(sigma_se) and sigma_se >= 0)):
+        raise ModelFormatError(
+            f"{where}.sigma_se: expected a finite number >= 0 (or NaN), got {sigma_se!r}"
+        )
+    low, high = sigma_ci
+    if not (math.isnan(low) or math.isnan(high)) and not 0 <= low <= high:
+        raise ModelFormatError(
+            f"{where}.sigma_ci: expected [low, high] with 0 <= low <= high, got {sigma_ci!r}"
+        )
 
     n_groups = r.integer("n_groups", low=2)
     re = r.sub("random_effects")
@@ -1610,7 +1780,9 @@ def _builder_from_dict(data: Any, where: str = "builder") -> CoPFeatureBuilder:
     for i, item in enumerate(missing_raw):
         mr = _Reader(item, f"{where}.missing_report[{i}]")
         fv = mr.raw("fill_value")
-        if (isinstance(fv, int | float) and not isinstance(fv, bool)) or fv in _NONFINITE:
+        if (isinstance(fv, int | float) and not isinstance(fv, bool)) or (
+            isinstance(fv, str) and fv in _NONFINITE
+        ):
             fv = _number(fv, f"{where}.missing_report[{i}].fill_value")
         elif not (fv is None or isinstance(fv, bool | str)):
             raise ModelFormatError(
@@ -1868,15 +2040,8 @@ _PICKLE_HINT = (
 )
 
 
-def _read_document(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ModelFormatError(f"model file {path} does not exist") from None
-    except IsADirectoryError:
-        raise ModelFormatError(f"model file {path} is a folder") from None
-    except OSError as err:
-        raise ModelFormatError(f"model file {path} cannot be read: {err}") from err
+def _read_document(path: Path, max_bytes: int = MAX_MODEL_BYTES) -> dict[str, Any]:
+    raw = read_limited(path, max_bytes=max_bytes, error=ModelFormatError, what="model file")
     if not raw.strip():
         raise ModelFormatError(f"model file {path} is empty")
     head = raw.lstrip()[:1]
@@ -1908,8 +2073,32 @@ def _read_document(path: Path) -> dict[str, Any]:
             'not allow (model files write "NaN", "Infinity" as text)'
         )
 
+    def integer(digits: str) -> int:
+        value = int(digits) if len(digits) <= MAX_INT_CHARS else None
+        if value is None or abs(value) > MAX_INT:
+            raise ModelFormatError(
+                f"{path} is not a valid model file: it holds an integer of {len(digits)} digits, "
+                f"beyond the {MAX_INT} a model file may hold"
+            )
+        return value
+
+    def number(digits: str) -> float:
+        value = float(digits)
+        if not math.isfinite(value):
+            raise ModelFormatError(
+                f"{path} is not a valid model file: the number {_cut(digits, 40)} is too large "
+                'for a float (model files write "Infinity" as text)'
+            )
+        return value
+
     try:
-        doc = json.loads(text, object_pairs_hook=no_duplicates, parse_constant=no_constants)
+        doc = json.loads(
+            text,
+            object_pairs_hook=no_duplicates,
+            parse_constant=no_constants,
+            parse_int=integer,
+            parse_float=number,
+        )
     except json.JSONDecodeError as err:
         stripped = text.strip()
         if err.pos >= len(text.rstrip()) or (
@@ -1927,10 +2116,24 @@ def _read_document(path: Path) -> dict[str, Any]:
         raise ModelFormatError(
             f"{path} is not a copfactors model file: nested too deeply"
         ) from None
+    check_depth(
+        doc,
+        max_depth=_MAX_MODEL_DEPTH,
+        error=ModelFormatError,
+        source=f"{path} is not a copfactors model file: it",
+    )
+    try:
+        # a JSON escape such as "\ud800" decodes to a lone surrogate, which no UTF-8 text holds
+        json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ModelFormatError(
+            f"{path} is not a valid model file: it holds a text with an unpaired surrogate "
+            f"escape ({err.object[err.start : err.end]!a}), which is not a character"
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         found = doc.get("format") if isinstance(doc, dict) else None
         what = (
-            f"its 'format' is {found!r}"
+            f"its 'format' is {short(found)}"
             if isinstance(doc, dict) and "format" in doc
             else "it has no 'format' key"
             if isinstance(doc, dict)
@@ -1984,6 +2187,8 @@ def _restore_formula(regression: Any, state: Any) -> None:
 
 def load_model(
     path: str | os.PathLike[str],
+    *,
+    max_bytes: int = MAX_MODEL_BYTES,
 ) -> AttainmentModel | OrdinalRegression | MixedOrdinalRegression:
     """Read a model file written by :func:`save_model`.
 
@@ -1993,6 +2198,9 @@ def load_model(
     Parameters
     ----------
     path : str or path-like
+    max_bytes : int, default 50_000_000
+        Largest file read, in bytes, checked before reading (a model file of the reference
+        model's size is about 30 kB; raise it for a model of very many CoPs or features).
 
     Returns
     -------
@@ -2023,7 +2231,7 @@ def load_model(
 'something-else' (expected 'copfactors-model')
     """
     path = Path(path)
-    doc = _read_document(path)
+    doc = _read_document(path, max_bytes)
     r = _Reader(doc, "")
     kind = r.text("kind", choices=_KINDS)
     try:

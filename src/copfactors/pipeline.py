@@ -48,6 +48,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
@@ -63,21 +64,31 @@ import pandas as pd
 
 from copfactors._utils.validation import independent_columns
 from copfactors.analysis import AnalysisResult, PlanScore
-from copfactors.errors import CopFactorsError
+from copfactors.errors import CopFactorsError, OutputExistsError
 
 __all__ = [
+    "MARKER_FILE",
     "REPORT_FILE",
     "STEPS",
     "AnalysisResult",
     "PlanScore",
+    "check_report_folder",
     "describe_survey",
     "example_plan_files",
+    "read_report_marker",
     "run_analysis",
     "write_report",
 ]
 
 #: Name of the HTML file :func:`write_report` writes.
 REPORT_FILE = "report.html"
+
+#: Name of the marker file :func:`write_report` leaves in a report's folder: JSON with the
+#: copfactors version and the files the report wrote, which the next report may replace.
+MARKER_FILE = ".copfactors-report"
+
+# prefix of the temporary folder made inside the report's folder while it is written
+_TMP_PREFIX = ".copfactors-tmp-"
 
 #: The steps of :func:`run_analysis`, in order (``steps=`` selects some of them).
 STEPS: tuple[str, ...] = (
@@ -507,19 +518,29 @@ def _scoring_model(ordinal: Any, inference: Any) -> Any:
 
 
 def _same_fit(model: Any, other: Any, rtol: float = 1e-8) -> bool:
-    """Whether two attainment models have the same drivers, estimates and covariance."""
+    """Whether two attainment models have the same drivers, estimates and covariance.
+
+    Estimates are compared at ``rtol``; the covariance at 1e-6 of its largest entry, since a
+    mixed model's covariance comes from a finite-difference Hessian whose last digits depend
+    on the BLAS kernel (3e-8 relative seen between two CPU kernels).
+    """
     a, b = model.regression, other.regression
     if type(a) is not type(b) or model.feature_names != other.feature_names:
         return False
     if list(model.classes) != list(other.classes):
         return False
-    pairs = [(a.coef_, b.coef_), (a.thresholds_, b.thresholds_), (a.cov_, b.cov_)]
+    pairs = [(a.coef_, b.coef_), (a.thresholds_, b.thresholds_)]
     if hasattr(a, "sigma_"):
         pairs.append((a.sigma_, b.sigma_))
-    return all(
+    same = all(
         np.allclose(np.asarray(x, dtype=float), np.asarray(y, dtype=float), rtol=rtol, atol=0)
         for x, y in pairs
     )
+    cov_a, cov_b = np.asarray(a.cov_, dtype=float), np.asarray(b.cov_, dtype=float)
+    if not same or cov_a.shape != cov_b.shape:
+        return False
+    scale = float(np.max(np.abs(cov_b))) if cov_b.size else 0.0
+    return bool(np.allclose(cov_a, cov_b, rtol=0, atol=1e-6 * scale))
 
 
 def _step_drivers(result: AnalysisResult, n_jobs: int, importance_samples: int) -> None:
@@ -773,27 +794,182 @@ def run_analysis(
 # --------------------------------------------------------------------------------------------
 
 
-def write_report(result: AnalysisResult, out_dir: str | os.PathLike[str]) -> Path:
+def _plain_name(name: str) -> bool:
+    """Whether a name is one file of the folder itself (no separator, not hidden, not ``..``)."""
+    return bool(name) and not name.startswith(".") and Path(name).name == name and "\\" not in name
+
+
+def read_report_marker(folder: str | os.PathLike[str]) -> list[str] | None:
+    """The files that copfactors wrote into a report folder, from its marker file.
+
+    Parameters
+    ----------
+    folder : path
+        A folder.
+
+    Returns
+    -------
+    list of str or None
+        The names listed in the folder's :data:`MARKER_FILE`, or None when the folder has no
+        readable marker (copfactors did not write a report there). Only plain file names of the
+        folder itself are returned: a name with a separator or ``..`` is ignored.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> read_report_marker(tempfile.mkdtemp()) is None
+    True
+    """
+    path = Path(folder) / MARKER_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("written_by") != "copfactors":
+        return None
+    files = data.get("files")
+    if not isinstance(files, list):
+        return None
+    return [name for name in files if isinstance(name, str) and _plain_name(name)]
+
+
+def _marker_text(names: Iterable[str]) -> str:
+    from copfactors import __version__
+
+    data = {
+        "written_by": "copfactors",
+        "version": __version__,
+        "about": "A report written by copfactors. Writing a report into this folder again "
+        "replaces these files (and removes those the new report no longer has); other files "
+        "are left alone.",
+        "files": sorted(names),
+    }
+    return json.dumps(data, indent=2) + "\n"
+
+
+def check_report_folder(
+    out_dir: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    names: Iterable[str] | None = None,
+) -> Path:
+    """Check that a report may be written into a folder, before any work is done.
+
+    A report goes into a folder that does not exist yet, an empty one, or one that holds an
+    earlier copfactors report (it has a :data:`MARKER_FILE`). A folder with other files is
+    refused unless ``overwrite``: the report would replace the user's own ``report.html``,
+    ``plans.csv``, ... Even with ``overwrite``, only the report's files are replaced; nothing
+    else in the folder is removed.
+
+    Parameters
+    ----------
+    out_dir : path
+        The report's folder. It is normalised lexically first (``base/x/../y`` is
+        ``base/y``), so that a ``..`` never creates a folder the report does not use.
+    overwrite : bool, default False
+        Replace files of the report's names in a folder that copfactors did not write.
+    names : iterable of str, optional
+        The files the report writes: a marked folder is refused (without ``overwrite``) when
+        one of them is there but is not one of the marker's, i.e. is the user's own.
+
+    Returns
+    -------
+    pathlib.Path
+        The normalised folder.
+
+    Raises
+    ------
+    copfactors.errors.OutputExistsError
+        If ``out_dir`` is a file, if one of ``names`` is a folder in it, or if it holds files
+        that copfactors did not write and ``overwrite`` is False.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> base = pathlib.Path(tempfile.mkdtemp())
+    >>> check_report_folder(base / "x" / ".." / "y") == base / "y"
+    True
+    >>> _ = (base / "notes.txt").write_text("mine")
+    >>> check_report_folder(base)
+    Traceback (most recent call last):
+    ...
+    copfactors.errors.OutputExistsError: ...
+    """
+    out = Path(os.path.normpath(os.fspath(out_dir)))
+    if out.exists() and not out.is_dir():
+        raise OutputExistsError(f"{out} exists and is not a folder")
+    if not out.exists():
+        return out
+    wanted = set(names or ())
+    folders = sorted(name for name in wanted if (out / name).is_dir())
+    if folders:
+        raise OutputExistsError(
+            f"{out / folders[0]} is a folder, where the report writes a file; nothing was written"
+        )
+    present = {
+        p.name
+        for p in out.iterdir()
+        if p.name != MARKER_FILE and not p.name.startswith(_TMP_PREFIX)
+    }
+    if overwrite or not present:
+        return out
+    marked = read_report_marker(out)
+    if marked is None:
+        shown = ", ".join(sorted(present)[:5]) + (", ..." if len(present) > 5 else "")
+        raise OutputExistsError(
+            f"{out} is not empty ({shown}) and holds no copfactors report: choose a new or "
+            "empty folder, or pass --overwrite (overwrite=True) to write the report's files "
+            "into it (files of the same names are replaced, the others are kept)"
+        )
+    clashes = sorted((present & wanted) - set(marked))
+    if clashes:
+        raise OutputExistsError(
+            f"{out} has files of its own that the report would replace ({', '.join(clashes)}); "
+            "move them, or pass --overwrite (overwrite=True) to replace them"
+        )
+    return out
+
+
+def write_report(
+    result: AnalysisResult, out_dir: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path:
     """Write the report of an analysis: HTML, figures (PNG) and tables (CSV, LaTeX and Word).
 
     Every table is written as CSV and LaTeX, and all of them together in one Word document,
-    ``tables.docx`` (:func:`copfactors.wordtables.report_docx`).
+    ``tables.docx`` (:func:`copfactors.wordtables.report_docx`). The CSV files are safe to
+    open in a spreadsheet (:func:`copfactors.report.safe_csv`).
 
-    Everything is first written into a temporary folder beside ``out_dir`` and then moved into
-    place, so a failure leaves no half-written report. When ``out_dir`` does not exist the
-    folder is renamed as a whole; when it does, each file replaces its namesake (other files in
-    the folder are left alone).
+    The folder is checked first (:func:`check_report_folder`): a new folder, an empty one or
+    the folder of an earlier report is written without asking; a folder with other files
+    needs ``overwrite=True``, and even then only the report's files are replaced. The folder
+    gets a marker, :data:`MARKER_FILE`, listing the files the report wrote; the files of an
+    earlier report that this one no longer writes are removed, nothing else is.
+
+    Everything is first written into a hidden temporary folder inside ``out_dir``
+    (``.copfactors-tmp-*``, removed afterwards) and then moved into place, ``report.html``
+    last, so a failure leaves no half-written report and a folder whose parent is read-only can
+    hold a report.
 
     Parameters
     ----------
     result : AnalysisResult
     out_dir : path
-        The report's folder (created with its parents if needed).
+        The report's folder (created with its parents if needed), normalised lexically first
+        (``base/x/../y`` is ``base/y``).
+    overwrite : bool, default False
+        Write into a non-empty folder that holds no copfactors report, or replace files of the
+        user's own that have the names of the report's files.
 
     Returns
     -------
     pathlib.Path
         The path of ``report.html``.
+
+    Raises
+    ------
+    copfactors.errors.OutputExistsError
+        If the folder holds files that copfactors did not write and ``overwrite`` is False,
+        or ``out_dir`` is a file.
 
     Examples
     --------
@@ -804,33 +980,52 @@ def write_report(result: AnalysisResult, out_dir: str | os.PathLike[str]) -> Pat
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "report"
     >>> write_report(result, out).name
     'report.html'
+    >>> "report.html" in read_report_marker(out)
+    True
     """
     from copfactors import htmlreport, wordtables
 
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise CopFactorsError(f"{out} exists and is not a folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = check_report_folder(out_dir, overwrite=overwrite)
     bundle = htmlreport.build(result)
     files = bundle.files()
     if bundle.tables:
         files[wordtables.DOCX_FILE] = wordtables.report_docx(result, bundle.tables.values())
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    check_report_folder(out, overwrite=overwrite, names=files)
+    old = read_report_marker(out) if out.is_dir() else None
+    created = [p for p in (out, *out.parents) if not p.exists()]
+    out.mkdir(parents=True, exist_ok=True)
+    tmp: Path | None = None
+    moved = False
     try:
+        tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=out))
         for name, data in files.items():
             target = tmp / name
             if isinstance(data, bytes):
                 target.write_bytes(data)
             else:
                 target.write_text(data, encoding="utf-8", newline="\n")
-        if not out.exists():
-            os.replace(tmp, out)
-        else:
-            # the report last, so an existing report.html never points at missing files
-            names = sorted(files, key=lambda n: n == REPORT_FILE)
-            for name in names:
-                os.replace(tmp / name, out / name)
+        stale = [n for n in old or [] if n not in files]
+        (tmp / MARKER_FILE).write_text(_marker_text([*files, *stale]), encoding="utf-8")
+        final = tmp / f"{MARKER_FILE}.final"
+        final.write_text(_marker_text(files), encoding="utf-8")
+        # the marker first: it names every file of copfactors' while they are moved in
+        os.replace(tmp / MARKER_FILE, out / MARKER_FILE)
+        moved = True
+        # the report last, so an existing report.html never points at missing files
+        for name in sorted(files, key=lambda n: n == REPORT_FILE):
+            os.replace(tmp / name, out / name)
+        for name in stale:
+            path = out / name
+            if path.is_symlink() or path.is_file():
+                path.unlink()
+        os.replace(final, out / MARKER_FILE)
     finally:
-        if tmp.exists():
+        if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+        if not moved:
+            for folder in created:  # deepest first; only the empty folders made here
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
     return out / REPORT_FILE

@@ -7,7 +7,19 @@ or as a composition (``composition``: ``n_members``, ``share_women``, ``age_mix`
 into one row per planned member with the codebook's column names, ready for a feature builder.
 
 Every problem with a plan is collected and raised at once as :class:`copfactors.errors.PlanError`
-naming the field, its value and what is allowed.
+naming the field, its value (cut to 80 characters) and what is allowed.
+
+Limits
+------
+A plan comes from a person, so every field has a plausible range, checked before any work
+(:data:`PLAN_LIMITS`): ``n_members`` from 1 to 100,000; ``members`` a list of at most 100,000
+entries; ``hours_per_week`` from 0 to 168 (the hours in a week); ``leader_changes`` from 0 to
+1,000; answers on the rating scale (``org_support``, ``commitment``, ...) from 1 to 5; shares
+from 0 to 1; ``name``, ``platform`` and ``professional_category`` at most 1,000 characters,
+``description`` at most 10,000. They are far above any real community of practice, so they
+cannot be raised. A plan file is read with a safe reader (``copfactors._utils.safeyaml``): at
+most 1 MB by default (``max_bytes`` raises it), no YAML anchors or aliases, no key given twice,
+at most 50 levels of nesting, no integer beyond 2**53 and (JSON) no ``NaN``/``Infinity``.
 
 Examples
 --------
@@ -34,10 +46,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from copfactors._utils.safeyaml import MAX_INT, load_json, load_yaml, read_limited, short
 from copfactors.errors import PlanError
 from copfactors.schema import CODEBOOK, boolean_value, category_code
 
-__all__ = ["COMPOSITION_FIELDS", "COP_FIELDS", "MEMBER_FIELDS", "PlannedCoP", "plan_template"]
+__all__ = [
+    "COMPOSITION_FIELDS",
+    "COP_FIELDS",
+    "MAX_PLAN_BYTES",
+    "MEMBER_FIELDS",
+    "PLAN_LIMITS",
+    "PlannedCoP",
+    "plan_template",
+]
+
+#: Largest plan file read by default, in bytes (``max_bytes`` of the readers raises it).
+MAX_PLAN_BYTES = 1_000_000
+
+#: The plausible range of each kind of numeric field, and the longest text and member list:
+#: ``kind -> (lowest, highest)`` (see the module's description). Values outside are refused.
+PLAN_LIMITS: dict[str, tuple[float, float]] = {
+    "count": (0, 1_000),
+    "positive_count": (1, 100_000),
+    "hours": (0, 168),
+    "likert": (1, 5),
+    "share": (0, 1),
+    "members": (1, 100_000),
+    "text": (0, 1_000),
+    "description": (0, 10_000),
+}
+
+#: Problems listed in one PlanError (the count of the others follows).
+_MAX_PROBLEMS = 20
 
 _LIKERT = "an integer or number from 1 to 5"
 _AGE_BANDS = ("under_35", "35_49", "50_plus")
@@ -94,14 +134,14 @@ _TOP_LEVEL = {"name", "description", "composition", "members", *COP_FIELDS}
 
 _EXPECTED = {
     "category": "one of {allowed}",
-    "count": "an integer >= 0",
-    "positive_count": "an integer >= 1",
+    "count": "an integer from 0 to 1000",
+    "positive_count": "an integer from 1 to 100000",
     "boolean": "true or false (also yes/no, oui/non)",
     "likert": _LIKERT,
     "share": "a share from 0 to 1",
-    "hours": "a number of hours per week >= 0",
+    "hours": "a number of hours per week from 0 to 168",
     "mix": "a mapping of {allowed} to shares summing to 1",
-    "text": "text",
+    "text": "text of at most 1000 characters",
 }
 
 
@@ -149,7 +189,7 @@ def _check(kind: str, allowed: Any, value: Any, name: str | None = None) -> Any:
             return code
         raise PlanError(expected)
     if kind == "text":
-        if isinstance(value, str):
+        if isinstance(value, str) and len(value) <= PLAN_LIMITS["text"][1]:
             return value
         raise PlanError(expected)
     if kind == "boolean":
@@ -171,25 +211,29 @@ def _check(kind: str, allowed: Any, value: Any, name: str | None = None) -> Any:
         return out
     if not _is_number(value):
         raise PlanError(expected)
+    low, high = PLAN_LIMITS[kind]
+    if not low <= value <= high:
+        raise PlanError(expected)
     if kind in ("count", "positive_count"):
-        if float(value) != int(value) or value < (1 if kind == "positive_count" else 0):
+        if float(value) != int(value):
             raise PlanError(expected)
         return int(value)
-    if kind == "likert" and not 1 <= value <= 5:
-        raise PlanError(expected)
-    if kind == "share" and not 0 <= value <= 1:
-        raise PlanError(expected)
-    if kind == "hours" and not 0 <= value:
-        raise PlanError(expected)
     return float(value)
 
 
+def _field_name(key: Any) -> str:
+    """An unknown field's name as written in a message: its text, cut to 40 characters."""
+    text = key if isinstance(key, str) else short(key, 40)
+    return text if len(text) <= 40 else text[:40] + "..."
+
+
 def _is_number(value: Any) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
+    """A finite int or float (integers beyond 2**53, which overflow floats, are not)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if isinstance(value, int):
+        return abs(value) <= MAX_INT
+    return math.isfinite(value)
 
 
 def _apportion(n: int, shares: Mapping[str, float]) -> dict[str, int]:
@@ -256,12 +300,17 @@ class PlannedCoP:
         """Build a plan from a mapping, checking every field.
 
         Fields left out take their defaults, and :attr:`defaults_used` records each of them
-        (the value taken and where it comes from).
+        (the value taken and where it comes from). Every numeric field must lie in its
+        plausible range (:data:`PLAN_LIMITS`): ``n_members`` 1 to 100,000, at most 100,000
+        ``members``, ``hours_per_week`` 0 to 168, ``leader_changes`` 0 to 1,000, rating-scale
+        answers 1 to 5, shares 0 to 1; texts at most 1,000 characters (``description``
+        10,000).
 
         Raises
         ------
         PlanError
-            Listing every bad field with its value and what is allowed.
+            Listing every bad field (the first 20, then how many more) with its value, cut to
+            80 characters, and what is allowed.
 
         Examples
         --------
@@ -277,11 +326,15 @@ class PlannedCoP:
         problems: list[str] = []
 
         def bad(path: str, value: Any, expected: str) -> None:
-            problems.append(f"{path} = {value!r}: expected {expected}")
+            problems.append(f"{path} = {short(value)}: expected {expected}")
 
         for key in data:
             if key not in _TOP_LEVEL:
-                bad(str(key), data[key], "a known field (" + ", ".join(sorted(_TOP_LEVEL)) + ")")
+                bad(
+                    _field_name(key),
+                    data[key],
+                    "a known field (" + ", ".join(sorted(_TOP_LEVEL)) + ")",
+                )
 
         cop: dict[str, Any] = {}
         used: dict[str, tuple[Any, str]] = {}
@@ -313,7 +366,7 @@ class PlannedCoP:
                 for key in composition:
                     if key not in COMPOSITION_FIELDS:
                         bad(
-                            f"composition.{key}",
+                            f"composition.{_field_name(key)}",
                             composition[key],
                             "a known field (" + ", ".join(COMPOSITION_FIELDS) + ")",
                         )
@@ -322,7 +375,8 @@ class PlannedCoP:
                     if value is None:
                         if key == "n_members":
                             problems.append(
-                                "composition.n_members is missing: expected an integer >= 1"
+                                "composition.n_members is missing: expected "
+                                + _EXPECTED["positive_count"]
                             )
                         comp_out[key] = default
                         if default is not None:
@@ -336,8 +390,14 @@ class PlannedCoP:
                     except PlanError as err:
                         bad(f"composition.{key}", value, str(err))
         if members is not None:
+            most = PLAN_LIMITS["members"][1]
             if not isinstance(members, list) or not members:
                 bad("members", members, "a non-empty list of members")
+            elif len(members) > most:
+                problems.append(
+                    f"members: a list of {len(members)} members; expected at most {most} "
+                    "(describe a larger CoP by its composition)"
+                )
             else:
                 members_out = []
                 for i, member in enumerate(members, start=1):
@@ -348,7 +408,7 @@ class PlannedCoP:
                     for key, value in member.items():
                         if key not in MEMBER_FIELDS:
                             bad(
-                                f"members[{i}].{key}",
+                                f"members[{i}].{_field_name(key)}",
                                 value,
                                 "a known field (" + ", ".join(MEMBER_FIELDS) + ")",
                             )
@@ -381,16 +441,20 @@ class PlannedCoP:
                         f"{origin} ({n_out} of {len(members_out)} members leave it out)",
                     )
         name = data.get("name", "planned CoP")
-        if not isinstance(name, str):
-            bad("name", name, "text")
+        if not isinstance(name, str) or len(name) > PLAN_LIMITS["text"][1]:
+            bad("name", name, _EXPECTED["text"])
         description = data.get("description", "")
-        if not isinstance(description, str):
-            bad("description", description, "text")
+        longest = PLAN_LIMITS["description"][1]
+        if not isinstance(description, str) or len(description) > longest:
+            bad("description", description, f"text of at most {longest} characters")
         if problems:
             head = (
                 f"{len(problems)} problem{'s' if len(problems) > 1 else ''} with the plan{where}:"
             )
-            raise PlanError("\n".join([head, *("  - " + p for p in problems)]))
+            lines = ["  - " + p for p in problems[:_MAX_PROBLEMS]]
+            if len(problems) > _MAX_PROBLEMS:
+                lines.append(f"  ... and {len(problems) - _MAX_PROBLEMS} more")
+            raise PlanError("\n".join([head, *lines]))
         return cls(
             name=str(name),
             cop=cop,
@@ -402,20 +466,60 @@ class PlannedCoP:
         )
 
     @classmethod
-    def from_json(cls, path: str | Path) -> PlannedCoP:
-        """Read a plan from a JSON file (see :meth:`from_dict`)."""
+    def from_json(cls, path: str | Path, *, max_bytes: int = MAX_PLAN_BYTES) -> PlannedCoP:
+        """Read a plan from a JSON file (see :meth:`from_dict`).
+
+        The file is read safely: at most ``max_bytes`` bytes (checked before reading), no key
+        given twice in an object, at most 50 levels of nesting, no ``NaN``/``Infinity`` and
+        no number beyond 2**53 (integers) or the range of floats.
+
+        Parameters
+        ----------
+        path : str or path-like
+        max_bytes : int, default 1_000_000
+            Largest file read, in bytes.
+
+        Raises
+        ------
+        PlanError
+            The file is missing, too large, not valid JSON or refused, or the plan is bad.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> tmp = pathlib.Path(tempfile.mkdtemp()) / "plan.json"
+        >>> _ = tmp.write_text('{"composition": {"n_members": 5, "n_members": 6}}')
+        >>> PlannedCoP.from_json(tmp)
+        Traceback (most recent call last):
+        ...
+        copfactors.errors.PlanError: plan file ...plan.json: the key 'n_members' is given \
+twice in one object; give each key once
+        """
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as err:
-            raise PlanError(f"plan file {path} does not exist") from err
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise PlanError(f"plan file {path} is not valid JSON: {err}") from err
+        source = f"plan file {path}"
+        raw = read_limited(path, max_bytes=max_bytes, error=PlanError, what="plan file")
+        data = load_json(raw, error=PlanError, source=source, max_bytes=max_bytes)
         return cls.from_dict(data, source=str(path))
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> PlannedCoP:
+    def from_yaml(cls, path: str | Path, *, max_bytes: int = MAX_PLAN_BYTES) -> PlannedCoP:
         """Read a plan from a YAML file (see :meth:`from_dict`).
+
+        The file is read safely: at most ``max_bytes`` bytes (checked before reading), no
+        anchors or aliases (``&name``, ``*name``: a few hundred bytes of nested aliases can
+        expand to gigabytes), no key given twice in a mapping, at most 50 levels of nesting
+        and no integer beyond 2**53; each refusal names the line.
+
+        Parameters
+        ----------
+        path : str or path-like
+        max_bytes : int, default 1_000_000
+            Largest file read, in bytes.
+
+        Raises
+        ------
+        PlanError
+            The file is missing, too large, not valid YAML or refused, or the plan is bad.
 
         Examples
         --------
@@ -425,25 +529,24 @@ class PlannedCoP:
         >>> PlannedCoP.from_yaml(tmp).n_members
         5
         """
-        import yaml
-
         path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as err:
-            raise PlanError(f"plan file {path} does not exist") from err
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
-            raise PlanError(f"plan file {path} is not valid YAML: {err}") from err
+        source = f"plan file {path}"
+        raw = read_limited(path, max_bytes=max_bytes, error=PlanError, what="plan file")
+        data = load_yaml(raw, error=PlanError, source=source, max_bytes=max_bytes)
         return cls.from_dict(data if data is not None else {}, source=str(path))
 
     @classmethod
-    def from_file(cls, path: str | Path) -> PlannedCoP:
-        """Read a plan from ``.yaml``/``.yml`` or ``.json`` by extension."""
+    def from_file(cls, path: str | Path, *, max_bytes: int = MAX_PLAN_BYTES) -> PlannedCoP:
+        """Read a plan from ``.yaml``/``.yml`` or ``.json`` by extension.
+
+        See :meth:`from_yaml` and :meth:`from_json` for what is refused; ``max_bytes``
+        (default 1_000_000) is the largest file read, in bytes.
+        """
         suffix = Path(path).suffix.lower()
         if suffix in (".yaml", ".yml"):
-            return cls.from_yaml(path)
+            return cls.from_yaml(path, max_bytes=max_bytes)
         if suffix == ".json":
-            return cls.from_json(path)
+            return cls.from_json(path, max_bytes=max_bytes)
         raise PlanError(f"plan file {path}: expected a .yaml, .yml or .json file, got {suffix!r}")
 
     def to_dict(self, defaults: bool = True) -> dict[str, Any]:

@@ -11,6 +11,10 @@ importing it is instant, and every result type can reuse :func:`render_table`.
 - ``"latex"``: one ``tabular`` environment with the header facts and notes as full-width rows;
   every value is escaped for LaTeX, and only standard LaTeX (``\\hline``) is used.
 
+What leaves copfactors for a spreadsheet or a terminal is made harmless here too:
+:func:`safe_csv` (and :func:`neutralise_cell`, :func:`neutralise_frame`) against spreadsheet
+formula injection, :func:`terminal_safe` against terminal escape sequences.
+
 Examples
 --------
 >>> import pandas as pd
@@ -34,7 +38,22 @@ from copfactors._utils.render import (
     escape_latex,
     format_number,
     format_p,
+    neutralise_cell,
+    neutralise_frame,
     render_table,
+    safe_csv,
+    terminal_safe,
 )
 
-__all__ = ["STYLES", "Result", "escape_latex", "format_number", "format_p", "render_table"]
+__all__ = [
+    "STYLES",
+    "Result",
+    "escape_latex",
+    "format_number",
+    "format_p",
+    "neutralise_cell",
+    "neutralise_frame",
+    "render_table",
+    "safe_csv",
+    "terminal_safe",
+]

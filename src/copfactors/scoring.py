@@ -82,7 +82,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from copfactors._utils.render import STYLES, Result, render_table
-from copfactors.errors import CopFactorsError, FeatureError, ParameterError, PlanError
+from copfactors.errors import (
+    CopFactorsError,
+    FeatureError,
+    ModelInputError,
+    ParameterError,
+    PlanError,
+)
 from copfactors.plans import COMPOSITION_FIELDS, PlannedCoP
 from copfactors.schema import CODEBOOK
 
@@ -95,12 +101,23 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "LEVER_COLUMNS",
+    "MAX_DRAWS",
     "REFERENCE_MODEL_FILE",
+    "SEED_LIMIT",
     "ScoreResult",
+    "check_draws",
     "reference_model",
     "score",
     "score_many",
 ]
+
+#: Most parameter draws made by default (``max_draws`` of :func:`score` and
+#: :func:`score_many` raises it): the intervals are stable to a tenth of a percentage point
+#: long before, and each draw costs memory for every scenario scored.
+MAX_DRAWS = 100_000
+#: Seeds of the draws are integers from 0 to ``SEED_LIMIT - 1`` (the range every numpy
+#: generator accepts), or None.
+SEED_LIMIT = 2**32
 
 #: Name of the reference model inside the package (``copfactors/data``) and in ``models/``.
 REFERENCE_MODEL_FILE = "reference-ordinal.json"
@@ -724,6 +741,16 @@ class _Engine:
         from copfactors.models import get_link
 
         reg = model.regression
+        separated = getattr(reg, "separated_", None)
+        if separated is not None and bool(separated.any()):
+            # infinite estimates give 0 x inf and inf - inf for some members: no probability
+            names = ", ".join(str(n) for n in separated.index[separated.to_numpy(dtype=bool)])
+            raise ModelInputError(
+                f"the model cannot score plans: under (quasi-)complete separation the estimates "
+                f"of {names} are infinite, so some members' probabilities are undefined; refit "
+                "without the separating driver(s) (e.g. CoPFeatureBuilder(exclude=...)) or with "
+                "merged outcome levels"
+            )
         self.model = model
         self.reg = reg
         self.link = get_link(reg._fit_link)
@@ -1897,6 +1924,86 @@ def plain_label(v: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 # public functions
 # ---------------------------------------------------------------------------------------------
+def check_draws(
+    n_draws: Any,
+    random_state: Any,
+    *,
+    max_draws: int = MAX_DRAWS,
+    names: tuple[str, str] = ("n_draws", "random_state"),
+    hint: str | None = None,
+    allow_none: bool = True,
+) -> tuple[int, int | None]:
+    """Check the number of parameter draws and their seed, before anything is drawn.
+
+    Parameters
+    ----------
+    n_draws : int
+        Draws asked for: an integer from 0 to ``max_draws``.
+    random_state : int or None
+        Seed of the draws: an integer from 0 to ``SEED_LIMIT - 1`` (2**32 - 1), or None.
+    max_draws : int, default MAX_DRAWS (100_000)
+        Most draws allowed.
+    names : tuple of str, default ("n_draws", "random_state")
+        The names of the two options in messages (the command line passes its flags).
+    hint : str, optional
+        How to allow more draws, ending the message when ``n_draws`` is above ``max_draws``
+        (default: pass ``max_draws``).
+    allow_none : bool, default True
+        Whether ``random_state`` may be None (the command line's ``--seed`` may not).
+
+    Returns
+    -------
+    tuple of (int, int or None)
+        ``n_draws`` and ``random_state`` as plain Python values.
+
+    Raises
+    ------
+    copfactors.errors.ParameterError
+        Naming the option, the value given and the range allowed.
+
+    Examples
+    --------
+    >>> from copfactors.scoring import check_draws
+    >>> check_draws(1000, 0)
+    (1000, 0)
+    >>> check_draws(10**9, 0)
+    Traceback (most recent call last):
+    ...
+    copfactors.errors.ParameterError: n_draws is 1000000000, more than the 100000 allowed; \
+intervals are stable long before (1000 by default). To make more, pass max_draws=1000000000
+    >>> check_draws(1000, -1)
+    Traceback (most recent call last):
+    ...
+    copfactors.errors.ParameterError: random_state must be an integer from 0 to 4294967295 \
+(or None), got -1
+    """
+    import numpy as np
+
+    draws_name, seed_name = names
+    if isinstance(max_draws, bool) or not isinstance(max_draws, int | np.integer) or max_draws < 0:
+        raise ParameterError(f"max_draws must be an integer >= 0, got {str(max_draws)[:80]}")
+    if isinstance(n_draws, bool) or not isinstance(n_draws, int | np.integer) or n_draws < 0:
+        raise ParameterError(f"{draws_name} must be an integer >= 0, got {str(n_draws)[:80]}")
+    if n_draws > max_draws:
+        more = hint if hint is not None else f"To make more, pass max_draws={int(n_draws)}"
+        raise ParameterError(
+            f"{draws_name} is {int(n_draws)}, more than the {int(max_draws)} allowed; intervals "
+            f"are stable long before (1000 by default). {more}"
+        )
+    if (random_state is not None or not allow_none) and (
+        random_state is None
+        or isinstance(random_state, bool)
+        or not isinstance(random_state, int | np.integer)
+        or not 0 <= random_state < SEED_LIMIT
+    ):
+        raise ParameterError(
+            f"{seed_name} must be an integer from 0 to {SEED_LIMIT - 1}"
+            + (" (or None)" if allow_none else "")
+            + f", got {str(random_state)[:80]}"
+        )
+    return int(n_draws), None if random_state is None else int(random_state)
+
+
 def score(
     plan: PlannedCoP | Mapping[str, Any] | str | os.PathLike[str],
     model: AttainmentModel | str | os.PathLike[str] | None = None,
@@ -1905,6 +2012,7 @@ def score(
     random_state: int | None = 0,
     level: Any = 4,
     interval: float = 0.90,
+    max_draws: int = MAX_DRAWS,
 ) -> ScoreResult:
     """Score a planned CoP: the probability that its objectives will be attained.
 
@@ -1920,14 +2028,17 @@ def score(
         (``fit_attainment_model(..., random_intercept=True)``) scores the plan as a new CoP:
         marginal probabilities, the CoP's intercept integrated out (``model_note`` says so).
     n_draws : int, default 1000
-        Parameter draws for the intervals (0: no intervals).
+        Parameter draws for the intervals (0: no intervals), at most ``max_draws``.
     random_state : int or None, default 0
-        Seed of the draws.
+        Seed of the draws: an integer from 0 to 2**32 - 1, or None (a fresh seed).
     level : int, default 4
         The event scored is ``attainment >= level`` (4 = "attained"); must be a level of the
         model above its lowest. Ignored for a binary model.
     interval : float, default 0.90
         Coverage of the intervals.
+    max_draws : int, default MAX_DRAWS (100_000)
+        Most draws allowed, checked before the plan or model is read; raise it to make more
+        (each draw costs memory: eight bytes per parameter and per scenario scored).
 
     Returns
     -------
@@ -1937,8 +2048,10 @@ def score(
     ------
     copfactors.errors.PlanError
         A bad plan, or one the model cannot encode (a field it needs is missing).
+    copfactors.errors.ParameterError
+        ``n_draws`` above ``max_draws`` or negative, or a seed outside 0 to 2**32 - 1.
     copfactors.errors.CopFactorsError
-        Bad arguments or model.
+        Other bad arguments, or a bad model.
 
     Examples
     --------
@@ -1954,6 +2067,7 @@ def score(
     """
     import pandas as pd
 
+    n_draws, random_state = check_draws(n_draws, random_state, max_draws=max_draws)
     plan = _resolve_plan(plan)
     fitted = resolve_model(model)
     engine = _Engine(
@@ -2009,6 +2123,7 @@ def score_many(
     interval: float = 0.90,
     flags: bool = True,
     n_jobs: int | None = None,
+    max_draws: int = MAX_DRAWS,
 ) -> pd.DataFrame:
     """Score many plans at once: one feature build and one prediction for all their members.
 
@@ -2019,7 +2134,7 @@ def score_many(
         As in :func:`score` (``None``: the reference model, fitted on SIMULATED data).
     n_draws : int, default 0
         Parameter draws for intervals (0: none, the fastest).
-    random_state, level, interval
+    random_state, level, interval, max_draws
         As in :func:`score`; the same draws serve every plan.
     flags : bool, default True
         Compute the risk flags (a little slower for very many plans).
@@ -2056,6 +2171,7 @@ def score_many(
 
     from copfactors._utils.parallel import check_n_jobs
 
+    n_draws, random_state = check_draws(n_draws, random_state, max_draws=max_draws)
     n_jobs = check_n_jobs(n_jobs)
     resolved = [_resolve_plan(p) for p in plans]
     fitted = resolve_model(model)

@@ -62,6 +62,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt, RGBColor
 
+from copfactors._utils.render import neutralise_cell, terminal_safe
 from copfactors.errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -179,7 +180,34 @@ def _content(table: ReportTable) -> _Content:
             f"table {table.name!r} has no header row: its HTML is not a rendered copfactors table"
         )
     content.caption = content.caption or table.title
-    return content
+    return _safe(content)
+
+
+def _safe(content: _Content) -> _Content:
+    """The content with no control character (XML forbids them) and no formula-leading cell.
+
+    A cell that a spreadsheet would run as a formula once pasted into it (``=``, ``+``, ``-``,
+    ``@`` first) starts with ``'``, in the header and in the text (left-aligned) columns; the
+    numbers of the right-aligned columns are shown as they are.
+    """
+    text = terminal_safe
+    width = len(content.columns)
+    right = [*content.right, *[False] * (width - len(content.right))]
+
+    def cells(texts: list[str]) -> list[str]:
+        return [
+            text(t) if j < width and right[j] else text(neutralise_cell(t))
+            for j, t in enumerate(texts)
+        ]
+
+    return _Content(
+        caption=text(content.caption),
+        facts=[(text(key), text(value)) for key, value in content.facts],
+        columns=[text(neutralise_cell(c)) for c in content.columns],
+        right=right,
+        rows=[cells(row) for row in content.rows],
+        notes=[text(n) for n in content.notes],
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,7 +426,9 @@ def tables_docx(
     Returns
     -------
     bytes
-        The ``.docx`` file.
+        The ``.docx`` file. Control characters in the text are written as visible escapes
+        (``\\x1b``), and a cell of the header or of a text column that a spreadsheet would run
+        as a formula (it starts with ``=``, ``+``, ``-`` or ``@``) starts with ``'``.
 
     Raises
     ------
@@ -412,6 +442,8 @@ def tables_docx(
     (b'PK', True)
     """
     contents = [_content(t) for t in tables]
+    title = terminal_safe(title)
+    subtitle = None if subtitle is None else terminal_safe(subtitle)
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = _FONT

@@ -17,13 +17,26 @@ and gets ``to_text``, ``to_html``, ``to_latex``, ``__str__``, ``_repr_html_`` an
 ``_repr_latex_`` (notebooks), and ``print_summary``, which prints and returns None.
 
 The public names are re-exported by :mod:`copfactors.report`.
+
+Output that leaves copfactors for a spreadsheet or a terminal is made harmless here too:
+
+- :func:`neutralise_cell`, :func:`neutralise_frame` and :func:`safe_csv`: a text cell that a
+  spreadsheet would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a tab or a
+  carriage return) gets a leading ``'``, as OWASP recommends against CSV injection; numbers
+  stay numbers, and :func:`safe_csv` quotes every text cell, so that a separator inside one
+  cannot start a new cell.
+- :func:`terminal_safe`: control characters (escape sequences, bell, backspace, carriage
+  return, ...) become visible escapes such as ``\\x1b``, so that text from a user's file
+  cannot drive the terminal it is printed on.
 """
 
 from __future__ import annotations
 
+import csv
 import html
 import math
 import numbers
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +45,18 @@ from copfactors.errors import ParameterError
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["STYLES", "Result", "escape_latex", "format_number", "format_p", "render_table"]
+__all__ = [
+    "STYLES",
+    "Result",
+    "escape_latex",
+    "format_number",
+    "format_p",
+    "neutralise_cell",
+    "neutralise_frame",
+    "render_table",
+    "safe_csv",
+    "terminal_safe",
+]
 
 #: Output styles understood by :func:`render_table`.
 STYLES = ("text", "html", "latex")
@@ -75,6 +99,153 @@ def escape_latex(text: str) -> str:
     '50\\% of CoPs \\& more\\_than\\_x'
     """
     return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in str(text))
+
+
+#: first characters that make a spreadsheet read a text cell as a formula (OWASP)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# a plain decimal number written as text ("-0.5", "+3", "1e-3") or a lone dash (an empty
+# cell's placeholder): a spreadsheet reads it as that number or text, never as a formula
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]")
+
+# C0 controls except tab and newline, DEL and the C1 controls (0x9b is a one-byte CSI)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A cell that a spreadsheet cannot run as a formula.
+
+    A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
+    leading single quote (OWASP's advice against CSV injection), unless it is a plain number
+    such as ``-0.5`` or a lone ``-`` (a placeholder). Anything that is not text (numbers,
+    missing values, booleans) is returned unchanged.
+
+    Parameters
+    ----------
+    value : object
+        One cell.
+
+    Returns
+    -------
+    object
+        ``value``, or ``"'" + value`` for a formula-leading text.
+
+    Examples
+    --------
+    >>> neutralise_cell("=1+2"), neutralise_cell("@SUM(A1)")
+    ("'=1+2", "'@SUM(A1)")
+    >>> neutralise_cell("-2+3"), neutralise_cell("-0.5"), neutralise_cell(-0.5)
+    ("'-2+3", '-0.5', -0.5)
+    >>> neutralise_cell("\\tcmd"), neutralise_cell("-")
+    ("'\\tcmd", '-')
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a table whose text cells and column names a spreadsheet cannot run.
+
+    Every text cell and column name goes through :func:`neutralise_cell`; numeric, boolean and
+    date columns are left as they are (same dtype, same values).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame; ``frame`` is not changed.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> safe = neutralise_frame(pd.DataFrame({"=x": ["+cmd", "ok"], "b": [-1.5, 2.0]}))
+    >>> list(safe.columns), safe.iloc[:, 0].tolist(), safe["b"].tolist()
+    (["'=x", 'b'], ["'+cmd", 'ok'], [-1.5, 2.0])
+    """
+    import pandas as pd
+
+    out = frame.copy()
+    for j in range(out.shape[1]):
+        column = out.iloc[:, j]
+        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(
+            column.dtype
+        ):
+            continue
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            column = column.astype(object)
+        out.isetitem(j, column.map(neutralise_cell, na_action="ignore"))
+    out.columns = [neutralise_cell(c) for c in out.columns]
+    return out
+
+
+def safe_csv(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """A table as CSV text that is safe to open in a spreadsheet.
+
+    Text cells and column names are neutralised (:func:`neutralise_frame`) and every text cell
+    is quoted, so that a separator (``,`` or ``;``) or a line break inside one stays inside it;
+    numbers are written unquoted, as numbers. Lines end with ``\\n``.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    index : bool, default False
+        Write the index as the first column.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(safe_csv(pd.DataFrame({"cop": ["=1+2", "a;b"], "coef": [-0.5, 1.25]})), end="")
+    "cop","coef"
+    "'=1+2",-0.5
+    "a;b",1.25
+    """
+    return neutralise_frame(frame).to_csv(
+        index=index, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n"
+    )
+
+
+def terminal_safe(text: Any, *, json: bool = False) -> str:
+    r"""Text with its control characters shown as escapes, safe to print on a terminal.
+
+    Every C0 control character but tab and newline (escape ``\x1b``, bell, backspace,
+    carriage return, ...), DEL and every C1 control character (``\x9b`` starts a sequence
+    on its own) becomes a visible escape, so text from a user's file can neither change the
+    terminal's title, colours or cursor nor hide what is printed before it.
+
+    Parameters
+    ----------
+    text : object
+        Anything; it is converted with ``str``.
+    json : bool, default False
+        Write the escapes as JSON's ``\u001b`` (valid inside a JSON string) instead of
+        ``\x1b``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> print(terminal_safe("plan \x1b]0;pwned\x07\x1b[31mred\rhidden\nnext line"))
+    plan \x1b]0;pwned\x07\x1b[31mred\x0dhidden
+    next line
+    >>> print(terminal_safe("\x9b2J", json=True))
+    \u009b2J
+    """
+    form = "\\u{:04x}" if json else "\\x{:02x}"
+    return _CONTROL.sub(lambda m: form.format(ord(m[0])), str(text))
 
 
 def _one_line(text: Any) -> str:

@@ -48,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from copfactors._utils.render import neutralise_frame
 from copfactors.datasets._simulate import make_survey
 from copfactors.errors import ParameterError
 from copfactors.schema import CODEBOOK, OBJECTIVE_LABELS, OBJECTIVE_LABELS_FR, OBJECTIVES
@@ -192,7 +193,7 @@ def limesurvey(folder: Path, seed: int = 11) -> Export:
             truth[header] = f"{prefix}_{slug}"
     path = folder / "limesurvey_export.xlsx"
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        pd.DataFrame(columns).to_excel(writer, sheet_name="results", index=False)
+        neutralise_frame(pd.DataFrame(columns)).to_excel(writer, sheet_name="results", index=False)
     return Export("limesurvey", path, survey, truth)
 
 
@@ -299,7 +300,9 @@ def qualtrics(folder: Path, seed: int = 12) -> Export:
             )
     rows = [codes, texts, imports, *map(list, zip(*data, strict=True))]
     path = folder / "qualtrics_export.csv"
-    pd.DataFrame(rows).to_csv(path, index=False, header=False, encoding="utf-8-sig")
+    neutralise_frame(pd.DataFrame(rows)).to_csv(
+        path, index=False, header=False, encoding="utf-8-sig"
+    )
     return Export("qualtrics", path, survey, _header_truth(truth))
 
 
@@ -382,7 +385,7 @@ def surveymonkey(folder: Path, seed: int = 13) -> Export:
             truth[f"{stem} - {label}"] = name
     rows = [first, second, *map(list, zip(*data, strict=True))]
     path = folder / "surveymonkey_export.csv"
-    pd.DataFrame(rows).to_csv(path, index=False, header=False)
+    neutralise_frame(pd.DataFrame(rows)).to_csv(path, index=False, header=False)
     return Export("surveymonkey", path, survey, truth)
 
 
@@ -417,7 +420,7 @@ def google_forms(folder: Path, seed: int = 14) -> Export:
             columns[header] = answers[f"{prefix}_{slug}"]
             truth[header] = f"{prefix}_{slug}"
     path = folder / "google_forms_export.csv"
-    pd.DataFrame(columns).to_csv(path, index=False)
+    neutralise_frame(pd.DataFrame(columns)).to_csv(path, index=False)
     return Export("google_forms", path, survey, truth)
 
 

@@ -7,7 +7,8 @@ effects), likelihood-ratio and Brant tests of the proportional-odds assumption a
 summary. Importing this module does not import statsmodels, shap or matplotlib.
 
 Inside the package: ``_links`` (link functions), ``_validation`` (input checks), ``_solver``
-(Newton on the sorted design), ``_core`` (design builder, point fits, separation check),
+(Newton on the sorted design), ``_separation`` (which estimates are infinite under
+(quasi-)complete separation), ``_core`` (design builder, point fits, separation check),
 ``_diagnostics`` (nominal and Brant tests), ``_compare`` (nested-model and per-term tests:
 ``lr_test``, ``anova``), ``_bootstrap`` (the bootstrap engine and its intervals), ``_ordinal``
 (the estimator). Imports point down that list only. The names above

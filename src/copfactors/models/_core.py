@@ -2,8 +2,9 @@
 
 One path from validated arrays to estimates: :meth:`copfactors.OrdinalRegression.fit`, the
 refits of the bootstrap and jackknife, the dominance subsets and the nominal test all go through
-:func:`solve_core`, so their estimates are identical. The (quasi-)separation check lives here
-too, because both the full fit and the point fits run it.
+:func:`solve_core`, so their estimates are identical. The (quasi-)separation check of a solved
+fit (:func:`separation_of`, on :mod:`copfactors.models._separation`) lives here too, because
+both the full fit and the point fits run it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,18 @@ import numpy as np
 
 from copfactors._utils.parallel import single_threaded_blas
 from copfactors.models import _solver
-from copfactors.models._links import get_link
+from copfactors.models._links import Link, get_link
+from copfactors.models._separation import Separation, find_separation
 from copfactors.models._validation import check_collinearity, level_ranges
 
-__all__ = ["PointFit", "build_design", "detect_separation", "point_fit", "solve_core"]
+__all__ = [
+    "PointFit",
+    "build_design",
+    "detect_separation",
+    "point_fit",
+    "separation_of",
+    "solve_core",
+]
 
 # A coefficient beyond this many units per standard deviation of its predictor (an odds ratio
 # above e^8 ~ 3000 per SD on the logit scale) only arises when the estimate is running off to
@@ -60,13 +69,14 @@ def detect_separation(
     nominal_idx: list[int],
     names: list[str],
 ) -> list[str]:
-    """Names of predictors that (quasi-)completely separate outcome levels.
+    """Names of predictors that (quasi-)completely separate outcome levels, by a cruder check.
 
-    Two signals. The data: a location predictor weakly monotone in the outcome level, or a
-    nominal predictor separating the levels at some cut. Failing that, the estimates: a
-    coefficient larger than 8 per standard deviation of its predictor, which catches
-    separation by a combination of predictors. (When the data name a predictor, the other
-    estimates also drift as the fit runs off to infinity; they are not named.)
+    The fallback of :func:`separation_of` should its linear programme fail. Two signals. The
+    data: a location predictor weakly monotone in the outcome level, or a nominal predictor
+    separating the levels at some cut. Failing that, the estimates: a coefficient larger than
+    8 per standard deviation of its predictor, which catches some separation by a combination
+    of predictors. (When the data name a predictor, the other estimates that also run off to
+    infinity are not named: only the exact check names them all.)
 
     ``beta`` holds the location coefficients in the order of ``loc_idx``; ``gamma`` the
     nominal effects, one column per entry of ``nominal_idx`` (one row per cut).
@@ -149,6 +159,43 @@ def solve_core(
     return Core(data, design, res, sd, ranges, loc_idx, list(nominal_idx), g_sorted)
 
 
+def separation_of(core: Core, link: Link, names: list[str]) -> tuple[Separation, list[str]]:
+    """The infinite estimates of a solved fit and the predictors they belong to.
+
+    The exact check of :func:`copfactors.models._separation.find_separation`; should its
+    linear programme fail, the cruder :func:`detect_separation`, whose predictors then count as
+    infinite with an undefined sign. The names are in column order: every location predictor
+    whose coefficient is infinite and every nominal predictor with an infinite effect at some
+    cut.
+    """
+    design, params = core.design, core.res.params
+    J, q = design.n_cuts, design.q
+    sep = find_separation(design, link, params)
+    if sep is None:
+        gamma = params[J : J * (1 + q)].reshape(q, J).T
+        flagged = detect_separation(
+            params[J * (1 + q) :], gamma, core.sd, core.ranges, core.loc_idx, core.nominal_idx,
+            names,
+        )  # fmt: skip
+        infinite = np.zeros(design.n_params, dtype=bool)
+        for v, j in enumerate(core.nominal_idx):
+            if names[j] in flagged:
+                infinite[J * (1 + v) : J * (2 + v)] = True
+        for k, j in enumerate(core.loc_idx):
+            if names[j] in flagged:
+                infinite[J * (1 + q) + k] = True
+        basis = np.eye(design.n_params)[:, infinite]
+        sep = Separation(infinite, np.zeros(design.n_params), basis, 0)
+    columns: set[int] = set()
+    for v, j in enumerate(core.nominal_idx):
+        if sep.infinite[J * (1 + v) : J * (2 + v)].any():
+            columns.add(j)
+    for k, j in enumerate(core.loc_idx):
+        if sep.infinite[J * (1 + q) + k]:
+            columns.add(j)
+    return sep, [names[j] for j in sorted(columns)]
+
+
 @dataclass(frozen=True)
 class PointFit:
     """Estimates of a refit without inference (see :func:`point_fit`)."""
@@ -157,7 +204,7 @@ class PointFit:
     loglik: float
     converged: bool
     n_iter: int
-    separation: list[str] | None  # None when not checked
+    separation: list[str] | None  # predictors with infinite estimates; None when not checked
 
 
 def point_fit(
@@ -238,11 +285,7 @@ def point_fit(
     res = core.res
     sep = None
     if separation:
-        J = int(n_levels) - 1
-        q = len(nominal_idx)
-        gamma = res.params[J : J * (1 + q)].reshape(q, J).T
-        beta = res.params[J * (1 + q) :]
-        sep = detect_separation(beta, gamma, core.sd, core.ranges, core.loc_idx, nominal_idx, names)
+        sep = separation_of(core, get_link(link), names)[1]
     return PointFit(
         params=res.params,
         loglik=float(res.loglik),

@@ -25,7 +25,7 @@ from scipy.special import chdtrc, expit
 from copfactors._utils.parallel import single_threaded_blas
 from copfactors.errors import ConvergenceWarning, PerfectSeparationWarning
 from copfactors.models import _solver
-from copfactors.models._core import build_design, detect_separation
+from copfactors.models._core import Core, build_design, separation_of
 from copfactors.models._links import get_link
 from copfactors.models._validation import ModelInputError, level_ranges
 
@@ -33,7 +33,7 @@ from copfactors.models._validation import ModelInputError, level_ranges
 # this module needs only the fitted attributes, so it does not import the estimator back).
 FittedModel = Any
 
-__all__ = ["brant_test", "detect_separation", "model_columns", "nominal_test", "resolve_terms"]
+__all__ = ["brant_test", "model_columns", "nominal_test", "resolve_terms"]
 
 
 def model_columns(model: FittedModel) -> tuple[list[str], list[str]]:
@@ -155,11 +155,8 @@ def nominal_test(
         if ranges is None:
             ranges = level_ranges(data.X, data.starts)
             sd = _weighted_sd(data.X, data.w)
-        q = len(nominal)
-        gamma = res.params[J : J * (1 + q)].reshape(q, J).T
-        flagged = detect_separation(
-            res.params[J * (1 + q) :], gamma, sd, ranges, loc, nominal, names
-        )
+        refit = Core(data, design, res, sd, ranges, loc, nominal, None)
+        flagged = separation_of(refit, link, names)[1]
         new = [f for f in flagged if f not in model.separation_]
         if new:
             warnings.warn(

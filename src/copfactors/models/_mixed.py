@@ -47,6 +47,7 @@ from copfactors._utils.render import format_p, render_table
 from copfactors.errors import ConvergenceWarning, ModelInputError
 from copfactors.models._links import LINKS, Link, get_link
 from copfactors.models._ordinal import OrdinalRegression
+from copfactors.models._separation import mask_infinite, restricted_covariance
 from copfactors.models._validation import (
     ModelNotFittedError,
     check_groups,
@@ -352,6 +353,10 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
     cov_ : pandas.DataFrame
         Covariance of ``(thresholds, coefficients, log_sigma)`` from the inverse of a
         finite-difference Hessian of the marginal log-likelihood.
+    separation_ : list of str
+        Predictors whose estimates are infinite ((quasi-)complete separation, found on the
+        fixed model ``fixed_``; empty if none). Their standard errors and covariances are NaN
+        and :meth:`summary` reports them with ``separated = True``.
     sigma_, sigma_se_ : float
         Standard deviation of the random intercepts and its standard error (delta method).
     sigma_ci_ : tuple of float
@@ -524,11 +529,24 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
             grad = _central_gradient(negll, params, h / 10.0)
             H = _central_hessian(negll, params, h)
         engine.loglik(params)
-        try:
-            cov = np.linalg.inv(H)
-            ok = bool(np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0))
-        except np.linalg.LinAlgError:
-            cov, ok = np.full_like(H, np.nan), False
+        # the fixed model's directions of recession are the mixed model's too (every row's
+        # probability grows along them whatever its group's intercept): the estimates it
+        # finds infinite are infinite here, and the others' covariance is taken over the
+        # remaining directions, as for the fixed model (see models._separation)
+        infinite = np.concatenate([fixed._infinite()[0], [False]])
+        sign = np.concatenate([fixed._infinite()[1], [0.0]])
+        if infinite.any():
+            basis = np.vstack([fixed._separation_basis, np.zeros(fixed._separation_basis.shape[1])])
+            cov, _ = restricted_covariance(H, basis)
+            cov = mask_infinite(cov, infinite)
+            kept = np.diag(cov)[~infinite]
+            ok = bool(np.all(np.isfinite(kept)) and np.all(kept > 0))
+        else:
+            try:
+                cov = np.linalg.inv(H)
+                ok = bool(np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0))
+            except np.linalg.LinAlgError:
+                cov, ok = np.full_like(H, np.nan), False
 
         thr_names = [f"{_label(a)}|{_label(b)}" for a, b in itertools.pairwise(enc.classes)]
         names = list(fixed.coef_.index)
@@ -550,6 +568,9 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
         self.params_ = pd.Series(params.copy(), index=param_names, name="estimate")
         self.cov_ = pd.DataFrame(cov, index=param_names, columns=param_names)
         self.se_ = pd.Series(np.sqrt(np.abs(np.diag(cov))), index=param_names, name="se")
+        self.separation_ = list(fixed.separation_)
+        self._separated = infinite
+        self._separation_sign = sign
         se_log = float(self.se_["log_sigma"])
         self.sigma_ = sigma
         self.sigma_se_ = sigma * se_log
@@ -595,14 +616,23 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
         The columns are those of :meth:`OrdinalRegression.summary`; the ``sigma`` row (kind
         ``"random"``) gives the random-intercept SD with its delta-method standard error and
         an interval computed on the log scale (no test: ``sigma = 0`` is on the boundary, see
-        :meth:`test_random_effect`).
+        :meth:`test_random_effect`). Under (quasi-)complete separation (:attr:`separation_`)
+        a last column ``separated`` flags the infinite estimates, reported as ``+inf``/``-inf``
+        (NaN when either sign fits) without standard error, test or interval.
         """
         self._check_fitted()
         z = float(ndtri(1 - self.alpha / 2))
         rows = []
+        flags, sides = self._infinite_params()
+        infinite = dict(zip(self.params_.index, flags, strict=True))
+        signs = dict(zip(self.params_.index, sides, strict=True))
         for kind, series in (("threshold", self.thresholds_), ("coef", self.coef_)):
             for term, est in series.items():
                 se = float(self.se_[term])
+                if infinite[term]:
+                    # infinite estimate (separation): +-inf, or NaN when either sign fits
+                    est = signs[term] * math.inf if signs[term] else math.nan
+                    se = math.nan
                 stat = est / se if se > 0 else np.nan
                 low, high = est - z * se, est + z * se
                 odds = kind == "coef" and self.link == "logit"
@@ -636,7 +666,32 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
                 "or_ci_high": np.nan,
             }
         )
-        return pd.DataFrame(rows)
+        table = pd.DataFrame(rows)
+        if any(infinite.values()):
+            table["separated"] = [bool(infinite.get(t, False)) for t in table["term"]]
+        return table
+
+    @property
+    def separated_(self) -> pd.Series:
+        """Which estimates are infinite, a boolean Series indexed like :attr:`params_`.
+
+        As :attr:`OrdinalRegression.separated_` (``log_sigma`` is never infinite here).
+        """
+        self._check_fitted()
+        return pd.Series(self._infinite_params()[0], index=self.params_.index, name="separated")
+
+    def _infinite_params(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which estimates (order of :attr:`params_`) are infinite, and their signs."""
+        k = len(self.params_)
+        infinite = getattr(self, "_separated", None)
+        if infinite is None:  # a model read from a file: the NaN standard errors say it
+            names = getattr(self, "separation_", None)
+            if names is None and hasattr(self, "fixed_"):
+                names = getattr(self.fixed_, "separation_", [])
+            flagged = np.isnan(self.se_.to_numpy()) & bool(names)
+            flagged[-1] = False  # log_sigma
+            return flagged, np.zeros(k)
+        return infinite, self._separation_sign
 
     def test_random_effect(self) -> pd.Series:
         """Likelihood-ratio test of ``sigma = 0`` against the fixed model, boundary-corrected.
@@ -677,6 +732,14 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
         ]
         if not self.converged_:
             notes.append("the fit did not converge: do not use these estimates")
+        if self._infinite_params()[0].any():
+            notes.append(
+                f"(quasi-)complete separation: the estimates of {self._separation_phrase()} are "
+                "infinite (separated = True; coef +inf/-inf, or NaN when either sign fits), "
+                "with no standard error, test or interval; the other estimates are those of "
+                "the model given the separation, their inference from its information in the "
+                "remaining directions"
+            )
         return render_table(
             table,
             title=f"Mixed ordinal regression (cumulative {self.link}, random intercept)",
@@ -685,6 +748,18 @@ class MixedOrdinalRegression(ClassifierMixin, BaseEstimator):
             digits=digits,
             notes=notes,
         )
+
+    def _separation_phrase(self) -> str:
+        infinite, _ = self._infinite_params()
+        J = len(self.thresholds_)
+        names = getattr(self, "separation_", None)
+        if names is None and hasattr(self, "fixed_"):
+            names = getattr(self.fixed_, "separation_", [])
+        parts = [", ".join(names or [])]
+        n_thr = int(infinite[:J].sum())
+        if n_thr:
+            parts.append("the thresholds" if n_thr == J else f"{n_thr} of the {J} thresholds")
+        return " and ".join(p for p in parts if p)
 
     def print_summary(self, style: str = "text", digits: int = 4) -> None:
         """Print :meth:`render_summary`; returns None."""

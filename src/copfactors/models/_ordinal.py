@@ -23,12 +23,10 @@ from copfactors.errors import (
 )
 from copfactors.models import _solver
 from copfactors.models._bootstrap import BootstrapResult, bootstrap
-from copfactors.models._core import (
-    detect_separation,
-    solve_core,
-)
+from copfactors.models._core import separation_of, solve_core
 from copfactors.models._diagnostics import brant_test, nominal_test
 from copfactors.models._links import LINKS, get_link
+from copfactors.models._separation import mask_infinite, restricted_covariance
 from copfactors.models._validation import (
     ModelInputError,
     ModelNotFittedError,
@@ -149,9 +147,13 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         All estimates in the order of :attr:`cov_`: thresholds, nominal effects
         (``"1|2.w"``, grouped by predictor as in R), coefficients.
     cov_ : pandas.DataFrame
-        Covariance of :attr:`params_` (thresholds first) of type ``cov_type``.
+        Covariance of :attr:`params_` (thresholds first) of type ``cov_type``. Under
+        (quasi-)complete separation the rows and columns of the infinite estimates are NaN
+        and the rest is the covariance over the directions that stay finite (see
+        :attr:`separation_`).
     se_ : pandas.Series
-        Standard errors, the square roots of the diagonal of :attr:`cov_`.
+        Standard errors, the square roots of the diagonal of :attr:`cov_` (NaN for infinite
+        estimates).
     feature_names_in_ : ndarray of str
         Column names, set only when ``X`` was a DataFrame.
     n_features_in_ : int
@@ -173,8 +175,21 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         with probability weights).
     r2_mcfadden_, r2_nagelkerke_ : float
         Pseudo R-squared (see :meth:`pseudo_r2`).
+    separated_ : pandas.Series
+        Which estimates of :attr:`params_` are infinite (booleans; see :attr:`separation_`).
     separation_ : list of str
-        Predictors flagged for (quasi-)complete separation (empty if none).
+        Predictors whose maximum likelihood estimates are infinite ((quasi-)complete
+        separation; empty if none): every location predictor whose coefficient, and every
+        nominal predictor with an effect at some cut, runs off to infinity along some direction
+        that raises the likelihood forever, found exactly by linear programming (see
+        ``copfactors.models._separation``), whether the predictor separates alone or in
+        combination. Thresholds can be infinite too. :meth:`summary` reports every infinite
+        estimate as ``+inf``/``-inf`` (NaN when either sign fits) with ``separated = True``
+        and no standard error, test or interval; :attr:`params_` keep the values where the fit
+        stopped (fitted probabilities are close to their limits there). The finite estimates
+        keep Wald inference from the information in the directions that stay finite (the
+        extended maximum likelihood of Clarkson and Jennrich 1991): as the fit runs off, the
+        separated rows stop contributing and those estimates tend to the fit of the rest.
     n_clusters_ : int or None
         Number of clusters for ``cov_type="cluster"``.
 
@@ -355,7 +370,8 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         ConvergenceWarning
             If Newton-Raphson did not meet the criterion (``converged_`` is then False).
         PerfectSeparationWarning
-            If a predictor (quasi-)completely separates outcome levels.
+            If some estimates are infinite ((quasi-)complete separation); the warning names
+            every predictor concerned (see :attr:`separation_`).
 
         Examples
         --------
@@ -453,7 +469,10 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         )
         del X_arr
         data, design, res, loc_idx = core.data, core.design, core.res, core.loc_idx
-        cov, pd_info = _solver.covariance(res.info)
+        # which estimates are infinite, before any inference: the covariance of the finite ones
+        # is taken over the directions that stay finite (see models._separation)
+        sep, separated = separation_of(core, get_link(self.link), names)
+        cov, pd_info = restricted_covariance(res.info, sep.basis)
         if self.cov_type != "nonrobust":
             # rows of S are the weighted scores w_i s_i
             S = _solver.scores(design, get_link(self.link), res.params)
@@ -474,6 +493,9 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 meat = S.T @ S
             cov = cov @ meat @ cov
             del S
+        if sep.separated:
+            # no variance for an infinite estimate: NaN, never the 0 of a collapsed sandwich
+            cov = mask_infinite(cov, sep.infinite)
 
         thr_names = [f"{_label(a)}|{_label(b)}" for a, b in itertools.pairwise(classes)]
         loc_names = [names[j] for j in loc_idx]
@@ -532,25 +554,71 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
                 stacklevel=3,
             )
-        self.separation_ = detect_separation(
-            self.coef_.to_numpy(),
-            self.nominal_coef_.to_numpy(),
-            core.sd,
-            core.ranges,
-            loc_idx,
-            nominal_idx,
-            names,
-        )
-        if self.separation_:
+        self.separation_ = separated
+        self._separated = sep.infinite.copy()
+        self._separation_sign = sep.sign.copy()
+        self._separation_basis = sep.basis.copy()
+        if separated:
             warnings.warn(
-                f"(quasi-)complete separation: predictor(s) {self.separation_!r} (nearly) "
-                "perfectly separate outcome levels, so their maximum likelihood estimates "
-                "diverge; their coefficients, standard errors and tests are unreliable. "
+                f"(quasi-)complete separation: the maximum likelihood estimates of "
+                f"{self._separation_phrase()} are infinite (the outcome levels are "
+                "(nearly) perfectly separated by these predictors, alone or combined); they "
+                "have no standard error, test or confidence interval (NaN in summary()). "
                 "Consider merging levels, dropping or recoding the predictor(s)",
                 PerfectSeparationWarning,
                 stacklevel=3,
             )
         return self
+
+    @property
+    def separated_(self) -> pd.Series:
+        """Which estimates are infinite ((quasi-)complete separation), as :attr:`params_`.
+
+        A boolean Series indexed like :attr:`params_` (thresholds, nominal effects,
+        coefficients); all False without separation. The infinite estimates have NaN rows in
+        :attr:`cov_`; code that draws parameters from the covariance can keep them at their
+        fitted values (the fitted probabilities are at their limits there) and draw the rest
+        from the finite block.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
+        >>> bool(OrdinalRegression().fit(x, y).separated_.any())
+        False
+        """
+        self._check_fitted()
+        return pd.Series(self._infinite()[0], index=self.params_.index, name="separated")
+
+    def _infinite(self) -> tuple[np.ndarray, np.ndarray]:
+        """Which estimates (in the order of :attr:`params_`) are infinite, and their signs.
+
+        ``+1``/``-1``: the estimate runs off to that side; ``0``: to either (undefined). A model
+        read from a file keeps no signs: its separated estimates (NaN standard errors) are
+        undefined.
+        """
+        k = len(self.params_)
+        infinite = getattr(self, "_separated", None)
+        if infinite is None:
+            infinite = np.isnan(self.se_.to_numpy()) if self.separation_ else np.zeros(k, bool)
+            return np.asarray(infinite, dtype=bool), np.zeros(k)
+        return infinite, self._separation_sign
+
+    def _separation_phrase(self) -> str:
+        """The infinite estimates in words: the predictors, and thresholds if any."""
+        infinite, _ = self._infinite()
+        J = len(self.thresholds_)
+        parts = [", ".join(self.separation_)] if self.separation_ else []
+        n_thr = int(infinite[:J].sum())
+        if n_thr:
+            if len(self.classes_) == 2:
+                parts.append("the intercept")
+            else:
+                parts.append("the thresholds" if n_thr == J else f"{n_thr} of the {J} thresholds")
+        return " and ".join(parts) if parts else "no parameter"
 
     def _probability_weighted(self) -> bool:
         # models read from files written before weight_kind existed are frequency-weighted
@@ -755,9 +823,12 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             threshold, equal to ``-thresholds_`` as R's ``glm(..., family = binomial)``),
             ``coef``, ``se``, ``z``, ``p`` (two-sided Wald), ``ci_low``, ``ci_high`` (Wald, level
             ``1 - alpha``), ``odds_ratio``, ``or_ci_low``, ``or_ci_high`` (``exp`` of the
-            coefficient and its CI for the logit link's coefficients; NaN otherwise). ``attrs``
-            holds ``link``, ``cov_type``, ``alpha``, ``nobs``, ``converged``, ``separation``
-            (flagged predictors) and ``notes``.
+            coefficient and its CI for the logit link's coefficients; NaN otherwise). Under
+            (quasi-)complete separation a last column ``separated`` is True for the infinite
+            estimates, whose ``coef`` is ``+inf`` or ``-inf`` (NaN when either sign fits) and
+            whose ``se``, ``z``, ``p`` and intervals are NaN (see :attr:`separation_`).
+            ``attrs`` holds ``link``, ``cov_type``, ``alpha``, ``nobs``, ``converged``,
+            ``separation`` (the predictors with infinite estimates) and ``notes``.
 
         Examples
         --------
@@ -786,11 +857,20 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             est[0] = -est[0]
             kinds[0] = "intercept"
             terms[0] = "(Intercept)"
+        infinite, sign = self._infinite()
+        if infinite.any():
+            # an infinite estimate is reported as such: +-inf when it can run off to one side
+            # only, NaN when to either; no standard error, test or interval
+            side = sign[infinite]
+            est[infinite] = np.where(side > 0, np.inf, np.where(side < 0, -np.inf, np.nan))
+            if kinds[0] == "intercept" and infinite[0]:
+                est[0] = -est[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             z = est / se
         p = 2.0 * ndtr(-np.abs(z))
         crit = float(ndtri(1.0 - self.alpha / 2.0))
         lo, hi = est - crit * se, est + crit * se
+        z[infinite], p[infinite], lo[infinite], hi[infinite] = np.nan, np.nan, np.nan, np.nan
         is_coef = np.array([k == "coef" for k in kinds])
         use_or = is_coef & (self._fit_link == "logit")
         with np.errstate(over="ignore"):
@@ -813,6 +893,8 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             },
             columns=_SUMMARY_COLUMNS,
         )
+        if infinite.any():
+            table["separated"] = infinite
         table.attrs = {
             "link": self._fit_link,
             "cov_type": self._fit_cov_type,
@@ -830,10 +912,21 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             notes.append(
                 f"the fit did not converge ({self._convergence_message}); estimates are unreliable"
             )
-        if self.separation_:
+        infinite, _ = self._infinite()
+        if infinite.any():
+            k = len(self.thresholds_) + self.nominal_coef_.size
+            finite = self.params_.index[k:][~infinite[k:]].tolist()
             notes.append(
-                f"(quasi-)complete separation by {', '.join(self.separation_)}: their estimates "
-                "diverge and their standard errors and tests are unreliable"
+                f"(quasi-)complete separation: the estimates of {self._separation_phrase()} "
+                "are infinite (separated = True; coef +inf/-inf, or NaN when either sign "
+                "fits), with no standard error, test or interval"
+                + (
+                    f"; {', '.join(finite)} are the estimates of the model given the "
+                    "separation (the limit of the likelihood), their inference from its "
+                    "information in the remaining directions"
+                    if finite
+                    else ""
+                )
             )
         if not self._info_positive_definite:
             notes.append(
