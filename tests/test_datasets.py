@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import itertools
 import math
@@ -19,6 +20,7 @@ from copfactors import datasets
 from copfactors.datasets import (
     EFFECT_CLAIMS,
     EXAMPLE_SEED,
+    EXTRA_EFFECTS,
     GENERATING_MODEL,
     _sprite,
     calibration_report,
@@ -29,7 +31,7 @@ from copfactors.datasets import (
     simulation_design,
 )
 from copfactors.datasets._simulate import COLUMNS, OBJECTIVES
-from copfactors.errors import CopFactorsError
+from copfactors.errors import CopFactorsError, ParameterError
 from copfactors.schema import CODEBOOK, validate
 from copfactors.schema import OBJECTIVES as SCHEMA_OBJECTIVES
 
@@ -498,3 +500,209 @@ def test_public_names_are_exported():
         assert getattr(datasets, name) is not None
     assert copfactors.calibration_report is calibration_report
     assert copfactors.make_survey is make_survey
+
+
+# --- the claims' nulls and alternatives (SIMULATED) -----------------------------------------
+
+# Digests of the CSV text of surveys made before the claim parameters existed: with their
+# defaults the simulator must give the same surveys, value for value.
+_BEFORE = {
+    "calibrated_seed_0": ({"seed": 0}, "c555ea5c3c29ec01"),
+    "calibrated_effects": (
+        {"seed": 7, "effects": {"commitment": 1.2, "schooling_graduate": 0.5}, "cop_sd": 0.1},
+        "fa99f714af2e3f7e",
+    ),
+    "parametric_default": ({"mode": "parametric"}, "84d4f01d3a3686db"),
+    "parametric_t2": (
+        {
+            "seed": 3,
+            "mode": "parametric",
+            "n_respondents": 500,
+            "n_cops": 20,
+            "t2_rate": 0.7,
+            "cop_sd": 0.5,
+        },
+        "f0b9ddb19cfd18a2",
+    ),
+    "parametric_thresholds": (
+        {
+            "seed": 9,
+            "mode": "parametric",
+            "n_respondents": 200,
+            "effects": {},
+            "thresholds": [-3, -2, 2, 3],
+        },
+        "0a89ea6cef7b41e7",
+    ),
+}
+_EXPLICIT_DEFAULTS = {"hours_ratio": 2.0, "respondent_sd": 0.0, "gender_importance_gap": 0.5}
+LARGE = {"mode": "parametric", "n_respondents": 4000, "n_cops": 40}
+
+
+def _digest(frame: pd.DataFrame) -> str:
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _items(frame: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    return frame[[f"{prefix}_{o}" for o in OBJECTIVES]].astype(float)
+
+
+@pytest.mark.parametrize("name", list(_BEFORE))
+def test_defaults_reproduce_the_surveys_made_before_the_claim_parameters(name):
+    kwargs, digest = _BEFORE[name]
+    assert _digest(make_survey(**kwargs)) == digest
+    assert _digest(make_survey(**kwargs, **_EXPLICIT_DEFAULTS)) == digest
+
+
+def test_hours_ratio_sets_womens_time_against_mens():
+    means = {}
+    for ratio in (1.0, 3.0):
+        s = make_survey(seed=21, hours_ratio=ratio, **LARGE)
+        means[ratio] = s.groupby("gender", observed=True)["hours_per_week"].mean()
+        assert s.attrs["hours_ratio"] == ratio
+    # C8's null: no difference (each gender's mean is matched before quarter-hour rounding)
+    assert means[1.0]["woman"] == pytest.approx(means[1.0]["man"], abs=0.03)
+    assert means[1.0]["man"] == pytest.approx(0.5, abs=0.03)
+    assert means[3.0]["woman"] / means[3.0]["man"] == pytest.approx(3.0, rel=0.05)
+    calibrated = make_survey(seed=0, hours_ratio=1.0)
+    hours = calibrated.groupby("gender", observed=True)["hours_per_week"].mean()
+    assert hours["woman"] == pytest.approx(hours["man"], abs=0.1)
+
+
+@pytest.mark.parametrize("gap", [0.0, 1.2, -0.5])
+def test_importance_gap_sets_importance_minus_attainment(gap):
+    s = make_survey(seed=22, importance_gap=gap, respondent_sd=0.8, **LARGE)
+    imp, att = _items(s, "imp"), _items(s, "att")
+    per_objective = imp.mean() - att.mean().to_numpy()
+    assert per_objective.mean() == pytest.approx(gap, abs=0.05)
+    assert s.attrs["importance_gap"] == gap
+
+
+def test_default_importance_gap_is_the_built_in_one():
+    s = make_survey(seed=22, **LARGE)
+    gap = float(_items(s, "imp").to_numpy().mean() - _items(s, "att").to_numpy().mean())
+    assert 0.7 < gap < 1.0
+    assert s.attrs["importance_gap"] is None
+
+
+def test_objective_sd_and_objective_effects_make_objectives_differ():
+    tied = make_survey(seed=23, **LARGE)
+    assert _items(tied, "att").mean().nunique() == 1  # one level copied: every objective ties
+    varied = make_survey(seed=23, objective_sd=0.8, **LARGE)
+    means = _items(varied, "att").mean()
+    assert means.nunique() == len(OBJECTIVES) and means.std() > 0.15
+    shifts = pd.Series(varied.attrs["true_objective_effects"])[list(OBJECTIVES)]
+    assert spearmanr(shifts, means).statistic > 0.9
+    assert varied.attrs["separate_objectives"] is True
+    # objectives are drawn separately even with no shift: equal means, different answers
+    separate = make_survey(seed=23, objective_sd=0.0, **LARGE)
+    att = _items(separate, "att")
+    assert (att["att_learning"] != att["att_quality"]).mean() > 0.3
+    assert att.mean().max() - att.mean().min() < 0.1
+    # C13: learning and problem solving well attained, rated less important
+    c13 = make_survey(
+        seed=23,
+        objective_effects={"learning": 1.0, "problem_solving": 1.0},
+        importance_effects={"learning": -0.8, "problem_solving": -0.8},
+        **LARGE,
+    )
+    att_rank = _items(c13, "att").mean().rank(ascending=False)
+    imp_rank = _items(c13, "imp").mean().rank(ascending=False)
+    for slug in ("learning", "problem_solving"):
+        assert att_rank[f"att_{slug}"] <= 2 and imp_rank[f"imp_{slug}"] >= 14
+
+
+def _gender_gap(frame: pd.DataFrame, prefix: str) -> float:
+    score = _items(frame, prefix).mean(axis=1)
+    woman = (frame["gender"] == "woman").to_numpy(dtype=bool)
+    return float(score[woman].mean() - score[~woman].mean())
+
+
+def test_gender_gaps_of_importance_and_attainment():
+    null = make_survey(seed=24, gender_importance_gap=0.0, effects={}, **LARGE)
+    assert abs(_gender_gap(null, "imp")) < 0.05
+    assert abs(_gender_gap(null, "att")) < 0.08
+    assert _gender_gap(make_survey(seed=24, effects={}, **LARGE), "imp") > 0.15  # default 0.5
+    alt = make_survey(seed=24, gender_importance_gap=1.0, gender_attainment_gap=1.0, **LARGE)
+    assert _gender_gap(alt, "imp") > 0.35 and _gender_gap(alt, "att") > 0.35
+    assert alt.attrs["true_effects"]["gender_woman"] == 1.0
+    assert alt.attrs["gender_importance_gap"] == 1.0
+
+
+def test_respondent_sd_correlates_a_respondents_objective_answers():
+    def mean_correlation(frame: pd.DataFrame) -> float:
+        answers = pd.concat([_items(frame, "imp"), _items(frame, "att")], axis=1)
+        corr = answers.corr().to_numpy()
+        return float(corr[np.triu_indices_from(corr, k=1)].mean())
+
+    plain = make_survey(seed=25, objective_sd=0.0, **LARGE)
+    shared = make_survey(seed=25, objective_sd=0.0, respondent_sd=1.5, **LARGE)
+    assert mean_correlation(shared) > mean_correlation(plain) + 0.15
+    imp_att = np.corrcoef(_items(shared, "imp").mean(axis=1), _items(shared, "att").mean(axis=1))
+    assert imp_att[0, 1] > 0.3
+    # calibrated mode: Table 1's margins stay exact, the answers become correlated
+    calibrated = make_survey(seed=0, respondent_sd=2.0)
+    report = calibration_report(calibrated)
+    np.testing.assert_array_equal(report["match"], report["reproducible"])
+    imp = _items(calibrated, "imp")
+    assert np.nanmean(imp.corr().to_numpy()[np.triu_indices(len(OBJECTIVES), k=1)]) > 0.2
+
+
+def test_effects_reach_platform_category_schooling_and_language():
+    s = make_survey(
+        seed=26,
+        effects={
+            "platform_lotus_notes": 1.5,
+            "professional_category_nurse": -1.5,
+            "schooling_university": 1.0,
+            "language_en": 1.0,
+        },
+        **LARGE,
+    )
+    att = _items(s, "att").mean(axis=1)
+    assert att[s["platform"] == "Lotus Notes"].mean() > att[s["platform"] != "Lotus Notes"].mean()
+    nurse = (s["professional_category"] == "nurse").to_numpy(dtype=bool)
+    assert att[nurse].mean() < att[~nurse].mean() - 0.3
+    university = (s["schooling"] == "university").to_numpy(dtype=bool)
+    assert att[university].mean() > att[~university].mean() + 0.2
+    assert s.attrs["true_extra_effects"]["platform_lotus_notes"] == 1.5
+    assert s.attrs["true_effects"]["language_en"] == 1.0
+    assert set(EXTRA_EFFECTS.values()) == {"C6", "C10"}
+    assert not set(EXTRA_EFFECTS) & set(GENERATING_MODEL)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"effects": {"charisma": 1.0}}, "platform_lotus_notes"),
+        ({"effects": {"platform_lotus_notes": "x"}}, "platform_lotus_notes"),
+        ({"hours_ratio": 0.0}, r"hours_ratio must be a finite number > 0"),
+        ({"hours_ratio": float("nan")}, "hours_ratio"),
+        ({"hours_ratio": "double"}, "hours_ratio"),
+        ({"respondent_sd": -0.1}, r"respondent_sd must be a finite number >= 0"),
+        ({"mode": "parametric", "importance_gap": 4.0}, r"importance_gap .*\(-4, 4\)"),
+        ({"mode": "parametric", "importance_gap": 3.9}, "importance_gap must put"),
+        ({"mode": "parametric", "objective_sd": -1.0}, r"objective_sd must be .* >= 0"),
+        ({"mode": "parametric", "objective_effects": {"fun": 1.0}}, "fun.*learning"),
+        ({"mode": "parametric", "objective_effects": [1.0]}, "objective_effects"),
+        ({"mode": "parametric", "importance_effects": {"learning": None}}, "importance_eff"),
+        ({"mode": "parametric", "gender_importance_gap": float("inf")}, "gender_importance"),
+        ({"mode": "parametric", "gender_attainment_gap": float("nan")}, "gender_attainment"),
+        (
+            {
+                "mode": "parametric",
+                "gender_attainment_gap": 1.0,
+                "effects": {"gender_woman": 0.5},
+            },
+            "gender_attainment_gap",
+        ),
+        ({"importance_gap": 0.0}, "importance_gap apply to mode='parametric'"),
+        ({"objective_sd": 1.0, "gender_importance_gap": 0.0}, "objective_sd, gender_imp"),
+        ({"gender_attainment_gap": 0.0}, "gender_attainment_gap"),
+        ({"mode": "parametric", "t2_rate": 1.5}, r"t2_rate .*\(0, 1\]"),
+    ],
+)
+def test_bad_claim_parameters_are_refused(kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        make_survey(**kwargs)

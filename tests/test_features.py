@@ -312,6 +312,18 @@ def test_absent_reference_level_is_replaced_and_reported():
     assert "reference level 'employer' absent" in note
 
 
+def test_absent_reference_level_tie_goes_to_the_first_level_in_codebook_order():
+    # professional_association precedes inter_organisational in the codebook but not in the
+    # data, and both are observed 6 times: the codebook's order breaks the tie
+    df = _survey()
+    df["sponsor"] = ["inter_organisational"] * 6 + ["professional_association"] * 6
+    fb = CoPFeatureBuilder().fit(df)
+    assert fb.reference_levels_["sponsor"] == "professional_association"
+    assert "sponsor_inter_organisational" in fb.get_feature_names_out()
+    note = fb.report_.set_index("group").loc["sponsor", "note"]
+    assert "reference is 'professional_association'" in note
+
+
 def test_all_missing_column_is_reported_not_built():
     df = _survey()
     df["org_support"] = np.nan
@@ -399,6 +411,35 @@ def test_missing_impute_fills_with_fitted_median_and_mode():
     Xn = fb.transform(new)
     assert Xn["hours_per_week"].tolist() == [pytest.approx(hours.median()), 10.0]
     assert fb.transform_missing_report_.set_index("column").loc["hours_per_week", "n_missing"] == 1
+
+
+def test_missing_impute_ties_go_to_the_first_level_false_before_true():
+    df = _survey().astype({"voluntary": object})
+    # 5 True and 5 False answered, True first in the data: the tie goes to False
+    df["voluntary"] = [True, True, True, False, False, False, True, True, False, False, None, None]
+    # designated and dedicated 5 times each, dedicated first in the data: the tie goes to
+    # designated, which comes first in the codebook (none, designated, dedicated)
+    df["steward_type"] = ["dedicated"] * 5 + ["designated"] * 5 + ["none", None]
+    fb = CoPFeatureBuilder(missing="impute")
+    X = _no_warnings(fb.fit_transform, df)
+    assert fb.fill_values_["voluntary"] is False
+    assert fb.fill_values_["steward_type"] == "designated"
+    assert X.loc[["row10", "row11"], "voluntary"].tolist() == [0.0, 0.0]
+    assert X.loc["row11", ["steward_designated", "steward_dedicated"]].tolist() == [1.0, 0.0]
+    rep = fb.missing_report_.set_index("column")
+    assert rep.loc["voluntary", "fill_value"] is False
+    assert rep.loc["steward_type", "fill_value"] == "designated"
+
+
+def test_extra_boolean_column_ties_go_to_false():
+    df = _survey()
+    df["my_flag"] = [True] * 5 + [False] * 5 + [None] * 2
+    fb = CoPFeatureBuilder(missing="impute", extra="my_flag").fit(df)
+    # both the fill value and the typical value a plan is scored with
+    assert fb.fill_values_["my_flag"] is False
+    assert fb.extra_groups_["my_flag"]["kind"] == "boolean"
+    assert fb.extra_groups_["my_flag"]["typical"] is False
+    assert fb.transform(df).loc[["row10", "row11"], "my_flag"].tolist() == [0.0, 0.0]
 
 
 def test_drop_with_no_complete_row_is_an_error():

@@ -958,3 +958,44 @@ def test_brant_on_a_singular_split_is_a_copfactors_error():
         model = OrdinalRegression().fit(X, y[keep].loc[X.index].astype(int))
         with pytest.raises(CopFactorsError, match="singular.*nominal_test"):
             model.brant_test()
+
+
+# ---------------------------------------------------------------------------------------------
+# the summary's reference distribution with a cluster-robust covariance
+def _few_clusters(G: int = 7, per: int = 30, seed: int = 11):
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    g = np.repeat(np.arange(G), per)
+    X = pd.DataFrame({"x": rng.normal(size=G * per), "w": rng.normal(size=G)[g]})
+    latent = 0.6 * X["x"] - 0.3 * X["w"] + rng.normal(0, 0.5, G)[g] + rng.logistic(size=G * per)
+    return X, np.digitize(latent, [-1.0, 0.5, 2.0]), g
+
+
+def test_cluster_summary_uses_student_t_on_g_minus_1_df():
+    X, y, g = _few_clusters()
+    model = OrdinalRegression(cov_type="cluster", alpha=0.1).fit(X, y, groups=g)
+    table = model.summary()
+    # by hand: the Wald ratio against Student's t with G - 1 = 6 df
+    coef, se = model.params_.to_numpy(), model.se_.to_numpy()
+    ratio = coef / se
+    q = stats.t.ppf(0.95, 6)
+    assert model.t_df_ == 6.0 and table.attrs["df"] == 6.0
+    assert_allclose(table["z"], ratio, rtol=1e-12)
+    assert_allclose(table["p"], 2 * stats.t.sf(np.abs(ratio), 6), rtol=1e-10)
+    assert_allclose(table["ci_low"], coef - q * se, rtol=1e-10)
+    assert_allclose(table["ci_high"], coef + q * se, rtol=1e-10)
+    # wider than the normal's, and said in the header and the notes
+    assert (table["p"] > 2 * stats.norm.sf(np.abs(ratio))).all()
+    text = model.render_summary()
+    assert "p and CI from t with 6 df" in text
+    assert any("Student's t with G - 1 = 6 df" in n for n in table.attrs["notes"])
+
+
+@pytest.mark.parametrize("cov_type", ["nonrobust", "robust"])
+def test_other_summaries_keep_the_normal(cov_type):
+    X, y, _ = _few_clusters()
+    model = OrdinalRegression(cov_type=cov_type).fit(X, y)
+    table = model.summary()
+    ratio = (model.params_ / model.se_).to_numpy()
+    assert model.t_df_ is None and table.attrs["df"] is None
+    assert_allclose(table["p"], 2 * stats.norm.sf(np.abs(ratio)), rtol=1e-10)
+    assert not any("Student" in n for n in table.attrs["notes"])

@@ -438,7 +438,9 @@ def test_binary_summary_is_glm(cov_type, block):
     # R: coef(summary(glm(attained ~ ..., family = binomial))), with the SEs of vcov(glm),
     # sandwich(glm) or vcovCL(glm, cluster = ~cop_id). The JSON stores glm's estimates and
     # covariances; z = estimate / se and p = 2 * pnorm(-|z|) are glm's own formulas for the
-    # binomial family (its "z value" and "Pr(>|z|)" columns).
+    # binomial family (its "z value" and "Pr(>|z|)" columns); with the cluster covariance p and
+    # the interval are Student's t on G - 1 df instead (lmtest::coeftest(fit, vcovCL(...),
+    # df = G - 1)), the summary's small-sample reference.
     X, y, cop_id = clustered_data()
     glm = reference("ordinal_binary.json")["glm"]
     model = OrdinalRegression(cov_type=cov_type).fit(
@@ -455,8 +457,10 @@ def test_binary_summary_is_glm(cov_type, block):
     assert_allclose(table["coef"], coef, atol=ATOL_PARAMS)
     assert_allclose(table["se"], se, rtol=RTOL_SE)
     assert_allclose(table["z"], z, rtol=RTOL_SE)
-    assert_allclose(table["p"], 2 * stats.norm.sf(np.abs(z)), rtol=1e-2, atol=1e-10)
-    crit = stats.norm.ppf(0.975)
+    ref = stats.norm() if block != "cluster" else stats.t(cop_id.nunique() - 1)
+    assert table.attrs["df"] == (None if block != "cluster" else cop_id.nunique() - 1)
+    assert_allclose(table["p"], 2 * ref.sf(np.abs(z)), rtol=1e-2, atol=1e-10)
+    crit = ref.ppf(0.975)
     atol_ci = ATOL_PARAMS + 2 * RTOL_SE * se.max()
     assert_allclose(table["ci_low"], coef - crit * se, atol=atol_ci)
     assert_allclose(table["ci_high"], coef + crit * se, atol=atol_ci)

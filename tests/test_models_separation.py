@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
+from scipy import stats
 
 from copfactors.datasets import load_example_survey
 from copfactors.errors import PerfectSeparationWarning
@@ -305,7 +306,11 @@ def test_non_separated_fits_keep_their_numbers():
     ]:
         fit_groups = groups if kwargs.get("cov_type") == "cluster" else None
         table = OrdinalRegression(**kwargs).fit(X, y, groups=fit_groups).summary()
-        expected = stored[key]
+        expected = dict(stored[key])
+        if key == "ordinal_cluster":
+            # stored with normal p-values; the cluster summary now uses t on G - 1 df
+            ratio = np.abs(np.asarray(expected["coef"]) / np.asarray(expected["se"]))
+            expected["p"] = 2 * stats.t.sf(ratio, len(np.unique(groups)) - 1)
         assert table["term"].tolist() == expected["term"]
         for column in ["coef", "se", "p"]:
             assert_allclose(table[column], expected[column], rtol=1e-10, err_msg=key)

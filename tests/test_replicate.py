@@ -195,6 +195,32 @@ def test_welch_df_range_against_dense_grid():
         np.testing.assert_allclose([grid.min(), grid.max()], [lo, hi], rtol=1e-4)
 
 
+@pytest.mark.parametrize(
+    ("s1", "n1", "s2", "n2"),
+    [
+        (0.03, 11, 0.10, 41),  # the corners reach at most 49.992, the peak is 50
+        (0.46, 21, 0.90, 41),  # the corners reach at most 59.9989, the peak is 60
+    ],
+)
+def test_welch_df_peak_inside_the_sd_box_is_the_maximum(s1, n1, s2, n2):
+    # The Welch df peaks at n1 + n2 - 2 where (s1**2/n1) / (s2**2/n2) = (n1 - 1) / (n2 - 1).
+    # Here that ratio lies strictly inside the range the SD box allows, so the maximum over the
+    # box is attained away from its corners (on a curve through the box), above every corner.
+    a = np.linspace(s1 - HALF, s1 + HALF, 1001)[:, None]
+    b = np.linspace(s2 - HALF, s2 + HALF, 1001)[None, :]
+    v1, v2 = a**2 / n1, b**2 / n2
+    ratio = v1 / v2
+    assert ratio.min() < (n1 - 1) / (n2 - 1) < ratio.max()
+    grid = (v1 + v2) ** 2 / (v1**2 / (n1 - 1) + v2**2 / (n2 - 1))
+    corners = grid[[0, 0, -1, -1], [0, -1, 0, -1]]
+    assert grid.max() > corners.max() + 5e-4
+    lo, hi = _welch_df_range(s1, n1, s2, n2, HALF)
+    assert hi == pytest.approx(n1 + n2 - 2, abs=1e-9)
+    # the brute-force grid never beats the analytic range and comes within 1e-6 of both ends
+    assert lo <= grid.min() + 1e-9 and grid.max() <= hi + 1e-9
+    np.testing.assert_allclose([grid.min(), grid.max()], [lo, hi], rtol=0, atol=1e-6)
+
+
 def _box_extremes(fun, centre: np.ndarray, lower: np.ndarray, upper: np.ndarray):
     bounds = list(zip(lower, upper, strict=True))
     starts = [np.array(c) for c in itertools.product(*bounds)] + [centre]
@@ -260,6 +286,87 @@ def test_a_misprinted_t_is_not_reproduced():
     assert out["df_points_to"] == "neither"
 
 
+# A Student pair with men below women (t < 0), and the corners of the rounding box at which its t
+# is smallest (means apart, SDs low) and largest (means close, SDs high).
+_EDGE_PAIR = {"m1": 3.50, "s1": 0.90, "n1": 40, "m2": 3.90, "s2": 0.80, "n2": 50}
+
+
+def _edge_inputs(t_printed: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    p = _EDGE_PAIR
+    table = pd.DataFrame(
+        {
+            "objective": ["x", "x"],
+            "measure": ["importance", "importance"],
+            "group": ["men", "women"],
+            "mean": [p["m1"], p["m2"]],
+            "n": [p["n1"], p["n2"]],
+            "sd": [p["s1"], p["s2"]],
+        }
+    )
+    tests = pd.DataFrame(
+        {
+            "objective": ["x"],
+            "measure": ["importance"],
+            "t": [t_printed],
+            "df": [float(p["n1"] + p["n2"] - 2)],
+            "stars": ["*"],
+        }
+    )
+    return table, tests
+
+
+@pytest.mark.parametrize("side", ["low", "high"])
+@pytest.mark.parametrize(("step", "expected"), [(1e-6, True), (-1e-6, False)])
+def test_reproduced_at_the_edge_of_the_widened_range(side, step, expected):
+    # The range's ends are computed here independently, with scipy at the box's corners; a
+    # printed t one millionth inside [t_min - 0.005, t_max + 0.005] is reproduced, one
+    # millionth outside is not.
+    p = _EDGE_PAIR
+    if side == "low":
+        corner = (p["m1"] - HALF, p["s1"] - HALF, p["m2"] + HALF, p["s2"] - HALF)
+    else:
+        corner = (p["m1"] + HALF, p["s1"] + HALF, p["m2"] - HALF, p["s2"] + HALF)
+    m1, s1, m2, s2 = corner
+    t_end = stats.ttest_ind_from_stats(m1, s1, p["n1"], m2, s2, p["n2"]).statistic
+    inward = 1.0 if side == "low" else -1.0
+    edge = t_end - inward * HALF
+    out = replicate_table1(*_edge_inputs(edge + inward * step)).iloc[0]
+    assert out["test_used"] == "student"
+    assert out["t_min" if side == "low" else "t_max"] == pytest.approx(t_end, abs=1e-12)
+    assert bool(out["reproduced"]) is expected
+
+
+def test_p_underflowing_to_zero_can_carry_three_stars():
+    # Both SDs printed 0.00: the whole rounding box gives |t| so large that p is exactly 0,
+    # which is below .001, so a printed *** is possible and any other level is not.
+    table = pd.DataFrame(
+        {
+            "objective": ["x", "x"],
+            "measure": ["importance", "importance"],
+            "group": ["men", "women"],
+            "mean": [1.0, 5.0],
+            "n": [200, 200],
+            "sd": [0.0, 0.0],
+        }
+    )
+    tests = pd.DataFrame(
+        {
+            "objective": ["x"] * 4,
+            "measure": ["importance"] * 4,
+            "t": [-99.99] * 4,
+            "df": [398.0] * 4,
+            "stars": ["***", "**", "*", ""],
+        }
+    )
+    out = pd.concat(
+        [replicate_table1(table, tests.iloc[[i]]) for i in range(len(tests))], ignore_index=True
+    )
+    assert (out["p_min"] == 0.0).all() and (out["p_max"] == 0.0).all()
+    assert (out["stars_recomputed"] == "***").all()
+    assert out["stars_possible"].tolist() == [True, False, False, False]
+    assert out["significance_matches"].tolist() == [True, False, False, False]
+
+
 def test_stars_follow_the_paper():
     assert [stars(p) for p in (0.0009, 0.001, 0.0011, 0.01, 0.0101, 0.05, 0.0501, np.nan)] == [
         "***",
@@ -290,7 +397,8 @@ def test_recomputed_significance(rep):
 def test_p_range_brackets_p_and_decides_stars_possible(rep):
     assert (rep["p_min"] <= rep["p_recomputed"]).all()
     assert (rep["p_recomputed"] <= rep["p_max"]).all()
-    intervals = {"***": (0, 0.001), "**": (0.001, 0.01), "*": (0.01, 0.05), "": (0.05, 1)}
+    # lower ends exclusive, except that p = 0 counts as ***
+    intervals = {"***": (-1, 0.001), "**": (0.001, 0.01), "*": (0.01, 0.05), "": (0.05, 1)}
     for r in rep.itertuples():
         a, b = intervals[r.stars_reported]
         assert r.stars_possible == (r.p_min <= b and r.p_max > a)

@@ -407,9 +407,10 @@ class CoPFeatureBuilder(TransformerMixin, BaseEstimator):
     respondent volunteered, or ``steward_dedicated`` when no CoP has a dedicated steward) is
     dropped and listed in :attr:`report_`; its column is then not needed by :meth:`transform`.
     When a categorical reference level is absent from the training data, the most frequent
-    observed level becomes the reference (reported). At :meth:`transform`, a categorical level
-    that has no feature and is not the reference (it was not seen at fit) raises
-    :class:`~copfactors.errors.FeatureError` rather than being encoded as the reference.
+    observed level becomes the reference (ties go to the first level in codebook order; the
+    report says so). At :meth:`transform`, a categorical level that has no feature and is not
+    the reference (it was not seen at fit) raises :class:`~copfactors.errors.FeatureError`
+    rather than being encoded as the reference.
 
     Nothing is printed or warned by default: call :meth:`describe` for a readable summary.
     The output is always a float DataFrame with the input's index; ``set_output`` works as in

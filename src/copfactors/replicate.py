@@ -111,8 +111,9 @@ def stars(p: float) -> str:
 
 
 # The p-value interval (lower bound exclusive, upper inclusive) that each star level stands for.
+# ``***`` has no lower bound: a p of exactly 0 (what a huge |t| underflows to) is below .001 too.
 _STAR_INTERVAL: dict[str, tuple[float, float]] = {
-    "***": (0.0, 0.001),
+    "***": (-math.inf, 0.001),
     "**": (0.001, 0.01),
     "*": (0.01, 0.05),
     "": (0.05, 1.0),
@@ -343,8 +344,8 @@ def replicate_table1(
           the most favourable extreme df, so the interval is an outer bound);
         - ``stars_recomputed``; ``significance_matches`` (printed and recomputed stars are the
           same, n-s counting as ``""``); ``stars_possible`` (the printed level is reachable
-          within the rounding box); ``ns_confirmed`` (for n-s pairs: recomputed p > 0.05;
-          missing otherwise);
+          within the rounding box; a p that underflows to 0 counts as ``***``);
+          ``ns_confirmed`` (for n-s pairs: recomputed p > 0.05; missing otherwise);
         - ``p_holm``, ``p_bh``, ``survives_holm``, ``survives_bh``: Holm and
           Benjamini-Hochberg adjustments of ``p_recomputed`` across all pairs (alpha 0.05).
 
@@ -405,18 +406,21 @@ def replicate_table1(
             "stars_reported": merged["stars"].astype(str),
         }
     )
-    out["t_student"] = (m1 - m2) / _se_student(s1, n1, s2, n2)
-    out["df_student"] = n1 + n2 - 2
-    out["p_student"] = _two_sided_p(out["t_student"].to_numpy(), out["df_student"].to_numpy())
-    out["t_welch"] = (m1 - m2) / _se_welch(s1, n1, s2, n2)
-    out["df_welch"] = _df_welch(s1, n1, s2, n2)
-    out["p_welch"] = _two_sided_p(out["t_welch"].to_numpy(), out["df_welch"].to_numpy())
+    # printed SDs of 0.00 give an infinite t (p = 0) and an undefined Welch df: no warning
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["t_student"] = (m1 - m2) / _se_student(s1, n1, s2, n2)
+        out["df_student"] = n1 + n2 - 2
+        out["p_student"] = _two_sided_p(out["t_student"].to_numpy(), out["df_student"].to_numpy())
+        out["t_welch"] = (m1 - m2) / _se_welch(s1, n1, s2, n2)
+        out["df_welch"] = _df_welch(s1, n1, s2, n2)
+        out["p_welch"] = _two_sided_p(out["t_welch"].to_numpy(), out["df_welch"].to_numpy())
     df_ranges = [
         _welch_df_range(a, na, b, nb, h) for a, na, b, nb in zip(s1, n1, s2, n2, strict=True)
     ]
     out["df_welch_min"] = [lo for lo, _ in df_ranges]
     out["df_welch_max"] = [hi for _, hi in df_ranges]
-    out["variance_ratio_p"] = _variance_ratio_p(s1, n1, s2, n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["variance_ratio_p"] = _variance_ratio_p(s1, n1, s2, n2)
 
     points = []
     for rec in out.itertuples(index=False):

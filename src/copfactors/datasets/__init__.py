@@ -29,6 +29,7 @@ from copfactors.datasets._exports import write_example_export
 from copfactors.datasets._published import load_table1, load_table1_tests, read_data
 from copfactors.datasets._simulate import (
     EFFECT_CLAIMS,
+    EXTRA_EFFECTS,
     GENERATING_MODEL,
     IMPORTANCE_MODEL,
     SIMULATED_NOTE,
@@ -39,6 +40,7 @@ from copfactors.datasets._simulate import (
 __all__ = [
     "EFFECT_CLAIMS",
     "EXAMPLE_SEED",
+    "EXTRA_EFFECTS",
     "GENERATING_MODEL",
     "IMPORTANCE_MODEL",
     "calibration_report",

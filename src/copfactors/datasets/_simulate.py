@@ -14,7 +14,7 @@ import pandas as pd
 from copfactors import schema as _schema
 from copfactors.datasets._calibration import GENDER_OF_GROUP, PREFIX, cell_targets
 from copfactors.datasets._sprite import LEVELS, sprite
-from copfactors.errors import CopFactorsError
+from copfactors.errors import CopFactorsError, ParameterError
 
 #: The 15 objectives of Table 1 in table order (the same as ``copfactors.schema.OBJECTIVES``).
 OBJECTIVES = _schema.OBJECTIVES
@@ -109,9 +109,17 @@ EFFECT_CLAIMS: dict[str, str] = {
     "sponsor_inter_organisational": "",
 }
 
-#: Effects on the latent importance scale (T1); the gender gap of importance is in Table 1's
-#: margins (calibrated mode) or in ``gender_woman`` here (parametric mode).
+#: Default effects on the latent importance scale (T1), for reference only (changing this dict
+#: changes no simulation): ``gender_woman`` is the default of ``make_survey``'s
+#: ``gender_importance_gap`` (parametric mode); in calibrated mode the gender gap of importance
+#: is in Table 1's margins.
 IMPORTANCE_MODEL: dict[str, float] = {"commitment": 0.5, "gender_woman": 0.5}
+_IMPORTANCE_COMMITMENT = IMPORTANCE_MODEL["commitment"]
+_IMPORTANCE_GENDER_GAP = IMPORTANCE_MODEL["gender_woman"]
+
+#: Default thresholds of the importance items (parametric mode), added to the mean importance
+#: predictor.
+_IMPORTANCE_OFFSETS = (-3.5, -2.5, -1.0, 0.5)
 
 #: Default thresholds of the parametric mode, added to the mean linear predictor.
 THRESHOLD_OFFSETS = (-2.5, -1.0, 0.5, 2.0)
@@ -176,7 +184,28 @@ _DOMAINS: dict[str, tuple[tuple[str, ...], tuple[float, float, float, float]]] =
 }
 _SCHOOLING = ("secondary", "college", "university", "graduate")
 _STEWARD_ACTIVE = {"none": 1.6, "designated": 3.0, "dedicated": 4.5}
+# mean hours per week at the default hours_ratio (2); men's mean is kept for every ratio
 _HOURS = {"woman": 1.0, "man": 0.5, "unknown": 0.75}
+_PLATFORMS = ("Knowledge Forum", "Lotus Notes", "firm-specific software")
+
+
+def _slug(label: str) -> str:
+    return label.lower().replace(" ", "_").replace("-", "_")
+
+
+_CATEGORIES = tuple(dict.fromkeys(c for cats, _ in _DOMAINS.values() for c in cats))
+_EXTRA_INDICATORS: dict[str, tuple[str, str]] = {
+    **{f"platform_{_slug(p)}": ("platform", p) for p in _PLATFORMS[1:]},
+    **{f"professional_category_{_slug(c)}": ("professional_category", c) for c in _CATEGORIES},
+}
+
+#: Effects :func:`make_survey` accepts besides the columns of :func:`simulation_design`, all 0
+#: by default, with the claim whose alternative they serve: indicators of the platform (against
+#: Knowledge Forum; C6) and of each professional category (no reference level: a shift of the
+#: respondents in that category; C10). They act on the latent attainment scale, in logit units.
+EXTRA_EFFECTS: dict[str, str] = {
+    name: "C6" if column == "platform" else "C10" for name, (column, _) in _EXTRA_INDICATORS.items()
+}
 
 
 def _likert(rng: np.random.Generator, centre: Any, sd: float, size: int) -> np.ndarray:
@@ -269,7 +298,9 @@ def simulation_design(survey: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(x, index=survey.index)[list(GENERATING_MODEL)]
 
 
-def _drivers(rng: np.random.Generator, frame: pd.DataFrame, cops: pd.DataFrame) -> pd.DataFrame:
+def _drivers(
+    rng: np.random.Generator, frame: pd.DataFrame, cops: pd.DataFrame, hours_ratio: float
+) -> pd.DataFrame:
     """Add demographics other than gender and age, drivers and CoP attributes to ``frame``."""
     n = len(frame)
     cop = cops.set_index("cop_id").loc[frame["cop_id"]].reset_index(drop=True)
@@ -294,7 +325,9 @@ def _drivers(rng: np.random.Generator, frame: pd.DataFrame, cops: pd.DataFrame) 
     out["prior_acquaintance"] = _likert(rng, cop["acquaintance"].to_numpy(), 1.0, n)
 
     hours = rng.gamma(2.0, 0.5, n)
-    for g, target in _HOURS.items():
+    woman = _HOURS["man"] * hours_ratio
+    targets = {"woman": woman, "man": _HOURS["man"], "unknown": (woman + _HOURS["man"]) / 2}
+    for g, target in targets.items():
         rows = gender == g
         if rows.any():
             # scaled so each gender's mean time matches the paper before rounding
@@ -320,20 +353,62 @@ def _linear(design: pd.DataFrame, effects: Mapping[str, float]) -> np.ndarray:
     return design.fillna(0.0).to_numpy() @ beta
 
 
-def _check_effects(effects: Mapping[str, float] | None) -> dict[str, float]:
-    if effects is None:
-        return dict(GENERATING_MODEL)
-    unknown = sorted(set(effects) - set(GENERATING_MODEL))
-    if unknown:
-        raise CopFactorsError(
-            f"unknown driver(s) in effects: {', '.join(unknown)}; expected names among "
-            f"{', '.join(GENERATING_MODEL)}"
-        )
-    out = {k: float(effects.get(k, 0.0)) for k in GENERATING_MODEL}
-    bad = [k for k, v in out.items() if not np.isfinite(v)]
-    if bad:
-        raise CopFactorsError(f"effects must be finite numbers; not finite: {', '.join(bad)}")
+def _extra_linear(frame: pd.DataFrame, extra: Mapping[str, float]) -> np.ndarray:
+    """The contribution of :data:`EXTRA_EFFECTS` (indicators of platform and category)."""
+    out = np.zeros(len(frame))
+    for name, value in extra.items():
+        if value:
+            column, level = _EXTRA_INDICATORS[name]
+            out += value * (frame[column].astype("string") == level).fillna(False).to_numpy(bool)
     return out
+
+
+def _number(name: str, value: Any, allowed: str) -> float:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        out = float("nan")
+    if not np.isfinite(out):
+        raise ParameterError(f"{name} must be {allowed}, not {value!r}")
+    return out
+
+
+def _check_effects(
+    effects: Mapping[str, float] | None,
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Split ``effects`` into the design's coefficients and :data:`EXTRA_EFFECTS`."""
+    if effects is None:
+        return dict(GENERATING_MODEL), dict.fromkeys(EXTRA_EFFECTS, 0.0)
+    if not isinstance(effects, Mapping):
+        raise ParameterError(f"effects must be a mapping of names to numbers, not {effects!r}")
+    unknown = sorted(set(effects) - set(GENERATING_MODEL) - set(EXTRA_EFFECTS))
+    if unknown:
+        raise ParameterError(
+            f"unknown driver(s) in effects: {', '.join(map(str, unknown))}; expected names among "
+            f"{', '.join([*GENERATING_MODEL, *EXTRA_EFFECTS])}"
+        )
+    values = {}
+    for k in (*GENERATING_MODEL, *EXTRA_EFFECTS):
+        v = effects.get(k, 0.0)
+        values[k] = _number(f"effects[{k!r}]", v, "a finite number")
+    return (
+        {k: values[k] for k in GENERATING_MODEL},
+        {k: values[k] for k in EXTRA_EFFECTS},
+    )
+
+
+def _check_objectives(name: str, shifts: Mapping[str, float] | None) -> dict[str, float] | None:
+    if shifts is None:
+        return None
+    if not isinstance(shifts, Mapping):
+        raise ParameterError(f"{name} must be a mapping of objectives to numbers, not {shifts!r}")
+    unknown = sorted(map(str, set(shifts) - set(OBJECTIVES)))
+    if unknown:
+        raise ParameterError(
+            f"unknown objective(s) in {name}: {', '.join(unknown)}; expected names among "
+            f"{', '.join(OBJECTIVES)}"
+        )
+    return {o: _number(f"{name}[{o!r}]", shifts.get(o, 0.0), "a finite number") for o in OBJECTIVES}
 
 
 def _finish(frame: pd.DataFrame, attrs: dict[str, Any]) -> pd.DataFrame:
@@ -345,7 +420,13 @@ def _finish(frame: pd.DataFrame, attrs: dict[str, Any]) -> pd.DataFrame:
 
 
 def _calibrated(
-    rng: np.random.Generator, seed: int, effects: dict[str, float], cop_sd: float
+    rng: np.random.Generator,
+    seed: int,
+    effects: dict[str, float],
+    extra: dict[str, float],
+    cop_sd: float,
+    hours_ratio: float,
+    respondent_sd: float,
 ) -> pd.DataFrame:
     cops = _CALIBRATED_COPS
     cop_ids, genders = [], []
@@ -367,12 +448,14 @@ def _calibrated(
     ages = np.concatenate([np.repeat(k, v) for k, v in _AGE_COUNTS.items()]).astype(object)
     ages[ages == "missing"] = None
     frame["age_band"] = rng.permutation(ages)
-    frame = _drivers(rng, frame, cops)
+    frame = _drivers(rng, frame, cops, hours_ratio)
 
     design = simulation_design(frame)
     u = dict(zip(cops["cop_id"], rng.normal(0.0, cop_sd, len(cops)), strict=True))
     eta = _linear(design, effects) + frame["cop_id"].map(u).to_numpy(dtype=float)
-    eta_imp = _linear(design, IMPORTANCE_MODEL | {"gender_woman": 0.0})
+    if any(extra.values()):
+        eta = eta + _extra_linear(frame, extra)
+    eta_imp = _linear(design, {"commitment": _IMPORTANCE_COMMITMENT, "gender_woman": 0.0})
     commitment = design["commitment"].to_numpy()
 
     gender = frame["gender"].fillna("unknown").to_numpy()
@@ -384,6 +467,8 @@ def _calibrated(
     frame["responded_t2"] = t2
 
     diligence = rng.normal(0.0, 0.7, n)
+    # a respondent effect shared by all of a respondent's objective answers
+    personal = rng.normal(0.0, respondent_sd, n) if respondent_sd > 0 else None
     answers = {f"{PREFIX[m]}_{o}": np.full(n, np.nan) for m in PREFIX for o in OBJECTIVES}
     for cell in cell_targets().itertuples(index=False):
         if cell.group == "total":
@@ -396,9 +481,10 @@ def _calibrated(
         counts = sprite(int(cell.n), int(cell.sum), int(cell.sumsq), rng)
         values = np.repeat(LEVELS, counts)  # ascending
         latent = eta if cell.measure == "attainment" else eta_imp
+        base = latent[rows] if personal is None else latent[rows] + personal[rows]
         # the smallest answers go to the respondents lowest on the latent scale plus noise,
         # so the drivers act while the cell's published margins stay exact
-        score = latent[rows] + rng.logistic(size=len(rows))
+        score = base + rng.logistic(size=len(rows))
         answers[f"{PREFIX[cell.measure]}_{cell.objective}"][rows[np.argsort(score)]] = values
     for name, values in answers.items():
         frame[name] = pd.array(np.where(np.isnan(values), None, values), dtype="Int64")
@@ -413,7 +499,10 @@ def _calibrated(
             "mode": "calibrated",
             "seed": seed,
             "true_effects": dict(effects),
+            "true_extra_effects": dict(extra),
             "cop_sd": cop_sd,
+            "hours_ratio": hours_ratio,
+            "respondent_sd": respondent_sd,
             "unreproducible_cells": unreproducible_cells(),
         },
     )
@@ -422,7 +511,6 @@ def _calibrated(
 def _parametric_cops(rng: np.random.Generator, n_cops: int) -> pd.DataFrame:
     steward = ("none", "designated", "dedicated")
     sponsor = ("employer", "employer", "professional_association", "inter_organisational")
-    platform = ("Knowledge Forum", "Lotus Notes", "firm-specific software")
     domains = tuple(_DOMAINS)
     idx = np.arange(n_cops)
     return pd.DataFrame(
@@ -431,7 +519,7 @@ def _parametric_cops(rng: np.random.Generator, n_cops: int) -> pd.DataFrame:
             # cycled so that every steward type and sponsor occurs once there are enough CoPs
             "steward_type": [steward[i % 3] for i in idx],
             "sponsor": [sponsor[i % 4] for i in idx],
-            "platform": [platform[i % 3] for i in idx],
+            "platform": [_PLATFORMS[i % 3] for i in idx],
             "domain": [domains[i % len(domains)] for i in idx],
             "language": np.where(rng.random(n_cops) < 0.8, "fr", "en"),
             "leader_changes": rng.integers(0, 4, n_cops),
@@ -449,15 +537,54 @@ def _ordinal(rng: np.random.Generator, eta: np.ndarray, thresholds: np.ndarray) 
     return 1 + (latent[:, None] > thresholds[None, :]).sum(axis=1)
 
 
+def _expected_level(eta: np.ndarray, thresholds: np.ndarray) -> float:
+    """Expected mean answer (1-5) of the proportional-odds model over the rows of ``eta``."""
+    from scipy.special import expit
+
+    return 1.0 + float(expit(eta[:, None] - thresholds[None, :]).sum(axis=1).mean())
+
+
+def _importance_shift(
+    eta_att: np.ndarray,
+    theta: np.ndarray,
+    eta_imp: np.ndarray,
+    theta_imp: np.ndarray,
+    gap: float,
+) -> float:
+    """Shift of the importance scale that makes expected importance minus attainment ``gap``."""
+    from scipy.optimize import brentq
+
+    target = _expected_level(eta_att, theta) + gap
+    if not 1.0 + 1e-6 < target < 5.0 - 1e-6:
+        mean_att = target - gap
+        raise ParameterError(
+            f"importance_gap must put mean importance inside 1-5: with these respondents' "
+            f"expected attainment {mean_att:.3f} it must lie in ({1 - mean_att:.3f}, "
+            f"{5 - mean_att:.3f}), not {gap!r}"
+        )
+    return float(
+        brentq(lambda s: _expected_level(eta_imp + s, theta_imp) - target, -60.0, 60.0, xtol=1e-10)
+    )
+
+
 def _parametric(
     rng: np.random.Generator,
     seed: int,
     n: int,
     n_cops: int,
     effects: dict[str, float],
+    extra: dict[str, float],
     thresholds: Sequence[float] | None,
     cop_sd: float,
     t2_rate: float,
+    *,
+    hours_ratio: float,
+    importance_gap: float | None,
+    objective_sd: float | None,
+    objective_effects: dict[str, float] | None,
+    importance_effects: dict[str, float] | None,
+    respondent_sd: float,
+    gender_importance_gap: float,
 ) -> pd.DataFrame:
     cops = _parametric_cops(rng, n_cops)
     frame = pd.DataFrame(
@@ -469,28 +596,44 @@ def _parametric(
             "age_band": rng.choice(["under_35", "35_49", "50_plus"], n, p=[0.2, 0.6, 0.2]),
         }
     )
-    frame = _drivers(rng, frame, cops)
+    frame = _drivers(rng, frame, cops, hours_ratio)
     design = simulation_design(frame)
     u = dict(zip(cops["cop_id"], rng.normal(0.0, cop_sd, n_cops), strict=True))
     eta = _linear(design, effects) + frame["cop_id"].map(u).to_numpy(dtype=float)
+    if any(extra.values()):
+        eta = eta + _extra_linear(frame, extra)
     if thresholds is None:
         theta = float(eta.mean()) + np.asarray(THRESHOLD_OFFSETS)
     else:
         theta = np.asarray(thresholds, dtype=float)
-        if theta.shape != (4,) or not np.all(np.isfinite(theta)) or np.any(np.diff(theta) <= 0):
-            raise CopFactorsError(
-                f"thresholds must be 4 finite, strictly increasing numbers; got {thresholds!r}"
-            )
-    y = _ordinal(rng, eta, theta)
+    personal = np.zeros(n)
+    if respondent_sd > 0:
+        personal = rng.normal(0.0, respondent_sd, n)
+    eta_att = eta + personal
+    separate = objective_sd is not None or objective_effects is not None
+    shifts = dict.fromkeys(OBJECTIVES, 0.0) if objective_effects is None else objective_effects
+    if objective_sd:
+        draws = rng.normal(0.0, objective_sd, len(OBJECTIVES))
+        shifts = {o: shifts[o] + float(d) for o, d in zip(OBJECTIVES, draws, strict=True)}
+    y = None if separate else _ordinal(rng, eta_att, theta)
     t2 = rng.random(n) < t2_rate
     frame["responded_t2"] = t2
-    eta_imp = _linear(design, IMPORTANCE_MODEL)
-    theta_imp = float(eta_imp.mean()) + np.array([-3.5, -2.5, -1.0, 0.5])
+    imp_model = {"commitment": _IMPORTANCE_COMMITMENT, "gender_woman": gender_importance_gap}
+    eta_imp = _linear(design, imp_model)
+    theta_imp = float(eta_imp.mean()) + np.array(_IMPORTANCE_OFFSETS)
+    eta_imp = eta_imp + personal
+    if importance_gap is not None:
+        theta_imp = theta_imp - _importance_shift(
+            eta_att, theta, eta_imp, theta_imp, importance_gap
+        )
+    imp_shifts = (
+        dict.fromkeys(OBJECTIVES, 0.0) if importance_effects is None else importance_effects
+    )
     for slug in OBJECTIVES:
-        frame[f"imp_{slug}"] = _ordinal(rng, eta_imp, theta_imp)
-    level = pd.array(np.where(t2, y, None), dtype="Int64")
+        frame[f"imp_{slug}"] = _ordinal(rng, eta_imp + imp_shifts[slug], theta_imp)
     for slug in OBJECTIVES:
-        frame[f"att_{slug}"] = level
+        level = y if y is not None else _ordinal(rng, eta_att + shifts[slug], theta)
+        frame[f"att_{slug}"] = pd.array(np.where(t2, level, None), dtype="Int64")
     return _finish(
         frame,
         {
@@ -499,8 +642,17 @@ def _parametric(
             "mode": "parametric",
             "seed": seed,
             "true_effects": dict(effects),
+            "true_extra_effects": dict(extra),
             "true_thresholds": [float(t) for t in theta],
+            "true_importance_thresholds": [float(t) for t in theta_imp],
+            "true_objective_effects": dict(shifts),
+            "true_importance_effects": dict(imp_shifts),
+            "separate_objectives": separate,
             "cop_sd": cop_sd,
+            "hours_ratio": hours_ratio,
+            "importance_gap": importance_gap,
+            "respondent_sd": respondent_sd,
+            "gender_importance_gap": gender_importance_gap,
             "link": "logit",
         },
     )
@@ -516,12 +668,23 @@ def make_survey(
     thresholds: Sequence[float] | None = None,
     cop_sd: float | None = None,
     t2_rate: float = 1.0,
+    hours_ratio: float = 2.0,
+    importance_gap: float | None = None,
+    objective_sd: float | None = None,
+    objective_effects: Mapping[str, float] | None = None,
+    importance_effects: Mapping[str, float] | None = None,
+    respondent_sd: float = 0.0,
+    gender_importance_gap: float = _IMPORTANCE_GENDER_GAP,
+    gender_attainment_gap: float | None = None,
 ) -> pd.DataFrame:
     """Simulate a CoP survey like the paper's. The result is SIMULATED, not real data.
 
     The paper gives no respondent-level data; this simulator makes some that are consistent
     with what it publishes, with driver effects that follow its conclusions, so the rest of
     the library can be shown and tested. Nothing computed from it is evidence about real CoPs.
+    Every claim of the paper (:func:`copfactors.claims.paper_claims`) can be made true or
+    false here: the defaults follow the paper, and the keyword arguments below set each
+    claim's null or alternative.
 
     **Respondents and drivers** (both modes). Each respondent belongs to a CoP whose attributes
     (``sponsor``, ``steward_type``, ``leader_changes``, ``platform``) are repeated on its rows.
@@ -532,15 +695,18 @@ def make_survey(
     is low (centre 2.1, or 1.8 without an employer sponsor; the paper's main dissatisfaction),
     ``peer_recognition`` centres on 3.3 and ``tech_mastery`` on 3.6; ``training_received`` is
     Bernoulli(0.25) ("few had received the training"); ``hours_per_week`` is Gamma(2) scaled so
-    that women average 1 hour and men 0.5 (0.75 for gender not given), rounded to the quarter
-    hour. Schooling, professional category and language depend on the CoP's field only.
+    that men average 0.5 hour, women ``0.5 * hours_ratio`` (1 hour by default) and respondents
+    who did not give their gender the mean of the two, rounded to the quarter hour. Schooling,
+    professional category and language depend on the CoP's field only.
 
     **Latent attainment** is ``eta = X @ beta + u_cop`` with ``X`` from
     :func:`simulation_design`, ``beta`` from ``effects`` (default :data:`GENERATING_MODEL`:
     commitment +0.8 per scale point, steward activity +0.35 per point, dedicated steward +0.5
     and designated +0.2 against none, -0.25 per leader change, voluntary +0.6, prior
     acquaintance +0.1, hours +0.1 per hour, aged 50 or over -0.7, everything else 0) and
-    ``u_cop ~ N(0, cop_sd)``.
+    ``u_cop ~ N(0, cop_sd)``, plus the indicators of :data:`EXTRA_EFFECTS` (platform and
+    professional category, 0 by default) and ``v_i ~ N(0, respondent_sd)``, a respondent effect
+    shared by all of respondent ``i``'s objective answers (0 by default).
 
     **Calibrated mode** (default) rebuilds Table 1 exactly: 7 CoPs and 180 respondents at T1
     (58 men, 118 women, 4 without gender, who answer no objective item), 103 at T2 (38 men,
@@ -555,19 +721,29 @@ def make_survey(
     published N, mean and SD (and, pooled with the other gender, the published total), and the
     sorted answers go to the respondents sorted by latent propensity plus logistic noise
     (``eta`` for attainment; ``0.5 * commitment`` for importance, whose gender gap is in the
-    margins). Cells no integer answers can reproduce are generated as close as possible and
-    listed in ``attrs["unreproducible_cells"]``; :func:`calibration_report` compares every
-    cell with Table 1. ``n_respondents``, ``n_cops``, ``thresholds`` and ``t2_rate`` must keep
-    their defaults.
+    margins; both plus ``v_i``). Cells no integer answers can reproduce are generated as close
+    as possible and listed in ``attrs["unreproducible_cells"]``; :func:`calibration_report`
+    compares every cell with Table 1. Since Table 1 fixes every objective's means by gender,
+    ``n_respondents``, ``n_cops``, ``thresholds``, ``t2_rate``, ``importance_gap``,
+    ``objective_sd``, ``objective_effects``, ``importance_effects``, ``gender_importance_gap``
+    and ``gender_attainment_gap`` must keep their defaults; ``hours_ratio``,
+    ``respondent_sd``, ``effects`` and ``cop_sd`` apply.
 
     **Parametric mode** draws ``n_respondents`` respondents in ``n_cops`` CoPs of equal size
-    (steward types and sponsors cycled over the CoPs; 65 % women; 20 % under 35, 60 % 35-49,
-    20 % 50 or over; no missing values) and one attainment level per respondent from the
-    proportional-odds model ``P(Y <= k) = logistic(theta_k - eta)``, ``k = 1..4``. The level
-    is written into every ``att_<slug>`` column of the rows with ``responded_t2`` (each row
-    answers T2 with probability ``t2_rate``), so any average of the attainment items equals
-    it. Importance items are drawn independently from the same kind of model with
-    :data:`IMPORTANCE_MODEL`.
+    (steward types, sponsors and platforms cycled over the CoPs; 65 % women; 20 % under 35,
+    60 % 35-49, 20 % 50 or over; no missing values). Attainment follows the
+    proportional-odds model ``P(Y <= k) = logistic(theta_k - eta - v_i - a_o)``, ``k = 1..4``,
+    on the rows with ``responded_t2`` (each row answers T2 with probability ``t2_rate``). By
+    default (``objective_sd`` and ``objective_effects`` both None) ONE level is drawn per
+    respondent and written into every ``att_<slug>`` column, so any average of the attainment
+    items equals it and the objectives tie; once either is given, each objective ``o`` is
+    drawn separately with its own shift ``a_o``. Importance items are drawn independently per
+    objective from ``P(Y <= k) = logistic(phi_k - 0.5 * commitment - g * woman - v_i - b_o)``
+    with ``g = gender_importance_gap`` and ``b_o`` from ``importance_effects`` (0 by default);
+    ``phi`` is the mean importance predictor plus ``(-3.5, -2.5, -1.0, 0.5)``, one scale step
+    more generous than attainment's default thresholds: that is how the importance-attainment
+    gap is built by default (about +0.85 on the 1-5 scale with the default effects), unless
+    ``importance_gap`` sets it.
 
     Parameters
     ----------
@@ -578,15 +754,66 @@ def make_survey(
     n_respondents, n_cops : int
         Size of the study (parametric mode only; calibrated mode is 180 in 7).
     effects : dict of str to float, optional
-        Coefficients of the latent attainment scale by column of :func:`simulation_design`;
-        names left out are 0. Default: :data:`GENERATING_MODEL`.
+        Coefficients of the latent attainment scale (logit units) by name; names left out are
+        0. Default: :data:`GENERATING_MODEL`. The names are the columns of
+        :func:`simulation_design` (commitment, steward_active, steward_dedicated,
+        steward_designated, leader_changes, voluntary, prior_acquaintance (C4),
+        hours_per_week, training_received and org_support (C5), tech_mastery (C6),
+        employer_recognition, peer_recognition, gender_woman (C7), age_under_35, age_50_plus
+        (C9), schooling_college, schooling_university, schooling_graduate and language_en
+        (C10), sponsor_professional_association, sponsor_inter_organisational) and those of
+        :data:`EXTRA_EFFECTS` (platform_lotus_notes, platform_firm_specific_software (C6);
+        ``professional_category_<category>`` (C10)). C10's alternative, for instance: an odds
+        ratio of 2.7 for university schooling and English, ``{"schooling_university": 1.0,
+        "language_en": 1.0}`` (``log(2.7) = 1``). Unknown names raise a ParameterError listing
+        the known ones.
     thresholds : sequence of 4 floats, optional
         Increasing cut points ``theta_1..theta_4`` (parametric mode). Default: the mean of
-        ``eta`` plus ``(-2.5, -1.0, 0.5, 2.0)``.
+        ``eta`` (without ``v_i``) plus ``(-2.5, -1.0, 0.5, 2.0)``.
     cop_sd : float, optional
-        SD of the CoP random intercept; default 0.3 (calibrated) or 0 (parametric).
+        SD of the CoP random intercept, >= 0; default 0.3 (calibrated) or 0 (parametric).
     t2_rate : float
-        Probability of answering at T2 (parametric mode).
+        Probability of answering at T2, in (0, 1] (parametric mode).
+    hours_ratio : float, default 2.0
+        Women's mean hours per week divided by men's, > 0 (C8, "women spend about twice as
+        much time"; its null "no difference" is 1.0). Men's mean stays 0.5 hour a week.
+    importance_gap : float, optional
+        Expected mean importance minus expected mean attainment of an objective, on the 1-5
+        scale (parametric mode; C12, "attainment is below importance for nearly every
+        objective", whose null is 0.0). The importance thresholds are shifted so that, over
+        the simulated respondents' predictors, the expected importance of an objective with no
+        ``importance_effects`` shift exceeds the expected attainment of an objective with no
+        attainment shift by exactly this much; with no shifts at all (the default
+        ``objective_sd`` and ``objective_effects``), every objective's expected gap. It must
+        leave expected importance inside 1-5. Default None: the fixed thresholds described
+        above (a gap of about +0.85).
+    objective_sd : float, optional
+        SD (>= 0, logit units) of a per-objective shift ``a_o ~ N(0, objective_sd)`` of
+        attainment, drawn once per survey (parametric mode; C13, which needs objectives whose
+        attainment differs). Giving it, even 0.0, draws each objective's attainment
+        separately. Default None: one level copied into every objective (see above).
+    objective_effects : dict of str to float, optional
+        Attainment shift ``a_o`` (logit units) of each objective by slug of
+        :data:`OBJECTIVES`; objectives left out get 0 (parametric mode; C13: e.g.
+        ``{"learning": 1.0, "problem_solving": 1.0}`` for its alternative, negative shifts
+        for its null "not relatively well attained"). Added to the ``objective_sd`` draw when
+        both are given; giving it draws each objective separately.
+    importance_effects : dict of str to float, optional
+        Importance shift ``b_o`` (logit units) of each objective by slug; objectives left out
+        get 0 (parametric mode; C13's "though not rated most important at T1"). Default: none,
+        every objective's importance follows the same model.
+    respondent_sd : float, default 0.0
+        SD (>= 0, logit units) of the respondent effect ``v_i`` shared by all of that
+        respondent's objective answers, importance and attainment (C12 and C13 with correlated
+        objectives). Both modes; in calibrated mode it acts on who gets which answer only.
+    gender_importance_gap : float, default 0.5
+        Women minus men on the latent importance scale, logit units (parametric mode; C7's
+        importance part, "women rate the importance of objectives higher", whose null is 0.0).
+    gender_attainment_gap : float, optional
+        Women minus men on the latent attainment scale, logit units (parametric mode; C7's
+        attainment part, "attainment differs little by gender"): sets the ``gender_woman``
+        effect. Default None: ``effects``' ``gender_woman`` (0 in :data:`GENERATING_MODEL`);
+        giving both with different values is an error.
 
     Returns
     -------
@@ -594,13 +821,18 @@ def make_survey(
         One row per respondent, the codebook's columns in order, typed by
         :func:`copfactors.schema.validate`. ``attrs`` holds ``simulated`` (True),
         ``description``, ``mode``, ``seed``, ``true_effects`` (every design column),
-        ``cop_sd``, and ``unreproducible_cells`` (calibrated) or ``true_thresholds`` and
-        ``link`` (parametric).
+        ``true_extra_effects`` (every name of :data:`EXTRA_EFFECTS`), ``cop_sd``,
+        ``hours_ratio``, ``respondent_sd``, and ``unreproducible_cells`` (calibrated) or
+        ``true_thresholds``, ``true_importance_thresholds``, ``true_objective_effects`` (the
+        shifts ``a_o``), ``true_importance_effects`` (``b_o``), ``separate_objectives``,
+        ``importance_gap``, ``gender_importance_gap`` and ``link`` (parametric).
 
     Raises
     ------
-    CopFactorsError
-        On an unknown mode, unknown or non-finite effects, bad thresholds, sizes or rates.
+    ParameterError
+        On an unknown mode, unknown or non-finite effects or objectives, bad thresholds,
+        sizes, rates, SDs, ratios or gaps (the message names the argument and the allowed
+        range), or an argument calibrated mode cannot honour.
 
     Examples
     --------
@@ -611,29 +843,112 @@ def make_survey(
     >>> big = make_survey(seed=1, mode="parametric", n_respondents=1000, effects={"voluntary": 1})
     >>> big.attrs["true_effects"]["voluntary"], big.attrs["true_effects"]["commitment"]
     (1.0, 0.0)
+
+    C8's null (no difference in time) and C12's (importance equal to attainment), with
+    objectives that differ and a respondent effect (SIMULATED):
+
+    >>> null = make_survey(
+    ...     seed=2, mode="parametric", n_respondents=4000, n_cops=40, hours_ratio=1.0,
+    ...     importance_gap=0.0, objective_sd=0.5, respondent_sd=1.0,
+    ... )
+    >>> hours = null.groupby("gender", observed=True)["hours_per_week"].mean()
+    >>> bool(abs(hours["woman"] / hours["man"] - 1) < 0.1)
+    True
+    >>> imp = null.filter(like="imp_").astype(float).to_numpy().mean()
+    >>> att = null.filter(like="att_").astype(float).to_numpy().mean()
+    >>> bool(abs(imp - att) < 0.15)
+    True
     """
     if mode not in ("calibrated", "parametric"):
-        raise CopFactorsError(f"mode must be 'calibrated' or 'parametric', not {mode!r}")
-    beta = _check_effects(effects)
-    sd = (0.3 if mode == "calibrated" else 0.0) if cop_sd is None else float(cop_sd)
-    if not np.isfinite(sd) or sd < 0:
-        raise CopFactorsError(f"cop_sd must be a finite number >= 0, not {cop_sd!r}")
+        raise ParameterError(f"mode must be 'calibrated' or 'parametric', not {mode!r}")
+    beta, extra = _check_effects(effects)
+    sd = (0.3 if mode == "calibrated" else 0.0) if cop_sd is None else cop_sd
+    sd = _number("cop_sd", sd, "a finite number >= 0")
+    if sd < 0:
+        raise ParameterError(f"cop_sd must be a finite number >= 0, not {cop_sd!r}")
+    ratio = _number("hours_ratio", hours_ratio, "a finite number > 0")
+    if ratio <= 0:
+        raise ParameterError(f"hours_ratio must be a finite number > 0, not {hours_ratio!r}")
+    r_sd = _number("respondent_sd", respondent_sd, "a finite number >= 0")
+    if r_sd < 0:
+        raise ParameterError(f"respondent_sd must be a finite number >= 0, not {respondent_sd!r}")
+    gap = None
+    if importance_gap is not None:
+        gap = _number("importance_gap", importance_gap, "a finite number in (-4, 4)")
+        if not -4 < gap < 4:
+            raise ParameterError(
+                f"importance_gap must be a finite number in (-4, 4), not {importance_gap!r}"
+            )
+    o_sd = None
+    if objective_sd is not None:
+        o_sd = _number("objective_sd", objective_sd, "a finite number >= 0")
+        if o_sd < 0:
+            raise ParameterError(f"objective_sd must be a finite number >= 0, not {objective_sd!r}")
+    o_effects = _check_objectives("objective_effects", objective_effects)
+    i_effects = _check_objectives("importance_effects", importance_effects)
+    g_imp = _number("gender_importance_gap", gender_importance_gap, "a finite number")
+    if gender_attainment_gap is not None:
+        g_att = _number("gender_attainment_gap", gender_attainment_gap, "a finite number")
+        if effects is not None and "gender_woman" in effects and beta["gender_woman"] != g_att:
+            raise ParameterError(
+                f"gender_attainment_gap ({g_att}) and effects['gender_woman'] "
+                f"({beta['gender_woman']}) set the same effect differently; give one of them"
+            )
+        beta["gender_woman"] = g_att
     rng = np.random.default_rng(seed)
     if mode == "calibrated":
-        if n_respondents != 180 or n_cops != 7 or thresholds is not None or t2_rate != 1.0:
-            raise CopFactorsError(
-                "calibrated mode reproduces the paper's study (180 respondents in 7 CoPs); "
-                "n_respondents, n_cops, thresholds and t2_rate apply to mode='parametric'"
+        fixed = {
+            "n_respondents": n_respondents != 180,
+            "n_cops": n_cops != 7,
+            "thresholds": thresholds is not None,
+            "t2_rate": t2_rate != 1.0,
+            "importance_gap": importance_gap is not None,
+            "objective_sd": objective_sd is not None,
+            "objective_effects": objective_effects is not None,
+            "importance_effects": importance_effects is not None,
+            "gender_importance_gap": g_imp != _IMPORTANCE_GENDER_GAP,
+            "gender_attainment_gap": gender_attainment_gap is not None,
+        }
+        changed = [k for k, v in fixed.items() if v]
+        if changed:
+            raise ParameterError(
+                "calibrated mode reproduces the paper's study (180 respondents in 7 CoPs, "
+                f"Table 1's margins); {', '.join(changed)} apply to mode='parametric' only"
             )
-        return _calibrated(rng, seed, beta, sd)
+        return _calibrated(rng, seed, beta, extra, sd, ratio, r_sd)
     if int(n_respondents) != n_respondents or n_respondents < 1:
-        raise CopFactorsError(f"n_respondents must be a positive integer, not {n_respondents!r}")
+        raise ParameterError(f"n_respondents must be a positive integer, not {n_respondents!r}")
     if int(n_cops) != n_cops or not 1 <= n_cops <= n_respondents:
-        raise CopFactorsError(
+        raise ParameterError(
             f"n_cops must be an integer from 1 to n_respondents ({n_respondents}), not {n_cops!r}"
         )
-    if not 0.0 < t2_rate <= 1.0:
-        raise CopFactorsError(f"t2_rate must be in (0, 1], not {t2_rate!r}")
+    rate = _number("t2_rate", t2_rate, "a number in (0, 1]")
+    if not 0.0 < rate <= 1.0:
+        raise ParameterError(f"t2_rate must be a number in (0, 1], not {t2_rate!r}")
+    if thresholds is not None:
+        try:
+            theta = np.asarray(thresholds, dtype=float)
+        except (TypeError, ValueError):
+            theta = np.full(0, np.nan)
+        if theta.shape != (4,) or not np.all(np.isfinite(theta)) or np.any(np.diff(theta) <= 0):
+            raise ParameterError(
+                f"thresholds must be 4 finite, strictly increasing numbers; got {thresholds!r}"
+            )
     return _parametric(
-        rng, seed, int(n_respondents), int(n_cops), beta, thresholds, sd, float(t2_rate)
+        rng,
+        seed,
+        int(n_respondents),
+        int(n_cops),
+        beta,
+        extra,
+        thresholds,
+        sd,
+        rate,
+        hours_ratio=ratio,
+        importance_gap=gap,
+        objective_sd=o_sd,
+        objective_effects=o_effects,
+        importance_effects=i_effects,
+        respondent_sd=r_sd,
+        gender_importance_gap=g_imp,
     )

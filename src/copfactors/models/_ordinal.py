@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import chdtrc, ndtr, ndtri
+from scipy.special import chdtrc, ndtr, ndtri, stdtr, stdtrit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import validate_data
 
@@ -192,6 +192,9 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         separated rows stop contributing and those estimates tend to the fit of the rest.
     n_clusters_ : int or None
         Number of clusters for ``cov_type="cluster"``.
+    t_df_ : float or None
+        ``n_clusters_ - 1`` with ``cov_type="cluster"``: :meth:`summary` takes its p-values
+        and intervals from Student's t with these df; None (the normal) otherwise.
 
     Examples
     --------
@@ -593,6 +596,33 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
         self._check_fitted()
         return pd.Series(self._infinite()[0], index=self.params_.index, name="separated")
 
+    @property
+    def t_df_(self) -> float | None:
+        """Student df of :meth:`summary`'s p-values and intervals; None for the normal.
+
+        ``G - 1`` for a cluster-robust covariance over ``G`` clusters (the covariance is a sum
+        of ``G`` cluster outer products, so with few clusters the Wald ratio is closer to
+        Student's t with ``G - 1`` df than to the normal: Cameron, Gelbach and Miller 2008, as
+        Stata after ``vce(cluster)``); None (normal reference) otherwise.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from copfactors.models import OrdinalRegression
+        >>> rng = np.random.default_rng(0)
+        >>> x = rng.normal(size=(300, 1))
+        >>> y = np.digitize(x[:, 0] + rng.logistic(size=300), [-1.0, 1.0])
+        >>> groups = np.repeat(np.arange(10), 30)
+        >>> OrdinalRegression(cov_type="cluster").fit(x, y, groups=groups).t_df_
+        9.0
+        >>> OrdinalRegression().fit(x, y).t_df_ is None
+        True
+        """
+        self._check_fitted()
+        if getattr(self, "_fit_cov_type", None) != "cluster" or not self.n_clusters_:
+            return None
+        return float(self.n_clusters_ - 1)
+
     def _infinite(self) -> tuple[np.ndarray, np.ndarray]:
         """Which estimates (in the order of :attr:`params_`) are infinite, and their signs.
 
@@ -821,14 +851,18 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             Columns ``term``, ``kind`` (``"threshold"``, ``"nominal"`` or ``"coef"``; a
             two-level outcome has one row ``(Intercept)`` of kind ``"intercept"`` instead of its
             threshold, equal to ``-thresholds_`` as R's ``glm(..., family = binomial)``),
-            ``coef``, ``se``, ``z``, ``p`` (two-sided Wald), ``ci_low``, ``ci_high`` (Wald, level
-            ``1 - alpha``), ``odds_ratio``, ``or_ci_low``, ``or_ci_high`` (``exp`` of the
+            ``coef``, ``se``, ``z`` (the Wald ratio ``coef / se``), ``p`` (two-sided), ``ci_low``,
+            ``ci_high`` (Wald, level ``1 - alpha``; ``p`` and the interval from the normal, or
+            with ``cov_type="cluster"`` from Student's t with ``G - 1`` df, :attr:`t_df_`),
+            ``odds_ratio``, ``or_ci_low``, ``or_ci_high`` (``exp`` of the
             coefficient and its CI for the logit link's coefficients; NaN otherwise). Under
             (quasi-)complete separation a last column ``separated`` is True for the infinite
             estimates, whose ``coef`` is ``+inf`` or ``-inf`` (NaN when either sign fits) and
             whose ``se``, ``z``, ``p`` and intervals are NaN (see :attr:`separation_`).
-            ``attrs`` holds ``link``, ``cov_type``, ``alpha``, ``nobs``, ``converged``,
-            ``separation`` (the predictors with infinite estimates) and ``notes``.
+            ``attrs`` holds ``link``, ``cov_type``, ``alpha``, ``df`` (:attr:`t_df_`: the
+            Student df of ``p`` and the interval, None for the normal), ``nobs``,
+            ``converged``, ``separation`` (the predictors with infinite estimates) and
+            ``notes``.
 
         Examples
         --------
@@ -867,8 +901,15 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
                 est[0] = -est[0]
         with np.errstate(divide="ignore", invalid="ignore"):
             z = est / se
-        p = 2.0 * ndtr(-np.abs(z))
-        crit = float(ndtri(1.0 - self.alpha / 2.0))
+        df = self.t_df_
+        if df is None:
+            p = 2.0 * ndtr(-np.abs(z))
+            crit = float(ndtri(1.0 - self.alpha / 2.0))
+        else:
+            # few clusters: the cluster-robust covariance rests on G sums, so Student's t with
+            # G - 1 df (Cameron, Gelbach and Miller 2008; Stata's default after vce(cluster))
+            p = 2.0 * stdtr(df, -np.abs(z))
+            crit = float(stdtrit(df, 1.0 - self.alpha / 2.0))
         lo, hi = est - crit * se, est + crit * se
         z[infinite], p[infinite], lo[infinite], hi[infinite] = np.nan, np.nan, np.nan, np.nan
         is_coef = np.array([k == "coef" for k in kinds])
@@ -899,6 +940,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             "link": self._fit_link,
             "cov_type": self._fit_cov_type,
             "alpha": self.alpha,
+            "df": df,
             "nobs": self.nobs_,
             "converged": self.converged_,
             "separation": list(self.separation_),
@@ -948,6 +990,12 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             notes.append(
                 f"cluster-robust (HC0) covariance over {self.n_clusters_} clusters, scaled by "
                 "G/(G-1)"
+            )
+        if self._fit_cov_type == "cluster":
+            notes.append(
+                f"p-values and intervals use Student's t with G - 1 = {self.t_df_:g} df (the "
+                "cluster-robust covariance rests on G cluster sums), not the normal; the z "
+                "column is the Wald ratio coef / se"
             )
         elif self._fit_cov_type == "robust":
             notes.append("robust (HC0 sandwich) covariance")
@@ -1035,7 +1083,7 @@ class OrdinalRegression(ClassifierMixin, BaseEstimator):
             obs = f"{self.nobs_:g} (weighted, {rows} rows)"
         cov = self._fit_cov_type
         if self._fit_cov_type == "cluster":
-            cov += f" ({self.n_clusters_} clusters)"
+            cov += f" ({self.n_clusters_} clusters; p and CI from t with {self.t_df_:g} df)"
         conv = (
             f"converged in {self.n_iter_} iterations"
             if self.converged_
