@@ -83,7 +83,7 @@ BENCHES = [
     Bench("drivers", "Driver table", ["--sizes", "180", "10000"], ["--sizes", "180"]),
     Bench("shap_latent", "SHAP values on the latent scale against shap", [], ["--quick"]),
     Bench("scoring", "Scoring plans", [], ["--plans", "1000", "--repeat", "1"]),
-    # the script's own defaults (200 and 100 surveys per scenario) take about 20 minutes; the
+    # the script's own defaults (400 surveys per scenario) take about 20 minutes; the
     # results on docs/claims-calibration.md come from that full run
     Bench(
         "claims_calibration",
