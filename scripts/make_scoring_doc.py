@@ -134,7 +134,11 @@ copfactors score plan.yaml --model my-model.json --draws 2000
 
 ```python
 import copfactors as cf
-plan = cf.PlannedCoP.from_yaml("docs/examples/heart-health-association.yaml")
+from copfactors.pipeline import example_plan_files
+
+designated, heart = example_plan_files()  # the example plans below, as shipped (name order)
+plan = cf.PlannedCoP.from_yaml(heart)      # yours: cf.PlannedCoP.from_yaml("plan.yaml")
+other_plan = cf.PlannedCoP.from_yaml(designated)
 result = cf.score(plan)            # model=None: the reference model (SIMULATED data)
 result.probability, result.probability_low, result.probability_high
 result.defaults_used               # fields the plan left out: {{field: (value, source)}}
@@ -186,8 +190,8 @@ before, and each lever's change both as a difference of probabilities (`delta`, 
 
 A plan is YAML or JSON with CoP-level fields and either a `composition` (the members described
 by shares) or `members` (one entry per planned member). Every problem is reported at once,
-naming the field. In YAML, quote the age band `"35_49"` (unquoted, YAML reads it as the number
-3549).
+naming the field. In YAML the age band `35_49` may be written with or without quotes: unquoted,
+YAML reads it as the number 3549, and copfactors reads that number back as the band.
 
 CoP-level fields:
 
@@ -240,7 +244,9 @@ copfactors score plan.yaml --model my-model.json
 ```
 
 ```python
-model = cf.fit_attainment_model(cf.read_survey("survey.sav"))
+survey = cf.load_example_survey()  # yours: cf.read_survey("survey.sav")
+# the example survey cannot separate the sponsor from the steward (see below): leave it out
+model = cf.fit_attainment_model(survey, builder=cf.CoPFeatureBuilder(exclude=["sponsor"]))
 cf.save_model(model, "my-model.json")
 cf.score(plan, cf.load_model("my-model.json"))
 ```

@@ -24,6 +24,7 @@ TUTORIALS = (
     "tutorials/score-plan.md",
     "tutorials/replicate-table1.md",
     "tutorials/own-model.md",
+    "tutorials/drivers.md",
     "mixed-model.md",
 )
 

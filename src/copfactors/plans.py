@@ -839,7 +839,7 @@ def plan_template() -> str:
     if quoted:
         bands = ", ".join(f'"{band}"' for band in quoted)
         header.append(
-            f"# In YAML, quote the age band {bands} (unquoted, YAML reads it as a number)."
+            f"# Quotes around the age band {bands} are optional: copfactors reads it unquoted."
         )
     blocks = ["\n".join(header)]
 

@@ -1455,8 +1455,11 @@ def codebook_markdown() -> str:
         "- Only `respondent_id` (unique) and `cop_id` are required. Every other column may be"
         " absent, but if present it must be valid.",
         "- Columns not in the codebook are kept and reported as unknown.",
-        "- Missing values: an empty cell, `NA`, `None`, `NaN`. Declare other codes (e.g. 9, 99)"
-        " with `read_survey(..., missing_codes=...)`; SPSS user-missing codes are read from"
+        "- Missing values: an empty cell (or one of spaces only) and the text `NA`, in capitals;"
+        " in a DataFrame also `None`, `NaN` and `pd.NA`. Other text, such as `None`, `NaN`,"
+        " `N/A` or `null` in a file, is not missing: it is reported as an invalid value."
+        " Declare such codes, and numeric ones (e.g. 9, 99), with"
+        " `read_survey(..., missing_codes=...)`; SPSS user-missing codes are read from"
         " the file. A codebook column whose cells are all missing is kept and reported as"
         " empty, except the two id columns, which must be filled on every row.",
         '- Accepted spellings: numbers stored as text (`" 3"`), whole floats (`3.0`),'
