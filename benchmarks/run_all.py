@@ -83,8 +83,8 @@ BENCHES = [
     Bench("drivers", "Driver table", ["--sizes", "180", "10000"], ["--sizes", "180"]),
     Bench("shap_latent", "SHAP values on the latent scale against shap", [], ["--quick"]),
     Bench("scoring", "Scoring plans", [], ["--plans", "1000", "--repeat", "1"]),
-    # the script's own defaults (400 surveys per scenario) take about 20 minutes; the
-    # results on docs/claims-calibration.md come from that full run
+    # the script's own defaults (300 surveys per scenario) take 15-20 minutes; the
+    # results on docs/claims-calibration.md come from a full run with --replicates 400
     Bench(
         "claims_calibration",
         "Calibration of the claims' rules",
